@@ -1,0 +1,96 @@
+"""The tamper-evident record: a hash chain over the append-only events table.
+
+Each event's hash covers its own fields and the previous event's hash. Writers append under a
+lock on the single `audit_head` row, so the chain never forks between instances, ids are gap-free,
+and the head remembers the newest event, so that removing events at the end shows too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import AuditHead, Event
+
+GENESIS = "0" * 64
+HEAD_ID = 1
+
+
+def digest(event: Event) -> str:
+    fields: dict[str, Any] = {
+        "id": event.id,
+        "occurred_at": event.occurred_at.isoformat(timespec="microseconds"),
+        "type": event.type,
+        "proposal_id": event.proposal_id,
+        "task_id": event.task_id,
+        "step_key": event.step_key,
+        "actor_id": event.actor_id,
+        "on_behalf_of_id": event.on_behalf_of_id,
+        "document_id": event.document_id,
+        "payload": event.payload,
+        "prev_hash": event.prev_hash,
+    }
+    canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def append(session: AsyncSession, events: Sequence[Event]) -> None:
+    """Chain and add `events` (in order) inside the caller's transaction."""
+    if not events:
+        return
+    head = await session.scalar(select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update())
+    if head is None:  # a database created without the migration's seed row
+        head = AuditHead(id=HEAD_ID, last_event_id=0, last_hash=GENESIS, count=0)
+        session.add(head)
+    for event in events:
+        event.id = head.last_event_id + 1
+        event.prev_hash = head.last_hash
+        event.payload = event.payload or {}
+        event.hash = digest(event)
+        head.last_event_id, head.last_hash = event.id, event.hash
+        head.count += 1
+        session.add(event)
+    await session.flush()
+
+
+@dataclass(frozen=True)
+class Verification:
+    checked: int
+    problem: str | None = None  # names the first event altered or removed
+    event_id: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+async def verify(session: AsyncSession, batch: int = 1000) -> Verification:
+    """Recompute the chain, streaming the events, and stop at the first break."""
+    expected_id, running, checked = 1, GENESIS, 0
+    result = await session.stream_scalars(
+        select(Event).order_by(Event.id).execution_options(yield_per=batch)
+    )
+    async for event in result:
+        if event.id != expected_id:
+            return Verification(checked, f"event {expected_id} was removed", expected_id)
+        if event.prev_hash != running:
+            return Verification(
+                checked, f"event {event.id} does not follow its predecessor", event.id
+            )
+        if digest(event) != event.hash:
+            return Verification(checked, f"event {event.id} was altered", event.id)
+        running, expected_id, checked = event.hash, expected_id + 1, checked + 1
+    head = await session.get(AuditHead, HEAD_ID)
+    if head is not None and (head.last_event_id != checked or head.last_hash != running):
+        return Verification(
+            checked,
+            f"events after {checked} were removed (head names {head.last_event_id})",
+            checked + 1,
+        )
+    return Verification(checked)

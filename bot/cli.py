@@ -1,0 +1,148 @@
+"""`disposisi`: the operators' command line.
+
+disposisi sop check FILE...     validate SOP files (exit 1 naming file, line and step)
+disposisi sop show FILE         the steps as a table, then the flowchart as Mermaid
+disposisi db upgrade            create or migrate the schema (a no-op when up to date)
+disposisi audit verify          recompute the audit hash chain
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    try:
+        result: int = args.run(args)
+        return result
+    except ConfigError as exc:
+        print(f"Konfigurasi salah:\n{_indent(str(exc))}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="disposisi", description="Disposisi Bot")
+    commands = parser.add_subparsers(title="commands")
+
+    sop = commands.add_parser("sop", help="SOP definition files").add_subparsers(title="sop")
+    check = sop.add_parser("check", help="validate SOP files")
+    check.add_argument("files", nargs="+", type=Path)
+    check.set_defaults(run=_sop_check)
+    show = sop.add_parser("show", help="print an SOP's steps and its Mermaid flowchart")
+    show.add_argument("file", type=Path)
+    show.add_argument("--mermaid", action="store_true", help="only the flowchart")
+    show.set_defaults(run=_sop_show)
+
+    db = commands.add_parser("db", help="the database").add_subparsers(title="db")
+    db_upgrade = db.add_parser("upgrade", help="apply migrations (DATABASE_URL)")
+    db_upgrade.set_defaults(run=_db_upgrade)
+
+    audit = commands.add_parser("audit", help="the audit trail").add_subparsers(title="audit")
+    verify = audit.add_parser("verify", help="recompute the event hash chain")
+    verify.set_defaults(run=_audit_verify)
+    return parser
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"  {line}" for line in text.splitlines())
+
+
+def _sop_check(args: argparse.Namespace) -> int:
+    from bot.sop.loader import SopFileError, load_sop
+
+    failed = False
+    for path in args.files:
+        try:
+            spec = load_sop(path)
+        except SopFileError as exc:
+            failed = True
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
+            print(f"{path}: {len(exc.problems)} masalah", file=sys.stderr)
+            continue
+        decisions = sum(1 for s in spec.steps if s.is_decision)
+        print(
+            f"{path}: OK — {spec.code} v{spec.version}: {len(spec.steps)} langkah, "
+            f"{len(spec.roles)} peran, {decisions} keputusan, {len(spec.outcomes)} hasil akhir"
+        )
+    return 1 if failed else 0
+
+
+def _sop_show(args: argparse.Namespace) -> int:
+    from bot.sop.loader import SopFileError, load_sop
+    from bot.sop.render import mermaid, steps_table
+
+    try:
+        spec = load_sop(args.file)
+    except SopFileError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    if not args.mermaid:
+        default = _settings_or_default().default_step_minutes
+        print(f"{spec.header.name}\n{spec.header.institution} — Nomor {spec.header.number}\n")
+        print(steps_table(spec, default))
+        print()
+    print(mermaid(spec))
+    return 0
+
+
+def _settings_or_default() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError:
+        return Settings(_env_file=None)  # type: ignore[call-arg]  # showing a file needs no config
+
+
+def _db_upgrade(_args: argparse.Namespace) -> int:
+    from bot.db import create_engine, redact_url
+    from bot.migrate import upgrade
+
+    settings = load_settings()
+
+    async def run() -> tuple[str | None, str | None]:
+        engine = create_engine(settings.database_url)
+        try:
+            return await upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    before, after = asyncio.run(run())
+    where = redact_url(settings.database_url)
+    if before == after:
+        print(f"{where}: sudah mutakhir (revisi {after})")
+    else:
+        print(f"{where}: dimigrasikan {before or 'kosong'} → {after}")
+    return 0
+
+
+def _audit_verify(_args: argparse.Namespace) -> int:
+    from bot import audit
+    from bot.db import create_engine, read_session
+
+    settings = load_settings()
+
+    async def run() -> audit.Verification:
+        engine = create_engine(settings.database_url)
+        try:
+            async with read_session(engine) as session:
+                return await audit.verify(session)
+        finally:
+            await engine.dispose()
+
+    result = asyncio.run(run())
+    if not result.ok:
+        print(f"Jejak audit RUSAK: {result.problem} (diperiksa {result.checked})", file=sys.stderr)
+        return 1
+    print(f"Jejak audit utuh: {result.checked} peristiwa diperiksa")
+    return 0

@@ -1,0 +1,114 @@
+"""Configuration: plain environment variables (and an optional `.env`), checked at start.
+
+A broken value is refused with a message naming the variable and never echoing its value, so a
+mistyped token or password cannot leak into a log.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.calendar import DEFAULT_OFFICE_HOURS, OfficeHours
+
+
+class ConfigError(Exception):
+    """Raised with one line per broken variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    database_url: str = "sqlite+aiosqlite:///disposisi.db"
+    timezone: str = "Asia/Jakarta"
+    office_hours: str = DEFAULT_OFFICE_HOURS
+    holiday_country: str = "ID"
+    holiday_subdivision: str | None = None
+    calendar_overrides: Path | None = None
+    sop_dir: Path | None = None  # None: the SOPs shipped in sops/
+    archive_dir: Path = Path("arsip")
+    default_step_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    max_document_mb: int = Field(default=20, ge=1, le=2000)
+    allowed_document_types: str = (
+        "application/pdf,image/jpeg,image/png,"
+        "application/msword,"
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document,"
+        "application/vnd.ms-excel,"
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_url: str | None = None
+    log_level: str = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        return normalize_database_url(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"zona waktu tidak dikenal: {value!r}") from exc
+        return value
+
+    @field_validator("office_hours")
+    @classmethod
+    def _hours_parse(cls, value: str) -> str:
+        OfficeHours.parse(value)  # raises ValueError with the reason
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("harus salah satu dari DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def allowed_mime_types(self) -> frozenset[str]:
+        return frozenset(t.strip() for t in self.allowed_document_types.split(",") if t.strip())
+
+    @property
+    def max_document_bytes(self) -> int:
+        return self.max_document_mb * 1024 * 1024
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the plain URLs operators know and pick the asyncio driver for them."""
+    url = url.strip()
+    for plain, asynchronous in (
+        ("sqlite://", "sqlite+aiosqlite://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+    ):
+        if url.startswith(plain):
+            return asynchronous + url[len(plain) :]
+    if url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        return url
+    raise ValueError("harus URL sqlite:///BERKAS.db atau postgresql://PENGGUNA@HOST/BASISDATA")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment; raise ConfigError naming each broken variable (never its value)."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors(include_input=False, include_url=False):
+            name = "_".join(str(part) for part in error["loc"]).upper() or "?"
+            message = error["msg"].removeprefix("Value error, ")
+            lines.append(f"{name}: {message}")
+        raise ConfigError("\n".join(lines)) from None

@@ -1,0 +1,77 @@
+"""Database engines: one code path for SQLite (one office) and PostgreSQL (a province).
+
+SQLite: WAL so readers never block the writer, a busy timeout so a writer waits for its turn, and
+`BEGIN IMMEDIATE` so a write transaction takes the write lock before it reads — a plain `BEGIN`
+reads first and fails with "database is locked" when it later tries to write under load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
+
+from bot.config import normalize_database_url
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def is_sqlite(engine: AsyncEngine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    url = normalize_database_url(url)
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_async_engine(url, **kwargs)
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take BEGIN away from the driver so that we can say BEGIN IMMEDIATE ourselves.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = "DEFERRED" if connection.get_execution_options().get("readonly") else "IMMEDIATE"
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def redact_url(url: str) -> str:
+    """The URL without its password, for logs and error messages."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@asynccontextmanager
+async def read_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session for reads only: on SQLite a DEFERRED transaction, so it never waits for (or
+    holds) the write lock."""
+    async with engine.connect() as connection:
+        connection = await connection.execution_options(readonly=True)
+        async with (
+            AsyncSession(bind=connection, expire_on_commit=False) as session,
+            session.begin(),
+        ):
+            yield session

@@ -1,0 +1,16 @@
+"""Where the project's data folders (sops/, templates/, migrations/) live.
+
+In a checkout they sit at the repository root beside `bot/`; in an installed wheel they are
+shipped inside the package as `bot/_data/...` (see pyproject.toml).
+"""
+
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def data_dir(name: str) -> Path:
+    for candidate in (_PACKAGE.parent / name, _PACKAGE / "_data" / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"data folder {name!r} not found beside or inside {_PACKAGE}")

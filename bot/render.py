@@ -1,0 +1,66 @@
+"""Rendering user-facing text: Jinja2 templates in templates/, Telegram HTML, Indonesian.
+
+Autoescape is on, so anything an official typed (titles, reasons, names) is escaped; undefined
+names fail loudly instead of printing nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from bot.paths import data_dir
+
+DAYS = ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
+ZONE_NAMES = {
+    "Asia/Jakarta": "WIB",
+    "Asia/Pontianak": "WIB",
+    "Asia/Makassar": "WITA",
+    "Asia/Jayapura": "WIT",
+}
+
+
+class Renderer:
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        self.env = Environment(
+            loader=FileSystemLoader(data_dir("templates")),
+            autoescape=True,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+        self.env.filters["waktu"] = self.local_time
+        self.env.filters["durasi"] = duration
+
+    def render(self, template: str, context: dict[str, object]) -> str:
+        return self.env.get_template(f"{template}.j2").render(**context).strip()
+
+    def local_time(self, moment: datetime | str | None) -> str:
+        """'Rab, 25 Nov 2026 10:30 WIB' in the office's zone."""
+        if moment is None:
+            return "—"
+        if isinstance(moment, str):
+            moment = datetime.fromisoformat(moment)
+        local = moment.astimezone(self.zone)
+        zone = ZONE_NAMES.get(str(self.zone)) or local.tzname() or ""
+        return (
+            f"{DAYS[local.weekday()]}, {local.day} {MONTHS[local.month - 1]} {local.year} "
+            f"{local:%H:%M} {zone}"
+        ).strip()
+
+
+def duration(minutes: float | None) -> str:
+    """Working minutes as '1 jam 30 menit'."""
+    if minutes is None:
+        return "—"
+    total = round(minutes)
+    hours, rest = divmod(abs(total), 60)
+    parts = [f"{hours} jam"] if hours else []
+    if rest or not parts:
+        parts.append(f"{rest} menit")
+    return ("-" if total < 0 else "") + " ".join(parts)

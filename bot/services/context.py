@@ -1,0 +1,55 @@
+"""What every use case needs, built once at start: storage, SOPs, the calendar and a clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.archive import Archive
+from bot.calendar import OfficeHours, WorkCalendar, load_overrides
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.db import create_engine, session_factory
+from bot.sop.registry import SopRegistry
+
+
+@dataclass
+class Context:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    sops: SopRegistry
+    calendar: WorkCalendar
+    clock: Clock
+    archive: Archive
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def build_calendar(settings: Settings) -> WorkCalendar:
+    overrides = load_overrides(settings.calendar_overrides) if settings.calendar_overrides else []
+    return WorkCalendar(
+        settings.zone,
+        OfficeHours.parse(settings.office_hours),
+        country=settings.holiday_country,
+        subdivision=settings.holiday_subdivision,
+        overrides=overrides,
+    )
+
+
+def build_context(
+    settings: Settings, *, clock: Clock | None = None, engine: AsyncEngine | None = None
+) -> Context:
+    engine = engine or create_engine(settings.database_url)
+    sops = SopRegistry(settings.sop_dir) if settings.sop_dir else SopRegistry()
+    return Context(
+        settings=settings,
+        engine=engine,
+        sessions=session_factory(engine),
+        sops=sops,
+        calendar=build_calendar(settings),
+        clock=clock or SystemClock(),
+        archive=Archive(settings.archive_dir),
+    )

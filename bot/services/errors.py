@@ -1,0 +1,44 @@
+"""Named refusals. Each `code` has an Indonesian text in templates/refusals.j2, so a handler can
+answer a tap in plain words without knowing which service refused."""
+
+from __future__ import annotations
+
+from bot.engine import WorkflowError
+
+
+class Refusal(WorkflowError):
+    code = "refused"
+
+    def __init__(self, message: str = "", **details: object) -> None:
+        super().__init__(message or self.code)
+        self.details = details
+
+
+class NotFound(Refusal):
+    code = "not_found"
+
+
+class NotYourTask(Refusal):
+    code = "not_your_task"
+
+
+class AlreadyHandled(Refusal):
+    code = "already_handled"
+
+
+class DocumentMissing(Refusal):
+    code = "document_missing"
+
+
+class DocumentRejected(Refusal):
+    code = "document_rejected"
+
+
+class NotPermitted(Refusal):
+    """The official's roles do not allow this (e.g. registering a proposal)."""
+
+    code = "not_permitted"
+
+
+class InvalidInput(Refusal):
+    code = "invalid_input"

@@ -1,0 +1,145 @@
+"""Moving a proposal through its SOP: starting a step, following a route, closing.
+
+Called by the use cases inside their unit of work; never commits.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from bot.engine import Route
+from bot.services import notify, roster
+from bot.services.uow import UnitOfWork
+from bot.sop.spec import SopSpec, Step
+from models import Official, Proposal, Task
+from models.proposals import CLOSED
+
+
+async def start_step(uow: UnitOfWork, spec: SopSpec, proposal: Proposal, step: Step) -> list[Task]:
+    """One task per actor role, each with its due times in working time, and tell each actor."""
+    activation = 1 + (
+        await uow.session.scalar(
+            select(func.coalesce(func.max(Task.activation), 0)).where(
+                Task.proposal_id == proposal.id, Task.step_key == step.key
+            )
+        )
+        or 0
+    )
+    target, limit = due_minutes(step, uow.ctx.settings.default_step_minutes)
+    calendar = uow.ctx.calendar
+    tasks = []
+    for role in step.actors:
+        unit = proposal.agency_unit if role == spec.intake.origin_role else None
+        holders = await roster.holders(uow.session, role, uow.now, unit)
+        task = Task(
+            proposal_id=proposal.id,
+            step_key=step.key,
+            activation=activation,
+            role=role,
+            assignee_id=holders[0].id if holders else None,
+            started_at=uow.now,
+            target_due_at=calendar.add_working_minutes(uow.now, target),
+            limit_due_at=calendar.add_working_minutes(uow.now, limit) if limit else None,
+        )
+        uow.session.add(task)
+        tasks.append(task)
+    await uow.session.flush()
+    for task in tasks:
+        event = uow.record(
+            "task_started",
+            proposal_id=proposal.id,
+            task_id=task.id,
+            step_key=step.key,
+            payload={
+                "role": task.role,
+                "assignee_id": task.assignee_id,
+                "activation": activation,
+                "target_minutes": target,
+                "limit_minutes": limit,
+                "time_assumed": not step.time.given,
+            },
+        )
+        await notify.tell_task(uow, task, proposal, spec, event)
+    await notify.tell_groups(
+        uow, proposal, spec, event, step=notify.step_context(step, spec), tasks=len(tasks)
+    )
+    return tasks
+
+
+def due_minutes(step: Step, default_minutes: int) -> tuple[int, int | None]:
+    """(target, limit) in working minutes; a step without a standard gets the default."""
+    if step.time.target_minutes is None:
+        return default_minutes, None
+    return step.time.target_minutes, step.time.limit_minutes
+
+
+async def follow(
+    uow: UnitOfWork, spec: SopSpec, proposal: Proposal, step: Step, route: Route, by: int
+) -> None:
+    """The step is settled: close its other open tasks and go where the route leads."""
+    open_tasks = await uow.session.scalars(
+        select(Task).where(
+            Task.proposal_id == proposal.id, Task.step_key == step.key, Task.completed_at.is_(None)
+        )
+    )
+    for task in open_tasks:
+        task.completed_at, task.action, task.version = uow.now, "superseded", task.version + 1
+        uow.record("task_superseded", proposal_id=proposal.id, task_id=task.id, step_key=step.key)
+    if route.verdict:
+        proposal.verdict = route.verdict
+    completed = uow.record(
+        "step_completed",
+        proposal_id=proposal.id,
+        step_key=step.key,
+        actor_id=by,
+        payload={"to": route.target.step, "end": route.target.end, "verdict": route.verdict},
+    )
+    if route.notify:
+        context = {
+            "proposal": notify.proposal_context(proposal, spec),
+            "step": notify.step_context(step, spec),
+            "verdict": route.verdict,
+        }
+        await notify.tell_roles(
+            uow, route.notify, proposal, spec, "proposal_notice", context, completed
+        )
+    if route.target.step is not None:
+        await start_step(uow, spec, proposal, spec.step(route.target.step))
+    else:
+        assert route.target.end is not None
+        await close(uow, spec, proposal, route.target.end, by)
+
+
+async def close(
+    uow: UnitOfWork, spec: SopSpec, proposal: Proposal, outcome_key: str, by: int
+) -> None:
+    outcome = spec.outcomes[outcome_key]
+    proposal.status, proposal.outcome, proposal.closed_at = CLOSED, outcome.key, uow.now
+    event = uow.record(
+        "proposal_closed",
+        proposal_id=proposal.id,
+        actor_id=by,
+        payload={"outcome": outcome.key, "verdict": proposal.verdict},
+    )
+    context = {
+        "proposal": notify.proposal_context(proposal, spec),
+        "outcome": outcome.title,
+        "elapsed_minutes": round(
+            uow.ctx.calendar.working_minutes_between(proposal.registered_at, uow.now)
+        ),
+        "calendar_days": (uow.now - proposal.registered_at) // timedelta(days=1),
+    }
+    roles = tuple(dict.fromkeys((*outcome.notify, *(r for r in (spec.intake.origin_role,) if r))))
+    await notify.tell_roles(uow, roles, proposal, spec, "proposal_closed", context, event)
+    registrar = await uow.session.get(Official, proposal.registered_by_id)
+    if registrar is not None:
+        uow.send(
+            registrar.telegram_user_id,
+            "proposal_closed",
+            context,
+            cause=event,
+            proposal_id=proposal.id,
+        )
+    await notify.tell_groups(uow, proposal, spec, event, outcome=outcome.title)

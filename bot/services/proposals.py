@@ -1,0 +1,129 @@
+"""Registering a proposal: the intake before step 1."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+
+from bot.services import documents, progress, roster
+from bot.services.context import Context
+from bot.services.documents import Upload
+from bot.services.errors import DocumentMissing, InvalidInput, NotFound, NotPermitted
+from bot.services.notify import proposal_context
+from bot.services.uow import UnitOfWork
+from bot.sop.spec import SopSpec
+from models import Official, Proposal, RegistrationCounter
+
+
+@dataclass(frozen=True)
+class Registered:
+    proposal_id: int
+    number: str
+    first_task_ids: tuple[int, ...]
+
+
+async def register_proposal(
+    ctx: Context,
+    *,
+    by: int,
+    sop_code: str,
+    title: str,
+    origin: str,
+    kind: str | None = None,
+    agency_unit: str | None = None,
+    disposition_note: str | None = None,
+    document: Upload | None = None,
+) -> Registered:
+    spec = ctx.sops.get(sop_code)
+    title, origin = title.strip(), origin.strip()
+    if not title or not origin:
+        raise InvalidInput(
+            "title and origin are required", field="title" if not title else "origin"
+        )
+    if spec.kinds and kind not in spec.kinds:
+        raise InvalidInput(f"kind must be one of {sorted(spec.kinds)}", field="kind")
+    if not spec.kinds and kind is not None:
+        raise InvalidInput("this SOP has no kinds of proposal", field="kind")
+    if spec.intake.document is not None:
+        if document is None:
+            raise DocumentMissing(
+                "the proposal document is required",
+                missing=[spec.documents[spec.intake.document].title],
+            )
+        documents.check(ctx, spec, spec.intake.document, document)
+
+    async with UnitOfWork(ctx) as uow:
+        official = await uow.session.get(Official, by)
+        if official is None or not official.active:
+            raise NotFound("unknown official", official_id=by)
+        if not official.is_admin and not await roster.holds_any(
+            uow.session, by, spec.intake.registrars, uow.now
+        ):
+            raise NotPermitted("not a registrar of this SOP", roles=list(spec.intake.registrars))
+        year = uow.now.astimezone(ctx.settings.zone).year
+        seq = await _next_seq(uow, spec.code, year)
+        proposal = Proposal(
+            number=spec.intake.number_format.format(
+                seq=seq, year=year, code=spec.short_code or spec.code
+            ),
+            year=year,
+            seq=seq,
+            title=title,
+            kind=kind,
+            origin=origin,
+            agency_unit=agency_unit,
+            disposition_note=(disposition_note or "").strip() or None,
+            sop_code=spec.code,
+            sop_version=spec.version,
+            registered_by_id=by,
+            registered_at=uow.now,
+        )
+        uow.session.add(proposal)
+        await uow.session.flush()
+        uow.record(
+            "proposal_registered",
+            proposal_id=proposal.id,
+            actor_id=by,
+            payload=proposal_context(proposal, spec)
+            | {"disposition_note": proposal.disposition_note},
+        )
+        if document is not None and spec.intake.document is not None:
+            await documents.record(
+                uow,
+                proposal_id=proposal.id,
+                task_id=None,
+                step_key=None,
+                kind=spec.intake.document,
+                upload=document,
+                by=by,
+            )
+        tasks = await progress.start_step(uow, spec, proposal, spec.first_step)
+        await uow.commit()
+        return Registered(proposal.id, proposal.number, tuple(t.id for t in tasks))
+
+
+async def _next_seq(uow: UnitOfWork, sop_code: str, year: int) -> int:
+    """Take the next number under a row lock, so two instances never give the same one."""
+    bump = (
+        update(RegistrationCounter)
+        .where(RegistrationCounter.sop_code == sop_code, RegistrationCounter.year == year)
+        .values(last_seq=RegistrationCounter.last_seq + 1)
+        .returning(RegistrationCounter.last_seq)
+    )
+    seq = await uow.session.scalar(bump)
+    if seq is None:
+        try:  # first of the year; another instance may race us to create the row
+            async with uow.session.begin_nested():
+                uow.session.add(RegistrationCounter(sop_code=sop_code, year=year, last_seq=0))
+        except IntegrityError:
+            pass
+        seq = await uow.session.scalar(bump)
+    assert seq is not None
+    return seq
+
+
+def spec_of(ctx: Context, proposal: Proposal) -> SopSpec:
+    """The SOP a proposal runs under: the version it was registered with."""
+    return ctx.sops.get(proposal.sop_code, proposal.sop_version)

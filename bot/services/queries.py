@@ -1,0 +1,168 @@
+"""Read-only questions: my open tasks, a proposal's history, proposals by status, search.
+
+Reads run in a DEFERRED transaction (SQLite) so they never wait for the write lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from bot.db import read_session
+from bot.services.context import Context
+from bot.services.errors import NotFound
+from bot.services.roster import in_force
+from models import Event, Official, Proposal, RoleAssignment, Task
+
+
+@asynccontextmanager
+async def reading(ctx: Context) -> AsyncIterator[AsyncSession]:
+    async with read_session(ctx.engine) as session:
+        yield session
+
+
+@dataclass(frozen=True)
+class OpenTask:
+    task_id: int
+    version: int
+    proposal_id: int
+    number: str
+    title: str
+    step_key: str
+    role: str
+    started_at: datetime
+    target_due_at: datetime | None
+    limit_due_at: datetime | None
+    via: str  # "assignee" | "forwarded" | "delegate"
+
+
+async def my_open_tasks(ctx: Context, official_id: int) -> list[OpenTask]:
+    """Tasks the official may act on now, the most overdue first."""
+    now = ctx.clock.now()
+    acting = (
+        select(RoleAssignment.id)
+        .where(
+            RoleAssignment.official_id == official_id,
+            RoleAssignment.acting_for_id == Task.assignee_id,
+            RoleAssignment.role == Task.role,
+            in_force(now),
+        )
+        .exists()
+    )
+    query = (
+        select(Task, Proposal.number, Proposal.title)
+        .join(Proposal, Proposal.id == Task.proposal_id)
+        .where(
+            Task.completed_at.is_(None),
+            or_(Task.assignee_id == official_id, Task.forwarded_to_id == official_id, acting),
+        )
+        .order_by(Task.target_due_at.is_(None), Task.target_due_at, Task.id)
+    )
+    async with reading(ctx) as session:
+        rows = (await session.execute(query)).all()
+    return [
+        OpenTask(
+            task.id,
+            task.version,
+            task.proposal_id,
+            number,
+            title,
+            task.step_key,
+            task.role,
+            task.started_at,
+            task.target_due_at,
+            task.limit_due_at,
+            "assignee"
+            if task.assignee_id == official_id
+            else "forwarded"
+            if task.forwarded_to_id == official_id
+            else "delegate",
+        )
+        for task, number, title in rows
+    ]
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    event_id: int
+    occurred_at: datetime
+    type: str
+    step_key: str | None
+    actor: str | None
+    on_behalf_of: str | None
+    payload: dict[str, Any]
+
+
+async def proposal_history(
+    ctx: Context, proposal: int | str
+) -> tuple[Proposal, list[HistoryEntry]]:
+    """A proposal (by id or registration number) and every event about it, in order."""
+    actor, holder = aliased(Official), aliased(Official)
+    async with reading(ctx) as session:
+        found = await session.scalar(
+            select(Proposal).where(
+                Proposal.id == proposal
+                if isinstance(proposal, int)
+                else Proposal.number == proposal
+            )
+        )
+        if found is None:
+            raise NotFound("no such proposal", proposal=proposal)
+        rows = await session.execute(
+            select(Event, actor.name, holder.name)
+            .outerjoin(actor, actor.id == Event.actor_id)
+            .outerjoin(holder, holder.id == Event.on_behalf_of_id)
+            .where(Event.proposal_id == found.id)
+            .order_by(Event.id)
+        )
+        entries = [
+            HistoryEntry(e.id, e.occurred_at, e.type, e.step_key, a, h, e.payload)
+            for e, a, h in rows
+        ]
+    return found, entries
+
+
+async def proposals_by_status(
+    ctx: Context, status: str, sop_code: str | None = None, limit: int = 50
+) -> list[Proposal]:
+    query = select(Proposal).where(Proposal.status == status)
+    if sop_code:
+        query = query.where(Proposal.sop_code == sop_code)
+    async with reading(ctx) as session:
+        return list(
+            await session.scalars(query.order_by(Proposal.registered_at.desc()).limit(limit))
+        )
+
+
+async def search_proposals(ctx: Context, text: str, limit: int = 20) -> list[Proposal]:
+    """Case-insensitive match on number, title and origin; every word must match somewhere."""
+    words = [w for w in text.lower().split() if w]
+    if not words:
+        return []
+    fields = (func.lower(Proposal.number), func.lower(Proposal.title), func.lower(Proposal.origin))
+    conditions = [or_(*(f.contains(word, autoescape=True) for f in fields)) for word in words]
+    async with reading(ctx) as session:
+        found = await session.scalars(
+            select(Proposal)
+            .where(and_(*conditions))
+            .order_by(Proposal.registered_at.desc())
+            .limit(limit)
+        )
+        return list(found)
+
+
+async def open_tasks_of(ctx: Context, proposal_id: int) -> list[Task]:
+    async with reading(ctx) as session:
+        found = await session.scalars(
+            select(Task)
+            .where(Task.proposal_id == proposal_id, Task.completed_at.is_(None))
+            .order_by(Task.id)
+        )
+        return list(found)

@@ -1,0 +1,107 @@
+"""Who holds a role, who acts for whom, and who may act on a task — read inside a transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Official, RoleAssignment, Task
+
+
+def in_force(at: datetime) -> ColumnElement[bool]:
+    return and_(
+        RoleAssignment.revoked_at.is_(None),
+        or_(RoleAssignment.valid_from.is_(None), RoleAssignment.valid_from <= at),
+        or_(RoleAssignment.valid_until.is_(None), RoleAssignment.valid_until > at),
+    )
+
+
+async def holders(
+    session: AsyncSession, role: str, at: datetime, unit: str | None = None
+) -> list[Official]:
+    """Active officials holding `role` in their own right (not as acting), first appointed first."""
+    query = (
+        select(Official)
+        .join(RoleAssignment, RoleAssignment.official_id == Official.id)
+        .where(
+            RoleAssignment.role == role,
+            RoleAssignment.acting_for_id.is_(None),
+            Official.active.is_(True),
+            in_force(at),
+        )
+        .order_by(RoleAssignment.id)
+    )
+    if unit is not None:
+        query = query.where(RoleAssignment.unit == unit)
+    return list((await session.scalars(query)).unique())
+
+
+async def delegate_of(
+    session: AsyncSession, holder_id: int, role: str, at: datetime
+) -> Official | None:
+    """The acting official (Plh/Plt) standing in for `holder_id` in `role` at `at`, if any."""
+    return await session.scalar(
+        select(Official)
+        .join(RoleAssignment, RoleAssignment.official_id == Official.id)
+        .where(
+            RoleAssignment.acting_for_id == holder_id,
+            RoleAssignment.role == role,
+            Official.active.is_(True),
+            in_force(at),
+        )
+        .order_by(RoleAssignment.id.desc())
+        .limit(1)
+    )
+
+
+async def holds_any(
+    session: AsyncSession, official_id: int, roles: tuple[str, ...], at: datetime
+) -> bool:
+    found = await session.scalar(
+        select(RoleAssignment.id)
+        .where(
+            RoleAssignment.official_id == official_id, RoleAssignment.role.in_(roles), in_force(at)
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Why an official may act on a task, and in whose name."""
+
+    official_id: int
+    on_behalf_of_id: int | None = None  # the holder, when a delegate acts
+    via: str = "assignee"  # "assignee" | "delegate" | "forwarded" | "holder"
+
+
+async def standing(
+    session: AsyncSession, task: Task, official_id: int, at: datetime
+) -> Standing | None:
+    if task.assignee_id == official_id:
+        return Standing(official_id)
+    if task.forwarded_to_id == official_id:
+        return Standing(official_id, task.assignee_id, "forwarded")
+    if task.assignee_id is not None:
+        acting = await delegate_of(session, task.assignee_id, task.role, at)
+        if acting is not None and acting.id == official_id:
+            return Standing(official_id, task.assignee_id, "delegate")
+        return None
+    # Nobody held the role when the step started: any holder now may take it up.
+    if any(o.id == official_id for o in await holders(session, task.role, at)):
+        return Standing(official_id, None, "holder")
+    return None
+
+
+async def recipient(session: AsyncSession, task: Task, at: datetime) -> Official | None:
+    """Who hears of a task now: the forwardee, else the acting delegate, else the holder."""
+    if task.forwarded_to_id is not None:
+        return await session.get(Official, task.forwarded_to_id)
+    if task.assignee_id is None:
+        return None
+    acting = await delegate_of(session, task.assignee_id, task.role, at)
+    return acting or await session.get(Official, task.assignee_id)

@@ -1,0 +1,305 @@
+"""Acting on a task: approve, reject, decide, forward, attach a document, add a note.
+
+Every use case is a gate, then one transaction. The gate: the proposal row is locked (PostgreSQL;
+SQLite's BEGIN IMMEDIATE already serialises writers), the task re-read, and the action refused as
+"already handled" when the task is finished or the button was drawn for another version, and as
+"not yours" unless the official is the assignee, their active delegate, or the forwardee.
+Refusals are recorded as events too, in their own transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from sqlalchemy import func, select, update
+
+from bot import engine
+from bot.engine import Action, Approve, Decide, Reject
+from bot.services import documents, notify, progress
+from bot.services.context import Context
+from bot.services.documents import Upload
+from bot.services.errors import (
+    AlreadyHandled,
+    DocumentMissing,
+    InvalidInput,
+    NotFound,
+    NotYourTask,
+)
+from bot.services.roster import Standing, standing
+from bot.services.uow import UnitOfWork
+from bot.sop.spec import SopSpec, Step
+from models import Document, Official, Proposal, Task
+
+T = TypeVar("T")
+
+
+@dataclass
+class Opened:
+    """A task that has passed the gate, with everything the use case needs."""
+
+    task: Task
+    proposal: Proposal
+    spec: SopSpec
+    step: Step
+    standing: Standing
+
+
+@dataclass(frozen=True)
+class Acted:
+    task_id: int
+    step_completed: bool
+    next_step: str | None = None
+    outcome: str | None = None
+
+
+async def _open(uow: UnitOfWork, task_id: int, official_id: int, version: int | None) -> Opened:
+    session = uow.session
+    proposal_id = await session.scalar(select(Task.proposal_id).where(Task.id == task_id))
+    if proposal_id is None:
+        raise NotFound("no such task", task_id=task_id)
+    proposal = await session.scalar(
+        select(Proposal).where(Proposal.id == proposal_id).with_for_update()
+    )
+    task = await session.scalar(
+        select(Task)
+        .where(Task.id == task_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)  # re-read after the lock
+    )
+    assert proposal is not None and task is not None
+    allowed = await standing(session, task, official_id, uow.now)
+    if allowed is None:
+        raise NotYourTask("not your task", task_id=task_id)
+    if task.completed_at is not None or (version is not None and version != task.version):
+        raise AlreadyHandled("already handled", task_id=task_id)
+    spec = uow.ctx.sops.get(proposal.sop_code, proposal.sop_version)
+    return Opened(task, proposal, spec, spec.step(task.step_key), allowed)
+
+
+async def _guarded(
+    ctx: Context, task_id: int, official_id: int, what: str, run: Callable[[], Awaitable[T]]
+) -> T:
+    """Run a use case; if it is refused, record the refusal and re-raise it."""
+    try:
+        return await run()
+    except engine.WorkflowError as refusal:
+        await _record_refusal(ctx, task_id, official_id, what, refusal)
+        raise
+
+
+async def _record_refusal(
+    ctx: Context, task_id: int, official_id: int, what: str, refusal: engine.WorkflowError
+) -> None:
+    async with UnitOfWork(ctx) as uow:
+        task = await uow.session.get(Task, task_id)
+        official = await uow.session.get(Official, official_id)
+        uow.record(
+            "action_refused",
+            proposal_id=task.proposal_id if task else None,
+            task_id=task.id if task else None,
+            step_key=task.step_key if task else None,
+            actor_id=official.id if official else None,
+            payload={
+                "action": what,
+                "code": refusal.code,
+                "detail": str(refusal),
+                "task_id": task_id,
+                "official_id": official_id,
+            },
+        )
+        await uow.commit()
+
+
+async def act(
+    ctx: Context, task_id: int, official_id: int, action: Action, version: int | None = None
+) -> Acted:
+    """Approve, reject or decide: complete the task and, if the step is settled, move on."""
+    name = type(action).__name__.lower()
+    return await _guarded(
+        ctx, task_id, official_id, name, lambda: _act(ctx, task_id, official_id, action, version)
+    )
+
+
+async def _act(
+    ctx: Context, task_id: int, official_id: int, action: Action, version: int | None
+) -> Acted:
+    async with UnitOfWork(ctx) as uow:
+        opened = await _open(uow, task_id, official_id, version)
+        task, proposal, spec, step = opened.task, opened.proposal, opened.spec, opened.step
+        route = engine.route(step, action, proposal.kind)
+        on_task, on_proposal = await _documents_in_place(uow, task)
+        lacking = engine.missing(engine.requirements(step, action), on_task, on_proposal)
+        if lacking:
+            raise DocumentMissing(
+                "required documents missing",
+                missing=[spec.documents[r.document].title for r in lacking],
+            )
+        note = _note_of(action)
+        done = await uow.session.execute(
+            update(Task)
+            .where(Task.id == task.id, Task.version == task.version, Task.completed_at.is_(None))
+            .values(
+                completed_at=uow.now,
+                completed_by_id=official_id,
+                action=name_of(action),
+                option=action.option if isinstance(action, Decide) else None,
+                note=note,
+                version=Task.version + 1,
+            )
+            .execution_options(synchronize_session="fetch")
+        )
+        if done.rowcount != 1:  # type: ignore[attr-defined]  # compare-and-set lost
+            raise AlreadyHandled("already handled", task_id=task_id)
+        event = uow.record(
+            f"task_{name_of(action)}",
+            proposal_id=proposal.id,
+            task_id=task.id,
+            step_key=step.key,
+            actor_id=official_id,
+            on_behalf_of_id=opened.standing.on_behalf_of_id,
+            payload={
+                "option": getattr(action, "option", None),
+                "note": note,
+                "via": opened.standing.via,
+            },
+        )
+        others_open = (
+            await uow.session.scalar(
+                select(func.count(Task.id)).where(
+                    Task.proposal_id == proposal.id,
+                    Task.step_key == step.key,
+                    Task.activation == task.activation,
+                    Task.completed_at.is_(None),
+                )
+            )
+            or 0
+        )
+        if not engine.completes_step(step, action, others_open):
+            await notify.tell_groups(
+                uow,
+                proposal,
+                spec,
+                event,
+                step=notify.step_context(step, spec),
+                waiting=others_open,
+            )
+            await uow.commit()
+            return Acted(task.id, step_completed=False)
+        await progress.follow(uow, spec, proposal, step, route, official_id)
+        await uow.commit()
+        return Acted(task.id, True, route.target.step, route.target.end)
+
+
+def name_of(action: Action) -> str:
+    return {Approve: "approve", Reject: "reject", Decide: "decide"}[type(action)]
+
+
+def _note_of(action: Action) -> str | None:
+    text = action.reason if isinstance(action, Reject) else action.note
+    return (text or "").strip() or None
+
+
+async def _documents_in_place(uow: UnitOfWork, task: Task) -> tuple[set[str], set[str]]:
+    rows = (
+        await uow.session.execute(
+            select(Document.kind, Document.task_id).where(Document.proposal_id == task.proposal_id)
+        )
+    ).all()
+    return {kind for kind, on in rows if on == task.id}, {kind for kind, _ in rows}
+
+
+async def forward(
+    ctx: Context,
+    task_id: int,
+    official_id: int,
+    to_official_id: int,
+    instruction: str,
+    version: int | None = None,
+) -> None:
+    """Pass the task to a named colleague with an instruction; the deadline stays."""
+
+    async def run() -> None:
+        async with UnitOfWork(ctx) as uow:
+            opened = await _open(uow, task_id, official_id, version)
+            target = await uow.session.get(Official, to_official_id)
+            if target is None or not target.active:
+                raise NotFound("no such official", official_id=to_official_id)
+            if to_official_id in (official_id, opened.task.forwarded_to_id):
+                raise InvalidInput("cannot forward to oneself or to the current forwardee")
+            task = opened.task
+            previous, task.forwarded_to_id = task.forwarded_to_id, to_official_id
+            task.forward_note = instruction.strip() or None
+            event = uow.record(
+                "task_forwarded",
+                proposal_id=task.proposal_id,
+                task_id=task.id,
+                step_key=task.step_key,
+                actor_id=official_id,
+                on_behalf_of_id=opened.standing.on_behalf_of_id,
+                payload={
+                    "to": to_official_id,
+                    "previous": previous,
+                    "instruction": task.forward_note,
+                },
+            )
+            sender = await uow.session.get(Official, official_id)
+            await notify.tell_task(
+                uow,
+                task,
+                opened.proposal,
+                opened.spec,
+                event,
+                "task_forwarded",
+                forwarded_by=sender.name if sender else None,
+                instruction=task.forward_note,
+            )
+            await uow.commit()
+
+    await _guarded(ctx, task_id, official_id, "forward", run)
+
+
+async def attach_document(
+    ctx: Context, task_id: int, official_id: int, kind: str, upload: Upload
+) -> int:
+    """Attach a file to the task (and so to its proposal); returns the document id."""
+
+    async def run() -> int:
+        async with UnitOfWork(ctx) as uow:
+            opened = await _open(uow, task_id, official_id, None)
+            documents.check(ctx, opened.spec, kind, upload)
+            document, _ = await documents.record(
+                uow,
+                proposal_id=opened.proposal.id,
+                task_id=task_id,
+                step_key=opened.task.step_key,
+                kind=kind,
+                upload=upload,
+                by=official_id,
+                on_behalf_of=opened.standing.on_behalf_of_id,
+            )
+            await uow.commit()
+            return document.id
+
+    return await _guarded(ctx, task_id, official_id, "attach", run)
+
+
+async def add_note(ctx: Context, task_id: int, official_id: int, text: str) -> None:
+    async def run() -> None:
+        if not text.strip():
+            raise InvalidInput("empty note")
+        async with UnitOfWork(ctx) as uow:
+            opened = await _open(uow, task_id, official_id, None)
+            uow.record(
+                "note_added",
+                proposal_id=opened.proposal.id,
+                task_id=task_id,
+                step_key=opened.task.step_key,
+                actor_id=official_id,
+                on_behalf_of_id=opened.standing.on_behalf_of_id,
+                payload={"text": text.strip()},
+            )
+            await uow.commit()
+
+    await _guarded(ctx, task_id, official_id, "note", run)

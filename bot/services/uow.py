@@ -1,0 +1,103 @@
+"""The unit of work: one transaction per use case.
+
+A use case changes state, records the audit events it causes and the messages to send, then
+commits once: the events are chained and the outbox rows written in that same transaction, so a
+crash between commit and send loses nothing (the sender drains the outbox later).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import audit
+from bot.services.context import Context
+from models import Event, OutboxMessage
+
+
+@dataclass
+class _Pending:
+    chat_id: int
+    template: str
+    context: dict[str, Any]
+    cause: Event
+    proposal_id: int | None
+
+
+class UnitOfWork:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.now: datetime = ctx.clock.now()  # one "now" for the whole use case
+        self._events: list[Event] = []
+        self._outbox: list[_Pending] = []
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("unit of work used outside `async with`")
+        return self._session
+
+    async def __aenter__(self) -> UnitOfWork:
+        self._session = self.ctx.sessions()
+        await self._session.begin()  # BEGIN IMMEDIATE on SQLite (see bot/db.py)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.session.close()  # rolls back anything not committed
+        self._session = None
+
+    def record(self, type: str, **fields: Any) -> Event:
+        """Queue an audit event; it is chained and written at commit. Flush new rows first,
+        so that the ids given here exist."""
+        payload = fields.pop("payload", None) or {}
+        event = Event(type=type, occurred_at=self.now, payload=payload, **fields)
+        self._events.append(event)
+        return event
+
+    def send(
+        self,
+        chat_id: int | None,
+        template: str,
+        context: dict[str, Any],
+        *,
+        cause: Event,
+        proposal_id: int | None = None,
+    ) -> None:
+        """Queue a message for the outbox; `cause` makes its idempotency key."""
+        if chat_id is None:  # an official who has not yet started the bot
+            return
+        self._outbox.append(_Pending(chat_id, template, context, cause, proposal_id))
+
+    async def commit(self) -> None:
+        await self.session.flush()
+        await audit.append(self.session, self._events)
+        seen: set[str] = set()
+        for item in self._outbox:
+            key = f"ev{item.cause.id}:{item.template}:{item.chat_id}"
+            if key in seen:
+                continue
+            seen.add(key)
+            self.session.add(
+                OutboxMessage(
+                    chat_id=item.chat_id,
+                    template=item.template,
+                    context=item.context,
+                    idempotency_key=key,
+                    proposal_id=item.proposal_id,
+                    next_attempt_at=self.now,
+                    created_at=self.now,
+                )
+            )
+        await self.session.commit()
+        self._events.clear()
+        self._outbox.clear()

@@ -1,0 +1,49 @@
+"""Proposals: instances of an SOP. They name the SOP by code and version, never copy it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base
+
+OPEN = "berjalan"
+CLOSED = "selesai"
+
+
+class Proposal(Base):
+    __tablename__ = "proposals"
+    __table_args__ = (
+        UniqueConstraint("sop_code", "year", "seq"),
+        Index(None, "status", "registered_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(64), unique=True)  # registration number
+    year: Mapped[int]
+    seq: Mapped[int]
+    title: Mapped[str] = mapped_column(String(500))
+    kind: Mapped[str | None] = mapped_column(String(32))
+    origin: Mapped[str] = mapped_column(String(300))  # who proposes: an agency or a third party
+    agency_unit: Mapped[str | None] = mapped_column(String(200))  # the regional agency concerned
+    disposition_note: Mapped[str | None] = mapped_column(Text)
+    sop_code: Mapped[str] = mapped_column(String(64))
+    sop_version: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default=OPEN)
+    outcome: Mapped[str | None] = mapped_column(String(64))
+    verdict: Mapped[str | None] = mapped_column(String(64))  # decision of record, from the SOP
+    registered_by_id: Mapped[int] = mapped_column(ForeignKey("officials.id"))
+    registered_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
+class RegistrationCounter(Base):
+    """The last sequence number given per SOP and year; one row, updated under a lock."""
+
+    __tablename__ = "registration_counters"
+
+    sop_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last_seq: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,41 @@
+"""Tasks: one per actor per step activation. The unit that officials act on."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index(None, "assignee_id", "completed_at"),
+        Index(None, "forwarded_to_id", "completed_at"),
+        Index(None, "proposal_id", "step_key", "activation"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"))
+    step_key: Mapped[str] = mapped_column(String(64))
+    activation: Mapped[int]  # 1 the first time the proposal enters this step, 2 after a loop…
+    role: Mapped[str] = mapped_column(String(64))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
+    forwarded_to_id: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
+    forward_note: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime]
+    target_due_at: Mapped[datetime | None]
+    limit_due_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
+    action: Mapped[str | None] = mapped_column(String(16))  # approve, reject, decide, superseded
+    option: Mapped[str | None] = mapped_column(String(64))  # the decision option chosen
+    note: Mapped[str | None] = mapped_column(Text)  # reason for a rejection, note on a decision
+    version: Mapped[int] = mapped_column(default=1)  # drawn into buttons; bumped on every change
+
+    @property
+    def is_open(self) -> bool:
+        return self.completed_at is None

@@ -1,0 +1,168 @@
+"""Shared fixtures: a migrated database per test (SQLite always, PostgreSQL where its URL is set),
+a frozen clock, and the twelve officials of the seed SOP."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import text
+
+from bot.audit import GENESIS
+from bot.clock import FrozenClock
+from bot.config import Settings
+from bot.db import create_engine
+from bot.migrate import upgrade
+from bot.services.context import Context, build_context
+from bot.services.officials import add_official, assign_role
+from models import Base
+
+POSTGRES_ENV = "DISPOSISI_TEST_POSTGRES_URL"
+WIB = ZoneInfo("Asia/Jakarta")
+# A Monday morning in office hours, not a holiday.
+MONDAY_0800 = datetime(2026, 11, 23, 8, 0, tzinfo=WIB)
+
+
+def postgres_url() -> str | None:
+    return os.environ.get(POSTGRES_ENV) or None
+
+
+def needs_postgres() -> str:
+    url = postgres_url()
+    if url is None:
+        pytest.skip(f"{POSTGRES_ENV} is not set: no PostgreSQL to test against")
+    return url
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrate once; each test gets a copy of the file (much faster than migrating each time)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+
+    async def migrate() -> None:
+        engine = create_engine(f"sqlite:///{path}")
+        await upgrade(engine)
+        await engine.dispose()  # the last connection to close folds the WAL into the file
+
+    asyncio.run(migrate())
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_migrated() -> str:
+    url = needs_postgres()
+
+    async def reset() -> None:
+        engine = create_engine(url)
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+            await connection.exec_driver_sql("CREATE SCHEMA public")
+        await upgrade(engine)
+        await engine.dispose()
+
+    asyncio.run(reset())
+    return url
+
+
+async def _empty_postgres(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    async with engine.begin() as connection:
+        await connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        await connection.execute(
+            text(
+                "INSERT INTO audit_head (id, last_event_id, last_hash, count) VALUES (1, 0, :g, 0)"
+            ),
+            {"g": GENESIS},
+        )
+    await engine.dispose()
+
+
+@pytest.fixture(params=["sqlite"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Override with `@pytest.mark.parametrize("backend", [...], indirect=True)`."""
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(
+    backend: str, tmp_path: Path, sqlite_template: Path, request: pytest.FixtureRequest
+) -> Iterator[str]:
+    if backend == "postgres":
+        url = request.getfixturevalue("postgres_migrated")
+        asyncio.run(_empty_postgres(url))
+        yield url
+        return
+    path = tmp_path / "disposisi.db"
+    shutil.copy(sqlite_template, path)
+    yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(MONDAY_0800)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=database_url, archive_dir=tmp_path / "arsip", _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+async def ctx(settings: Settings, clock: FrozenClock) -> AsyncIterator[Context]:
+    context = build_context(settings, clock=clock)
+    yield context
+    await context.close()
+
+
+@dataclass
+class Office:
+    """The officials of the seed SOP: role key -> official id, and their Telegram chat ids."""
+
+    ids: dict[str, int]
+    chats: dict[str, int]
+
+    def __getitem__(self, role: str) -> int:
+        return self.ids[role]
+
+
+SEED_ROLES = (
+    "gubernur",
+    "sekda",
+    "asisten1",
+    "tkksd",
+    "karo",
+    "kabag_ks",
+    "kasubbag_kss_ln",
+    "analis_ls",
+    "analis_pks",
+    "pengelola_info",
+    "pengadministrasi",
+    "perangkat_daerah",
+)
+AGENCY = "Dinas Pariwisata"
+
+
+@pytest.fixture
+async def office(ctx: Context) -> Office:
+    ids, chats = {}, {}
+    for number, role in enumerate(SEED_ROLES, start=1):
+        chat = 1000 + number
+        official = await add_official(ctx, name=f"Pejabat {role}", telegram_user_id=chat)
+        unit = AGENCY if role == "perangkat_daerah" else None
+        await assign_role(ctx, official_id=official, role=role, unit=unit)
+        ids[role], chats[role] = official, chat
+    # Two people with no role in the SOP: a staff member to forward to, and a stranger.
+    for name, chat in (("staf", 2001), ("orang_lain", 2002)):
+        ids[name] = await add_official(ctx, name=f"Pegawai {name}", telegram_user_id=chat)
+        chats[name] = chat
+    ids["admin"] = await add_official(ctx, name="Admin TI", telegram_user_id=2003, is_admin=True)
+    chats["admin"] = 2003
+    return Office(ids, chats)
