@@ -64,6 +64,7 @@ class Verification:
     checked: int
     problem: str | None = None  # names the first event altered or removed
     event_id: int | None = None
+    last_hash: str = GENESIS  # worth writing down elsewhere: a later rewrite would change it
 
     @property
     def ok(self) -> bool:
@@ -93,4 +94,4 @@ async def verify(session: AsyncSession, batch: int = 1000) -> Verification:
             f"events after {checked} were removed (head names {head.last_event_id})",
             checked + 1,
         )
-    return Verification(checked)
+    return Verification(checked, last_hash=running)

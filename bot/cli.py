@@ -144,5 +144,7 @@ def _audit_verify(_args: argparse.Namespace) -> int:
     if not result.ok:
         print(f"Jejak audit RUSAK: {result.problem} (diperiksa {result.checked})", file=sys.stderr)
         return 1
-    print(f"Jejak audit utuh: {result.checked} peristiwa diperiksa")
+    print(
+        f"Jejak audit utuh: {result.checked} peristiwa diperiksa; hash terakhir {result.last_hash}"
+    )
     return 0

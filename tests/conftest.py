@@ -37,7 +37,10 @@ def postgres_url() -> str | None:
 def needs_postgres() -> str:
     url = postgres_url()
     if url is None:
-        pytest.skip(f"{POSTGRES_ENV} is not set: no PostgreSQL to test against")
+        reason = f"{POSTGRES_ENV} is not set: no PostgreSQL to test against"
+        if os.environ.get("DISPOSISI_REQUIRE_POSTGRES"):
+            pytest.fail(reason)
+        pytest.skip(reason)
     return url
 
 

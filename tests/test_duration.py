@@ -72,7 +72,8 @@ def test_range_with_more_than_two_figures_is_rejected() -> None:
 
 
 @pytest.mark.parametrize(
-    ("minutes", "text"), [(45, "45 menit"), (60, "1 jam"), (90, "1 jam 30 menit"), (495, "8 jam 15 menit")]
+    ("minutes", "text"),
+    [(45, "45 menit"), (60, "1 jam"), (90, "1 jam 30 menit"), (495, "8 jam 15 menit")],
 )
 def test_format_minutes(minutes: int, text: str) -> None:
     assert format_minutes(minutes) == text

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from bot.paths import data_dir
-from bot.sop.loader import SopFileError, SopProblem, load_sop
+from bot.sop.loader import SopFileError, SopProblem, load_sop, load_sop_text
 from bot.sop.registry import SopRegistry, version_key
 from bot.sop.spec import SopSpec, Step
 
@@ -51,7 +51,8 @@ def test_seed_header_is_kept_whole(seed: SopSpec) -> None:
 
 def test_seed_roles_and_superior_chain(seed: SopSpec) -> None:
     assert len(seed.roles) == 12
-    chain, role = [], "kasubbag_kss_ln"
+    chain: list[str] = []
+    role: str | None = "kasubbag_kss_ln"
     while role is not None:
         chain.append(role)
         role = seed.roles[role].superior
@@ -78,7 +79,19 @@ def test_step_4_is_done_by_both_analysts(seed: SopSpec) -> None:
 
 def test_step_times(seed: SopSpec) -> None:
     minutes = {s.number: s.time.target_minutes for s in seed.steps}
-    assert minutes == {1: 5, 2: 5, 3: 5, 4: 60, 5: 30, 6: None, 7: 30, 8: 180, 9: 120, 10: 30, 11: None}
+    assert minutes == {
+        1: 5,
+        2: 5,
+        3: 5,
+        4: 60,
+        5: 30,
+        6: None,
+        7: 30,
+        8: 180,
+        9: 120,
+        10: 30,
+        11: None,
+    }
     ten = by_number(seed, 10).time
     assert (ten.text, ten.target_minutes, ten.limit_minutes) == ("30-60 Menit", 30, 60)
     assert not by_number(seed, 6).time.given and by_number(seed, 6).time.text is None
@@ -116,9 +129,13 @@ def test_step_8_routes_kak_and_fs(seed: SopSpec) -> None:
 def test_step_9_both_answers_lead_to_step_10(seed: SopSpec) -> None:
     decision = by_number(seed, 9).decision
     assert decision is not None
-    assert {o.key: o.verdict for o in decision.options} == {"setuju": "disetujui", "tolak": "ditolak"}
+    assert {o.key: o.verdict for o in decision.options} == {
+        "setuju": "disetujui",
+        "tolak": "ditolak",
+    }
     assert {o.target.step for o in decision.options} == {"karo_tindak_lanjut"}
-    assert decision.option("tolak") is not None and decision.option("tolak").note_required  # type: ignore[union-attr]
+    tolak = decision.option("tolak")
+    assert tolak is not None and tolak.note_required
 
 
 def test_steps_10_and_11(seed: SopSpec) -> None:
@@ -167,13 +184,22 @@ def test_yaml_syntax_error_names_its_line(tmp_path: Path) -> None:
 
 def test_every_duplicate_key_is_reported(tmp_path: Path) -> None:
     text = CUTI.read_text(encoding="utf-8")
-    text = text.replace("  atasan: {title: Atasan Langsung}\n", "  atasan: {title: Atasan Langsung}\n  atasan: {title: X}\n")
+    text = text.replace(
+        "  atasan: {title: Atasan Langsung}\n",
+        "  atasan: {title: Atasan Langsung}\n  atasan: {title: X}\n",
+    )
     text = text.replace("    number: 2\n", "    number: 2\n    number: 3\n")
     problems = problems_of(write(tmp_path, text))
     lines = text.splitlines()
     found = {(p.line, p.message) for p in problems}
-    assert (lines.index("  atasan: {title: X}") + 1, "kunci 'atasan' ditulis dua kali (yang pertama dipakai)") in found
-    assert (lines.index("    number: 3") + 1, "kunci 'number' ditulis dua kali (yang pertama dipakai)") in found
+    assert (
+        lines.index("  atasan: {title: X}") + 1,
+        "kunci 'atasan' ditulis dua kali (yang pertama dipakai)",
+    ) in found
+    assert (
+        lines.index("    number: 3") + 1,
+        "kunci 'number' ditulis dua kali (yang pertama dipakai)",
+    ) in found
 
 
 def test_not_a_mapping(tmp_path: Path) -> None:
@@ -193,7 +219,9 @@ def test_all_structural_problems_at_once(tmp_path: Path) -> None:
     text = text.replace("    activity: Memeriksa permohonan cuti\n", "")
     text = text.replace("    number: 2\n", "    number: dua\n")
     text = text.replace("    time: 1 menit\n    output", "    time: 1\n    output")
-    text = text.replace("          end: ditolak", "          end: ditolak\n          to: kepegawaian_terbitkan")
+    text = text.replace(
+        "          end: ditolak", "          end: ditolak\n          to: kepegawaian_terbitkan"
+    )
     problems = problems_of(write(tmp_path, text))
     lines = text.splitlines()
 
@@ -207,12 +235,17 @@ def test_all_structural_problems_at_once(tmp_path: Path) -> None:
         "kepegawaian_terbitkan",
         "langkah: kolom tidak dikenal 'on_aprove' (maksudnya 'on_approve'?)",
     ) in messages
-    assert (line_of("key: atasan_periksa"), "atasan_periksa", "langkah: kolom wajib 'activity' tidak ada") in messages
+    assert (
+        line_of("key: atasan_periksa"),
+        "atasan_periksa",
+        "langkah: kolom wajib 'activity' tidak ada",
+    ) in messages
     assert any(p.line == line_of("number: dua") and "bilangan bulat" in p.message for p in problems)
     time_line = lines.index("    time: 1") + 1
     assert any(p.line == time_line and "tanpa satuan" in p.message for p in problems)
     assert any(
-        p.line == line_of("key: tolak") and "tepat satu dari 'to: LANGKAH' atau 'end: HASIL'" in p.message
+        p.line == line_of("key: tolak")
+        and "tepat satu dari 'to: LANGKAH' atau 'end: HASIL'" in p.message
         for p in problems
     )
     # The misspelt on_approve also leaves the step with no way out: reported, not hidden.
@@ -222,7 +255,9 @@ def test_all_structural_problems_at_once(tmp_path: Path) -> None:
 def test_wrong_types(tmp_path: Path) -> None:
     text = CUTI.read_text(encoding="utf-8")
     text = text.replace("    actors: [atasan]", "    actors: atasan")
-    text = text.replace("    completion", "").replace("    time: 1 menit\n    decision", "    time: 1 menit\n    completion: some\n    decision")
+    text = text.replace("    completion", "").replace(
+        "    time: 1 menit\n    decision", "    time: 1 menit\n    completion: some\n    decision"
+    )
     text = text.replace("          note_required: true", "          note_required: ya")
     problems = problems_of(write(tmp_path, text))
     messages = " | ".join(p.message for p in problems)
@@ -234,7 +269,7 @@ def test_wrong_types(tmp_path: Path) -> None:
 def test_bad_number_format(tmp_path: Path) -> None:
     text = CUTI.read_text(encoding="utf-8").replace("{seq:03d}/{year}", "{nomor}/{year}")
     [problem] = problems_of(write(tmp_path, text))
-    assert "number_format tidak sah" in problem.message
+    assert "intake: 'number_format' tidak sah" in problem.message
 
 
 # -- the registry ------------------------------------------------------------------------------
@@ -248,8 +283,12 @@ def test_registry_loads_the_project_sops() -> None:
 
 def test_registry_picks_the_latest_version(tmp_path: Path) -> None:
     text = CUTI.read_text(encoding="utf-8")
-    (tmp_path / "a.yaml").write_text(text.replace('version: "1"', 'version: "2020.9"'), encoding="utf-8")
-    (tmp_path / "b.yaml").write_text(text.replace('version: "1"', 'version: "2020.10"'), encoding="utf-8")
+    (tmp_path / "a.yaml").write_text(
+        text.replace('version: "1"', 'version: "2020.9"'), encoding="utf-8"
+    )
+    (tmp_path / "b.yaml").write_text(
+        text.replace('version: "1"', 'version: "2020.10"'), encoding="utf-8"
+    )
     (tmp_path / "examples").mkdir()
     (tmp_path / "examples" / "broken.yaml").write_text("not: [valid", encoding="utf-8")
     registry = SopRegistry(tmp_path)
@@ -267,7 +306,9 @@ def test_registry_reports_bad_files_and_clashes(tmp_path: Path) -> None:
     text = CUTI.read_text(encoding="utf-8")
     (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
     (tmp_path / "b.yaml").write_text(text, encoding="utf-8")
-    (tmp_path / "c.yaml").write_text(text.replace("time: 1 menit", "time: sebentar"), encoding="utf-8")
+    (tmp_path / "c.yaml").write_text(
+        text.replace("time: 1 menit", "time: sebentar"), encoding="utf-8"
+    )
     with pytest.raises(SopFileError) as info:
         SopRegistry(tmp_path)
     files = {Path(p.file).name for p in info.value.problems}
@@ -278,3 +319,11 @@ def test_version_key_orders_numerically() -> None:
     assert version_key("2020.10") > version_key("2020.9") > version_key("2020")
     assert version_key("2") > version_key("1.5")
     assert version_key("1.rc") > version_key("1.0")
+
+
+def test_the_readme_minimal_example_loads() -> None:
+    readme = (data_dir("sops") / "README.md").read_text(encoding="utf-8")
+    example = readme.split("## A minimal example", 1)[1].split("```yaml\n", 1)[1].split("```")[0]
+    spec, cuti = load_sop_text(example, "README.md"), load_sop(CUTI)
+    assert [(s.key, s.targets()) for s in spec.steps] == [(s.key, s.targets()) for s in cuti.steps]
+    assert spec.roles.keys() == cuti.roles.keys()

@@ -23,7 +23,6 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from bot.sop.duration import parse_time_standard
 from bot.sop.spec import (
-    Completion,
     Decision,
     DocumentKind,
     Header,
@@ -152,14 +151,15 @@ def _item_line(seq: CommentedSeq, index: int) -> int:
 _TOP = {"code": True, "version": True, "short_code": False, "header": True, "kinds": False}
 _TOP |= {"roles": True, "documents": False, "intake": True, "outcomes": True, "steps": True}
 _HEADER = {"institution": True, "number": True, "name": True}
-_HEADER |= dict.fromkeys(
-    ("unit", "made_on", "revised_on", "effective_on", "approved_by", "warning", "note"), False
-)
-_HEADER_LISTS = ("legal_basis", "qualifications", "related_sops", "equipment", "records")
-_HEADER |= dict.fromkeys(_HEADER_LISTS, False)
-_TITLED = {"title": True}
-_ROLE = {"title": True, "superior": False}
-_OUTCOME = {"title": True, "notify": False}
+_HEADER |= dict.fromkeys(("unit", "made_on", "revised_on", "effective_on", "approved_by"), False)
+_HEADER |= dict.fromkeys(("legal_basis", "qualifications", "related_sops", "equipment"), False)
+_HEADER |= dict.fromkeys(("warning", "records", "note"), False)
+_SCHEMAS = {
+    "kinds": {"title": True},
+    "documents": {"title": True},
+    "roles": {"title": True, "superior": False},
+    "outcomes": {"title": True, "notify": False},
+}
 _INTAKE = {"registrars": True, "document": False, "origin_role": False, "number_format": False}
 _STEP = {"key": True, "number": True, "source": False, "activity": True, "actors": True}
 _STEP |= {"completion": False, "requires": False, "time": True, "output": False}
@@ -169,6 +169,75 @@ _DECISION = {"question": True, "options": True}
 _OPTION = {"key": True, "label": True, "kinds": False, "requires": False}
 _OPTION |= {"note_required": False, "notify": False, "verdict": False, "to": False, "end": False}
 _REQUIREMENT = {"document": True, "upload": False}
+
+
+class _Fields:
+    """One YAML mapping being read, with how to name it in problems (e.g. "langkah")."""
+
+    def __init__(self, reader: _Reader, m: CommentedMap, what: str, step: str | None) -> None:
+        self.reader, self.m, self.what, self.step = reader, m, what, step
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.m
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.m.get(key, default)
+
+    def line(self, key: str) -> int:
+        return _key_line(self.m, key)
+
+    def add(self, key: str, message: str) -> None:
+        self.reader.add(self.line(key), f"{self.what}: {message}", self.step)
+
+    def record(self, address: tuple[str, ...], *keys: str) -> None:
+        for key in keys:
+            if key in self.m:
+                self.reader.lines[(*address, key)] = self.line(key)
+
+    def text(self, key: str, *, key_like: bool = False) -> str | None:
+        """A non-empty string, or None when absent or null (a missing field is reported apart)."""
+        value = self.m.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.add(key, f"{key!r} harus berupa teks")
+            return None
+        if key_like and not self.reader.check_key(value, self.line(key), self.what, self.step):
+            return None
+        return value.strip()
+
+    def required_text(self, key: str) -> str:
+        value = self.text(key)
+        if value is None and key in self.m and self.m[key] is None:
+            self.add(key, f"{key!r} tidak boleh kosong")
+        return value or ""
+
+    def texts(self, key: str, *, nonempty: bool = False) -> tuple[str, ...]:
+        if key not in self.m:
+            return ()
+        value = self.m[key]
+        if not isinstance(value, CommentedSeq) or not all(
+            isinstance(v, str) and v.strip() for v in value
+        ):
+            self.add(key, f"{key!r} harus berupa daftar teks, misalnya [a, b]")
+            return ()
+        if nonempty and not value:
+            self.add(key, f"{key!r} tidak boleh kosong")
+        return tuple(v.strip() for v in value)
+
+    def flag(self, key: str) -> bool:
+        value = self.m.get(key, False)
+        if not isinstance(value, bool):
+            self.add(key, f"{key!r} harus true atau false")
+            return False
+        return value
+
+    def seq(self, key: str) -> CommentedSeq:
+        """A list of items (mappings, read by the caller); empty when absent or not a list."""
+        value = self.m.get(key)
+        if value is not None and not isinstance(value, CommentedSeq):
+            self.add(key, f"{key!r} harus berupa daftar")
+        return value if isinstance(value, CommentedSeq) else CommentedSeq()
 
 
 class _Reader:
@@ -182,11 +251,9 @@ class _Reader:
     def add(self, line: int | None, message: str, step: str | None = None) -> None:
         self.problems.append(SopProblem(self.file, line, step, message))
 
-    # -- generic checks ------------------------------------------------------------------
-
-    def mapping(
+    def fields(
         self, node: Any, line: int, what: str, schema: Mapping[str, bool], step: str | None = None
-    ) -> CommentedMap | None:
+    ) -> _Fields | None:
         """`node` as a mapping with every required key and no unknown key (typos)."""
         if not isinstance(node, CommentedMap):
             self.add(line, f"{what} harus berupa mapping (kunci: nilai)", step)
@@ -199,344 +266,237 @@ class _Reader:
         for key, required in schema.items():
             if required and key not in node:
                 self.add(_line(node, line), f"{what}: kolom wajib {key!r} tidak ada", step)
-        return node
-
-    def record(self, m: CommentedMap, address: tuple[str, ...], *keys: str) -> None:
-        for key in keys:
-            if key in m:
-                self.lines[(*address, key)] = _key_line(m, key)
-
-    def text(
-        self,
-        m: CommentedMap,
-        key: str,
-        what: str,
-        step: str | None = None,
-        *,
-        key_like: bool = False,
-    ) -> str | None:
-        """A non-empty string field, or None when absent or null (absence is checked elsewhere)."""
-        value = m.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, str) or not value.strip():
-            self.add(_key_line(m, key), f"{what}: {key!r} harus berupa teks", step)
-            return None
-        if key_like:
-            self.check_key(value, _key_line(m, key), f"{what}: {key!r}", step)
-        return value.strip()
-
-    def required_text(self, m: CommentedMap, key: str, what: str, step: str | None = None) -> str:
-        value = self.text(m, key, what, step)
-        if value is None and key in m and m[key] is None:
-            self.add(_key_line(m, key), f"{what}: {key!r} tidak boleh kosong", step)
-        return value or ""
-
-    def texts(
-        self,
-        m: CommentedMap,
-        key: str,
-        what: str,
-        step: str | None = None,
-        *,
-        nonempty: bool = False,
-    ) -> tuple[str, ...]:
-        """A list of non-empty strings."""
-        value = m.get(key)
-        if value is None and key not in m:
-            return ()
-        line = _key_line(m, key)
-        if not isinstance(value, CommentedSeq) or not all(
-            isinstance(v, str) and v.strip() for v in value
-        ):
-            self.add(line, f"{what}: {key!r} harus berupa daftar teks, misalnya [a, b]", step)
-            return ()
-        if nonempty and not value:
-            self.add(line, f"{what}: {key!r} tidak boleh kosong", step)
-        return tuple(v.strip() for v in value)
-
-    def flag(self, m: CommentedMap, key: str, what: str, step: str | None = None) -> bool:
-        value = m.get(key, False)
-        if not isinstance(value, bool):
-            self.add(_key_line(m, key), f"{what}: {key!r} harus true atau false", step)
-            return False
-        return value
+        return _Fields(self, node, what, step)
 
     def check_key(self, key: Any, line: int, what: str, step: str | None = None) -> bool:
         if isinstance(key, str) and _KEY.fullmatch(key) and len(key) <= _MAX_KEY:
             return True
-        self.add(
-            line,
-            f"{what}: {key!r} bukan kunci yang sah (huruf, angka dan _, diawali huruf, "
-            f"paling panjang {_MAX_KEY})",
-            step,
-        )
+        rule = f"huruf, angka dan _, diawali huruf, paling panjang {_MAX_KEY}"
+        self.add(line, f"{what}: {key!r} bukan kunci yang sah ({rule})", step)
         return False
 
-    def keyed(self, m: CommentedMap, key: str, what: str) -> list[tuple[str, CommentedMap, int]]:
-        """A mapping of key -> mapping (roles, kinds, documents, outcomes)."""
-        node = m.get(key)
+    def keyed(self, top: _Fields, key: str, what: str) -> list[tuple[str, _Fields, int]]:
+        """A mapping of key -> mapping (kinds, roles, documents, outcomes), each checked."""
+        node = top.get(key)
         if node is None:
             return []
         if not isinstance(node, CommentedMap):
-            self.add(_key_line(m, key), f"{key!r} harus berupa mapping kunci -> {{title: ...}}")
+            top.add(key, f"{key!r} harus berupa mapping kunci -> {{title: ...}}")
             return []
+        schema = _SCHEMAS[key]
         found = []
         for name, value in node.items():
             line = _key_line(node, name)
-            if self.check_key(name, line, what) and isinstance(value, CommentedMap):
-                found.append((str(name), value, line))
-            elif not isinstance(value, CommentedMap):
-                self.add(line, f"{what} {name!r} harus berupa mapping, misalnya {{title: ...}}")
+            fields = self.fields(value, line, f"{what} {name!r}", schema)
+            if self.check_key(name, line, what) and fields is not None:
+                fields.record((key, str(name)), *schema)
+                found.append((str(name), fields, line))
         return found
 
     # -- the SOP -------------------------------------------------------------------------
 
     def sop(self, data: Any, file: str) -> SopSpec | None:
-        top = self.mapping(data, 1, "berkas SOP", _TOP)
+        top = self.fields(data, 1, "berkas SOP", _TOP)
         if top is None:
             return None
-        code = self.text(top, "code", "SOP", key_like=True) or ""
         version = top.get("version")
         if version is not None and not isinstance(version, str):
-            # 2020.10 would silently become 2020.1 as a number
-            self.add(_key_line(top, "version"), f'version harus teks: tulis version: "{version}"')
+            # As a number, 2020.10 would silently become 2020.1.
+            self.add(top.line("version"), f'version harus teks: tulis version: "{version}"')
             version = str(version)
-        elif version is None and "version" in top:
-            self.add(_key_line(top, "version"), "version tidak boleh kosong")
         return SopSpec(
-            code=code,
-            version=version or "",
-            short_code=self.text(top, "short_code", "SOP"),
+            code=top.text("code", key_like=True) or "",
+            version=version.strip() if version else top.required_text("version"),
+            short_code=top.text("short_code"),
             header=self.header(top),
             kinds={
-                k: Kind(k, self.title(v, line, f"jenis {k!r}"), line)
-                for k, v, line in self.keyed(top, "kinds", "jenis usulan")
+                k: Kind(k, f.required_text("title"), n)
+                for k, f, n in self.keyed(top, "kinds", "jenis usulan")
             },
-            roles={k: self.role(k, v, line) for k, v, line in self.keyed(top, "roles", "peran")},
+            roles={
+                k: Role(k, f.required_text("title"), f.text("superior"), n)
+                for k, f, n in self.keyed(top, "roles", "peran")
+            },
             documents={
-                k: DocumentKind(k, self.title(v, line, f"dokumen {k!r}"), line)
-                for k, v, line in self.keyed(top, "documents", "dokumen")
+                k: DocumentKind(k, f.required_text("title"), n)
+                for k, f, n in self.keyed(top, "documents", "dokumen")
             },
             intake=self.intake(top),
             outcomes={
-                k: self.outcome(k, v, line) for k, v, line in self.keyed(top, "outcomes", "hasil")
+                k: Outcome(k, f.required_text("title"), f.texts("notify"), n)
+                for k, f, n in self.keyed(top, "outcomes", "hasil")
             },
             steps=self.steps(top),
             path=file,
         )
 
-    def header(self, top: CommentedMap) -> Header:
-        node = top.get("header")
-        m = self.mapping(node, _key_line(top, "header"), "header", _HEADER) if node else None
-        if m is None:
+    def header(self, top: _Fields) -> Header:
+        h = (
+            self.fields(top.get("header"), top.line("header"), "header", _HEADER)
+            if "header" in top
+            else None
+        )
+        if h is None:
             return Header(institution="", number="", name="")
-        lists = {k: self.texts(m, k, "header") for k in _HEADER_LISTS}
         return Header(
-            institution=self.required_text(m, "institution", "header"),
-            number=self.required_text(m, "number", "header"),
-            name=self.required_text(m, "name", "header"),
-            unit=self.text(m, "unit", "header"),
-            made_on=self.text(m, "made_on", "header"),
-            revised_on=self.text(m, "revised_on", "header"),
-            effective_on=self.text(m, "effective_on", "header"),
-            approved_by=self.text(m, "approved_by", "header"),
-            warning=self.text(m, "warning", "header"),
-            note=self.text(m, "note", "header"),
-            legal_basis=lists["legal_basis"],
-            qualifications=lists["qualifications"],
-            related_sops=lists["related_sops"],
-            equipment=lists["equipment"],
-            records=lists["records"],
+            institution=h.required_text("institution"),
+            number=h.required_text("number"),
+            name=h.required_text("name"),
+            unit=h.text("unit"),
+            made_on=h.text("made_on"),
+            revised_on=h.text("revised_on"),
+            effective_on=h.text("effective_on"),
+            approved_by=h.text("approved_by"),
+            legal_basis=h.texts("legal_basis"),
+            qualifications=h.texts("qualifications"),
+            related_sops=h.texts("related_sops"),
+            equipment=h.texts("equipment"),
+            warning=h.text("warning"),
+            records=h.texts("records"),
+            note=h.text("note"),
         )
 
-    def title(self, m: CommentedMap, line: int, what: str) -> str:
-        self.mapping(m, line, what, _TITLED)
-        return self.required_text(m, "title", what)
-
-    def role(self, key: str, m: CommentedMap, line: int) -> Role:
-        self.mapping(m, line, f"peran {key!r}", _ROLE)
-        self.record(m, ("role", key), "superior")
-        return Role(
-            key=key,
-            title=self.required_text(m, "title", f"peran {key!r}"),
-            superior=self.text(m, "superior", f"peran {key!r}"),
-            line=line,
-        )
-
-    def outcome(self, key: str, m: CommentedMap, line: int) -> Outcome:
-        self.mapping(m, line, f"hasil {key!r}", _OUTCOME)
-        self.record(m, ("outcome", key), "notify")
-        return Outcome(
-            key=key,
-            title=self.required_text(m, "title", f"hasil {key!r}"),
-            notify=self.texts(m, "notify", f"hasil {key!r}"),
-            line=line,
-        )
-
-    def intake(self, top: CommentedMap) -> Intake:
-        line = _key_line(top, "intake") if "intake" in top else 1
-        m = self.mapping(top.get("intake"), line, "intake", _INTAKE) if "intake" in top else None
-        if m is None:
+    def intake(self, top: _Fields) -> Intake:
+        line = top.line("intake") if "intake" in top else 1
+        i = self.fields(top.get("intake"), line, "intake", _INTAKE) if "intake" in top else None
+        if i is None:
             return Intake(registrars=(), line=line)
-        self.record(m, ("intake",), "registrars", "document", "origin_role")
-        number_format = self.text(m, "number_format", "intake")
+        i.record(("intake",), "registrars", "document", "origin_role")
+        number_format = i.text("number_format")
         if number_format is not None:
             try:
                 number_format.format(seq=1, code="X", year=2020)
             except (KeyError, IndexError, ValueError) as exc:
-                self.add(
-                    _key_line(m, "number_format"),
-                    f"intake: number_format tidak sah ({exc!r}); yang tersedia: {{seq}}, {{code}}, "
-                    "{year}",
+                available = "{seq}, {code}, {year}"
+                i.add(
+                    "number_format",
+                    f"'number_format' tidak sah ({exc!r}); yang tersedia: {available}",
                 )
                 number_format = None
         return Intake(
-            registrars=self.texts(m, "registrars", "intake", nonempty=True),
-            document=self.text(m, "document", "intake"),
-            origin_role=self.text(m, "origin_role", "intake"),
+            registrars=i.texts("registrars", nonempty=True),
+            document=i.text("document"),
+            origin_role=i.text("origin_role"),
             number_format=number_format or Intake.number_format,
             line=line,
         )
 
     # -- steps ---------------------------------------------------------------------------
 
-    def steps(self, top: CommentedMap) -> tuple[Step, ...]:
-        node = top.get("steps")
-        if "steps" in top and not isinstance(node, CommentedSeq):
-            self.add(_key_line(top, "steps"), "steps harus berupa daftar langkah (- key: ...)")
-        if not isinstance(node, CommentedSeq):
-            return ()
+    def steps(self, top: _Fields) -> tuple[Step, ...]:
+        node = top.seq("steps")
         found = (self.step(item, _item_line(node, i)) for i, item in enumerate(node))
         return tuple(step for step in found if step is not None)
 
     def step(self, node: Any, line: int) -> Step | None:
         raw_key = node.get("key") if isinstance(node, CommentedMap) else None
         key = raw_key if isinstance(raw_key, str) else None
-        m = self.mapping(node, line, "langkah", _STEP, key)
+        s = self.fields(node, line, "langkah", _STEP, key)
         # A step without a usable key is left out: nothing can refer to it anyway.
-        if m is None or "key" not in m:
-            return None
-        if not self.check_key(raw_key, _key_line(m, "key"), "langkah: 'key'", key) or key is None:
-            return None
-        what = "langkah"
-        self.record(m, ("step", key), "actors", "number", "completion", "time")
-        number = m.get("number")
-        if "number" in m and (
-            not isinstance(number, int) or isinstance(number, bool) or number < 1
+        if (
+            s is None
+            or "key" not in s
+            or not self.check_key(raw_key, s.line("key"), "langkah", key)
         ):
-            self.add(_key_line(m, "number"), "langkah: 'number' harus bilangan bulat ≥ 1", key)
-        completion = m.get("completion", "all")
+            return None
+        assert key is not None
+        s.record(("step", key), "actors", "number", "completion", "time")
+        number = s.get("number")
+        if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+            if "number" in s:
+                s.add("number", "'number' harus bilangan bulat ≥ 1")
+            number = 0
+        completion = s.get("completion", "all")
         if completion not in ("all", "any"):
-            self.add(_key_line(m, "completion"), "langkah: 'completion' harus all atau any", key)
-            completion = "all"
-        decision = self.decision(m, key)
+            s.add("completion", "'completion' harus all atau any")
         return Step(
             key=key,
-            number=number if isinstance(number, int) and number >= 1 else 0,
-            activity=self.required_text(m, "activity", what, key),
-            actors=self.texts(m, "actors", what, key, nonempty=True),
-            time=self.time(m, key),
-            completion=_completion(completion),
-            requires=self.requirements(m, key),
-            output=self.text(m, "output", what, key),
-            on_approve=self.transition(m, "on_approve", key),
-            on_reject=self.transition(m, "on_reject", key),
-            decision=decision,
-            source=self.text(m, "source", what, key),
+            number=number,
+            activity=s.required_text("activity"),
+            actors=s.texts("actors", nonempty=True),
+            time=self.time(s),
+            completion="any" if completion == "any" else "all",
+            requires=self.requirements(s),
+            output=s.text("output"),
+            on_approve=self.transition(s, "on_approve", key),
+            on_reject=self.transition(s, "on_reject", key),
+            decision=self.decision(s, key),
+            source=s.text("source"),
             line=line,
         )
 
-    def time(self, m: CommentedMap, key: str) -> TimeStandard:
-        value = m.get("time")
-        if value is not None and not isinstance(value, str):
-            self.add(
-                _key_line(m, "time"), f"waktu {value!r} tanpa satuan: tulis '{value} menit'", key
-            )
-            return TimeStandard(text=None, target_minutes=None)
+    def time(self, s: _Fields) -> TimeStandard:
+        value = s.get("time")
         try:
+            if value is not None and not isinstance(value, str):
+                raise ValueError(f"waktu {value!r} tanpa satuan: tulis '{value} menit'")
             return parse_time_standard(value)
         except ValueError as exc:
-            self.add(_key_line(m, "time"), str(exc), key)
+            self.add(s.line("time"), str(exc), s.step)
             return TimeStandard(text=None, target_minutes=None)
 
-    def requirements(self, m: CommentedMap, step: str) -> tuple[Requirement, ...]:
-        node = m.get("requires")
-        if node is None:
-            return ()
-        if not isinstance(node, CommentedSeq):
-            self.add(_key_line(m, "requires"), "'requires' harus berupa daftar", step)
-            return ()
+    def requirements(self, owner: _Fields) -> tuple[Requirement, ...]:
+        node = owner.seq("requires")
         found = []
         for i, item in enumerate(node):
             line = _item_line(node, i)
-            r = self.mapping(item, line, "requires", _REQUIREMENT, step)
-            if r is not None and (document := self.text(r, "document", "requires", step)):
-                found.append(Requirement(document, self.flag(r, "upload", "requires", step), line))
+            r = self.fields(item, line, "requires", _REQUIREMENT, owner.step)
+            if r is not None and (document := r.text("document")):
+                found.append(Requirement(document, r.flag("upload"), line))
         return tuple(found)
 
-    def target(self, m: CommentedMap, line: int, what: str, step: str) -> Target | None:
-        to = self.text(m, "to", what, step)
-        end = self.text(m, "end", what, step)
+    def target(self, f: _Fields, line: int) -> Target | None:
+        to, end = f.text("to"), f.text("end")
         if (to is None) == (end is None):
-            self.add(line, f"{what}: tulis tepat satu dari 'to: LANGKAH' atau 'end: HASIL'", step)
+            self.add(
+                line, f"{f.what}: tulis tepat satu dari 'to: LANGKAH' atau 'end: HASIL'", f.step
+            )
             return None
         return Target(step=to, end=end)
 
-    def transition(self, m: CommentedMap, key: str, step: str) -> Transition | None:
-        if key not in m:
+    def transition(self, s: _Fields, name: str, step: str) -> Transition | None:
+        if name not in s:
             return None
-        line = _key_line(m, key)
-        t = self.mapping(m[key], line, key, _TRANSITION, step)
-        if t is None:
+        line = s.line(name)
+        t = self.fields(s.get(name), line, name, _TRANSITION, step)
+        target = self.target(t, line) if t is not None else None
+        if t is None or target is None:
             return None
-        self.record(t, (key, step), "notify")
-        target = self.target(t, line, key, step)
-        if target is None:
-            return None
-        notify = self.texts(t, "notify", key, step)
-        return Transition(target, notify, self.text(t, "verdict", key, step), line)
+        t.record((name, step), "notify")
+        return Transition(target, t.texts("notify"), t.text("verdict"), line)
 
-    def decision(self, m: CommentedMap, step: str) -> Decision | None:
-        if "decision" not in m:
+    def decision(self, s: _Fields, step: str) -> Decision | None:
+        if "decision" not in s:
             return None
-        line = _key_line(m, "decision")
-        d = self.mapping(m["decision"], line, "decision", _DECISION, step)
+        line = s.line("decision")
+        d = self.fields(s.get("decision"), line, "decision", _DECISION, step)
         if d is None:
             return None
-        node = d.get("options")
+        node = d.seq("options")
         options: list[Option] = []
-        if "options" in d and not isinstance(node, CommentedSeq):
-            self.add(_key_line(d, "options"), "decision: 'options' harus berupa daftar", step)
-        elif isinstance(node, CommentedSeq):
-            for i, item in enumerate(node):
-                option = self.option(item, _item_line(node, i), step)
-                if option is not None:
-                    options.append(option)
-        question = self.required_text(d, "question", "decision", step)
-        return Decision(question, tuple(options), line)
+        for i, item in enumerate(node):
+            if (option := self.option(item, _item_line(node, i), step)) is not None:
+                options.append(option)
+        return Decision(d.required_text("question"), tuple(options), line)
 
     def option(self, node: Any, line: int, step: str) -> Option | None:
-        o = self.mapping(node, line, "pilihan", _OPTION, step)
+        o = self.fields(node, line, "pilihan", _OPTION, step)
         if o is None:
             return None
-        key = self.text(o, "key", "pilihan", step, key_like=True)
-        target = self.target(o, line, f"pilihan {key!r}", step)
+        key = o.text("key", key_like=True)
+        o.what = f"pilihan {key!r}" if key else o.what
+        target = self.target(o, line)
         if key is None or target is None:
             return None
-        self.record(o, ("option", step, key), "kinds", "notify")
+        o.record(("option", step, key), "kinds", "notify")
         return Option(
             key=key,
-            label=self.required_text(o, "label", "pilihan", step),
+            label=o.required_text("label"),
             target=target,
-            kinds=self.texts(o, "kinds", "pilihan", step),
-            requires=self.requirements(o, step),
-            note_required=self.flag(o, "note_required", "pilihan", step),
-            notify=self.texts(o, "notify", "pilihan", step),
-            verdict=self.text(o, "verdict", "pilihan", step),
+            kinds=o.texts("kinds"),
+            requires=self.requirements(o),
+            note_required=o.flag("note_required"),
+            notify=o.texts("notify"),
+            verdict=o.text("verdict"),
             line=line,
         )
-
-
-def _completion(value: str) -> Completion:
-    return "any" if value == "any" else "all"

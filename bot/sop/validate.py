@@ -75,7 +75,7 @@ class _Checker:
             self.add(1, "tidak ada peran (roles)")
         reported: set[frozenset[str]] = set()
         for role in roles.values():
-            line = self.at(role.line, "role", role.key, "superior")
+            line = self.at(role.line, "roles", role.key, "superior")
             if role.superior is not None:
                 self.roles_known([role.superior], line, f"atasan peran {role.key!r}", None)
             chain = [role.key]
@@ -88,7 +88,8 @@ class _Checker:
                 if frozenset(loop) not in reported:
                     reported.add(frozenset(loop))
                     path = " → ".join([*loop, current])
-                    self.add(line, f"rantai atasan berputar: {path}")
+                    at = self.at(roles[loop[0]].line, "roles", loop[0], "superior")
+                    self.add(at, f"rantai atasan berputar: {path}")
 
     def check_intake(self) -> None:
         intake = self.spec.intake
@@ -107,7 +108,7 @@ class _Checker:
         if not self.spec.outcomes:
             self.add(1, "tidak ada hasil akhir (outcomes): sebuah usulan harus dapat selesai")
         for outcome in self.spec.outcomes.values():
-            line = self.at(outcome.line, "outcome", outcome.key, "notify")
+            line = self.at(outcome.line, "outcomes", outcome.key, "notify")
             self.roles_known(outcome.notify, line, f"hasil {outcome.key!r}", None)
 
     # -- steps ---------------------------------------------------------------------------

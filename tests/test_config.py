@@ -1,0 +1,103 @@
+"""Configuration: defaults, plain URLs, and broken values refused by name, never echoed."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.cli import main
+from bot.config import ConfigError, load_settings
+
+SECRET = "123456:AAH-sangat-rahasia"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+    for name in (
+        "DATABASE_URL",
+        "TIMEZONE",
+        "OFFICE_HOURS",
+        "DEFAULT_STEP_MINUTES",
+        "TELEGRAM_BOT_TOKEN",
+        "LOG_LEVEL",
+        "MAX_DOCUMENT_MB",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env
+
+
+def test_defaults() -> None:
+    settings = load_settings()
+    assert settings.database_url == "sqlite+aiosqlite:///disposisi.db"
+    assert settings.timezone == "Asia/Jakarta"
+    assert settings.telegram_bot_token is None
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("sqlite:///data/kantor.db", "sqlite+aiosqlite:///data/kantor.db"),
+        ("postgresql://bot@db/disposisi", "postgresql+asyncpg://bot@db/disposisi"),
+        ("postgres://bot@db/disposisi", "postgresql+asyncpg://bot@db/disposisi"),
+    ],
+)
+def test_plain_database_urls_get_the_async_driver(
+    monkeypatch: pytest.MonkeyPatch, given: str, expected: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", given)
+    assert load_settings().database_url == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DATABASE_URL", "mysql://root@localhost/x"),
+        ("TIMEZONE", "Asia/Bangka"),
+        ("OFFICE_HOURS", "senin 16:00-07:30"),
+        ("DEFAULT_STEP_MINUTES", "nol"),
+        ("DEFAULT_STEP_MINUTES", "0"),
+        ("LOG_LEVEL", "cerewet"),
+        ("MAX_DOCUMENT_MB", "-1"),
+    ],
+)
+def test_a_broken_value_is_refused_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", SECRET)
+    with pytest.raises(ConfigError) as refused:
+        load_settings()
+    assert str(refused.value).startswith(f"{name}:")
+    assert SECRET not in str(refused.value)
+
+
+def test_the_token_is_never_printed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", SECRET)
+    settings = load_settings()
+    assert SECRET not in repr(settings) and SECRET not in str(settings.model_dump())
+    assert settings.telegram_bot_token is not None
+    assert settings.telegram_bot_token.get_secret_value() == SECRET
+
+
+def test_a_database_password_in_a_broken_url_is_not_echoed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "oracle://bot:kata-sandi@db/x")
+    with pytest.raises(ConfigError) as refused:
+        load_settings()
+    assert "kata-sandi" not in str(refused.value)
+
+
+def test_the_cli_refuses_a_broken_configuration(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TIMEZONE", "Mars/Olympus")
+    assert main(["db", "upgrade"]) == 2
+    err = capsys.readouterr().err
+    assert "Konfigurasi salah" in err and "TIMEZONE" in err
+
+
+def test_a_dotenv_file_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+    from pathlib import Path
+
+    Path(".env").write_text("DEFAULT_STEP_MINUTES=45\n")
+    assert load_settings().default_step_minutes == 45

@@ -1,0 +1,322 @@
+"""Each semantic check, triggered by a small broken SOP, names the right line and step."""
+
+from pathlib import Path
+
+import pytest
+
+from bot.sop.loader import SopFileError, SopProblem, load_sop, load_sop_text
+from bot.sop.validate import validate
+
+BASE = """\
+code: mini
+version: "1"
+header:
+  institution: Kantor Uji
+  number: "1/SOP/2024"
+  name: SOP Uji
+kinds:
+  A: {title: Jenis A}
+  B: {title: Jenis B}
+roles:
+  staf: {title: Staf, superior: kepala}
+  kepala: {title: Kepala}
+documents:
+  berkas: {title: Berkas}
+  sk: {title: Surat Keputusan}
+intake:
+  registrars: [staf]
+  document: berkas
+  origin_role: staf
+outcomes:
+  selesai: {title: Selesai, notify: [staf]}
+  ditolak: {title: Ditolak}
+steps:
+  - key: periksa
+    number: 1
+    activity: Memeriksa berkas
+    actors: [staf]
+    requires:
+      - {document: berkas}
+    time: 5 menit
+    on_approve: {to: putus}
+  - key: putus
+    number: 2
+    activity: Memutuskan
+    actors: [kepala]
+    time: 10 menit
+    decision:
+      question: Setuju?
+      options:
+        - key: ya
+          label: Ya
+          requires:
+            - {document: sk, upload: true}
+          to: arsip
+        - key: tidak
+          label: Tidak
+          end: ditolak
+  - key: arsip
+    number: 3
+    activity: Mengarsipkan
+    actors: [staf]
+    requires:
+      - {document: sk}
+    time: null
+    on_approve: {end: selesai}
+"""
+
+
+def test_the_base_is_valid(tmp_path: Path) -> None:
+    spec = load_sop_text(BASE)
+    assert validate(spec) == []
+
+
+def broken(tmp_path: Path, *edits: tuple[str, str]) -> tuple[list[SopProblem], list[str]]:
+    text = BASE
+    for old, new in edits:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    path = tmp_path / "mini.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SopFileError) as info:
+        load_sop(path)
+    for problem in info.value.problems:
+        assert problem.file == str(path)
+    return info.value.problems, text.splitlines()
+
+
+def line(lines: list[str], fragment: str, nth: int = 0) -> int:
+    found = [i for i, text in enumerate(lines, 1) if fragment in text]
+    return found[nth]
+
+
+def has(problems: list[SopProblem], at: int | None, step: str | None, fragment: str) -> bool:
+    return any(p.line == at and p.step == step and fragment in p.message for p in problems)
+
+
+def test_unknown_role_in_actors(tmp_path: Path) -> None:
+    problems, lines = broken(tmp_path, ("actors: [kepala]", "actors: [kepla]"))
+    assert has(
+        problems,
+        line(lines, "[kepla]"),
+        "putus",
+        "peran tidak dikenal 'kepla' (maksudnya 'kepala'?)",
+    )
+
+
+def test_unknown_role_as_superior(tmp_path: Path) -> None:
+    problems, lines = broken(tmp_path, ("superior: kepala", "superior: bos"))
+    assert has(problems, line(lines, "superior: bos"), None, "peran tidak dikenal 'bos'")
+
+
+def test_unknown_role_in_notify_and_intake(tmp_path: Path) -> None:
+    problems, lines = broken(
+        tmp_path,
+        ("notify: [staf]", "notify: [pemohon]"),
+        ("registrars: [staf]", "registrars: [loket]"),
+        ("origin_role: staf", "origin_role: dinas"),
+        ("          end: ditolak", "          end: ditolak\n          notify: [humas]"),
+    )
+    assert has(problems, line(lines, "[pemohon]"), None, "peran tidak dikenal 'pemohon'")
+    assert has(problems, line(lines, "[loket]"), None, "intake: peran tidak dikenal 'loket'")
+    assert has(problems, line(lines, "origin_role"), None, "peran tidak dikenal 'dinas'")
+    assert has(problems, line(lines, "[humas]"), "putus", "peran tidak dikenal 'humas'")
+
+
+def test_unknown_document(tmp_path: Path) -> None:
+    problems, lines = broken(tmp_path, ("- {document: berkas}", "- {document: berkass}"))
+    assert has(problems, line(lines, "berkass"), "periksa", "dokumen tidak dikenal 'berkass'")
+
+
+def test_unknown_intake_document(tmp_path: Path) -> None:
+    problems, lines = broken(tmp_path, ("  document: berkas", "  document: map"))
+    assert has(problems, line(lines, "document: map"), None, "intake: dokumen tidak dikenal 'map'")
+
+
+def test_unknown_kind_in_option(tmp_path: Path) -> None:
+    problems, lines = broken(
+        tmp_path, ("          label: Ya\n", "          label: Ya\n          kinds: [A, C]\n")
+    )
+    assert has(problems, line(lines, "kinds: [A, C]"), "putus", "jenis usulan tidak dikenal 'C'")
+
+
+def test_every_kind_needs_an_option(tmp_path: Path) -> None:
+    problems, lines = broken(
+        tmp_path,
+        ("          label: Ya\n", "          label: Ya\n          kinds: [A]\n"),
+        ("          label: Tidak\n", "          label: Tidak\n          kinds: [A]\n"),
+    )
+    assert has(problems, line(lines, "decision:"), "putus", "tanpa pilihan untuk jenis 'B'")
+
+
+def test_duplicate_step_key(tmp_path: Path) -> None:
+    problems, lines = broken(tmp_path, ("  - key: arsip", "  - key: periksa"))
+    assert has(
+        problems, line(lines, "- key: periksa", 1), "periksa", "kunci langkah ganda 'periksa'"
+    )
+
+
+def test_duplicate_step_number(tmp_path: Path) -> None:
+    problems, lines = broken(tmp_path, ("    number: 3", "    number: 2"))
+    assert has(
+        problems,
+        line(lines, "number: 2", 1),
+        "arsip",
+        "nomor langkah ganda 2 (juga langkah 'putus')",
+    )
+
+
+def test_duplicate_option_key(tmp_path: Path) -> None:
+    problems, lines = broken(tmp_path, ("        - key: tidak", "        - key: ya"))
+    assert has(problems, line(lines, "- key: ya", 1), "putus", "kunci pilihan ganda 'ya'")
+
+
+def test_duplicate_role_key(tmp_path: Path) -> None:
+    problems, lines = broken(
+        tmp_path, ("  kepala: {title: Kepala}\n", "  kepala: {title: Kepala}\n  staf: {title: X}\n")
+    )
+    assert has(problems, line(lines, "staf: {title: X}"), None, "kunci 'staf' ditulis dua kali")
+
+
+def test_unreachable_step(tmp_path: Path) -> None:
+    problems, lines = broken(tmp_path, ("          to: arsip", "          end: selesai"))
+    assert has(
+        problems,
+        line(lines, "- key: arsip"),
+        "arsip",
+        "tidak dapat dicapai dari langkah pertama 'periksa'",
+    )
+
+
+def test_step_with_no_way_out(tmp_path: Path) -> None:
+    problems, lines = broken(tmp_path, ("    on_approve: {end: selesai}\n", ""))
+    assert has(problems, line(lines, "- key: arsip"), "arsip", "langkah tanpa jalan keluar")
+
+
+def test_reject_alone_is_no_way_out(tmp_path: Path) -> None:
+    problems, lines = broken(
+        tmp_path, ("    on_approve: {to: putus}", "    on_reject: {to: putus}")
+    )
+    assert has(problems, line(lines, "- key: periksa"), "periksa", "langkah tanpa jalan keluar")
+
+
+def test_transition_to_a_step_that_does_not_exist(tmp_path: Path) -> None:
+    problems, lines = broken(tmp_path, ("on_approve: {to: putus}", "on_approve: {to: putuss}"))
+    assert has(
+        problems,
+        line(lines, "putuss"),
+        "periksa",
+        "langkah tujuan 'putuss' tidak ada (maksudnya 'putus'?)",
+    )
+
+
+def test_transition_to_an_outcome_that_does_not_exist(tmp_path: Path) -> None:
+    problems, lines = broken(tmp_path, ("          end: ditolak", "          end: gagal"))
+    assert has(
+        problems, line(lines, "- key: tidak"), "putus", "hasil akhir 'gagal' tidak ada di outcomes"
+    )
+
+
+def test_no_outcomes(tmp_path: Path) -> None:
+    problems, _ = broken(
+        tmp_path,
+        ("  selesai: {title: Selesai, notify: [staf]}\n  ditolak: {title: Ditolak}\n", ""),
+        ("outcomes:\n", "outcomes: {}\n"),
+    )
+    assert has(problems, 1, None, "tidak ada hasil akhir (outcomes)")
+    assert any(
+        "tidak ada hasil akhir yang dapat dicapai dari langkah pertama" in p.message
+        for p in problems
+    )
+
+
+def test_unparseable_duration(tmp_path: Path) -> None:
+    problems, lines = broken(tmp_path, ("time: 10 menit", "time: sepuluh menit"))
+    assert has(
+        problems, line(lines, "sepuluh"), "putus", "tidak dapat membaca waktu: 'sepuluh menit'"
+    )
+
+
+def test_range_limit_must_exceed_target(tmp_path: Path) -> None:
+    problems, lines = broken(tmp_path, ("time: 10 menit", "time: 60-30 menit"))
+    assert has(problems, line(lines, "60-30"), "putus", "harus lebih besar")
+
+
+def test_decision_without_options(tmp_path: Path) -> None:
+    start = BASE.index("      options:\n")
+    end = BASE.index("  - key: arsip")
+    problems, lines = broken(tmp_path, (BASE[start:end], "      options: []\n"))
+    assert has(problems, line(lines, "decision:"), "putus", "keputusan tanpa pilihan")
+
+
+def test_decision_with_on_approve_is_ambiguous(tmp_path: Path) -> None:
+    problems, lines = broken(
+        tmp_path, ("    time: 10 menit\n", "    time: 10 menit\n    on_approve: {to: arsip}\n")
+    )
+    assert has(
+        problems, line(lines, "on_approve: {to: arsip}"), "putus", "tidak boleh punya on_approve"
+    )
+
+
+def test_decision_by_several_actors_all_is_unsupported(tmp_path: Path) -> None:
+    problems, lines = broken(tmp_path, ("actors: [kepala]", "actors: [kepala, staf]"))
+    assert has(problems, line(lines, "- key: putus"), "putus", "completion: all tidak didukung")
+
+
+def test_decision_by_several_actors_any_is_fine(tmp_path: Path) -> None:
+    text = BASE.replace("actors: [kepala]", "actors: [kepala, staf]\n    completion: any")
+    assert load_sop_text(text).step("putus").completion == "any"
+
+
+def test_superior_chain_loop(tmp_path: Path) -> None:
+    problems, lines = broken(
+        tmp_path, ("kepala: {title: Kepala}", "kepala: {title: Kepala, superior: staf}")
+    )
+    loops = [p for p in problems if "rantai atasan berputar" in p.message]
+    assert len(loops) == 1  # one loop, reported once
+    assert loops[0].line == line(lines, "staf: {title: Staf")
+    assert "staf → kepala → staf" in loops[0].message
+
+
+def test_self_superior_is_a_loop(tmp_path: Path) -> None:
+    problems, lines = broken(
+        tmp_path, ("kepala: {title: Kepala}", "kepala: {title: Kepala, superior: kepala}")
+    )
+    assert has(problems, line(lines, "kepala: {title"), None, "kepala → kepala")
+
+
+def test_loop_with_no_exit(tmp_path: Path) -> None:
+    problems, lines = broken(
+        tmp_path,
+        ("          end: ditolak", "          to: periksa"),
+        ("    on_approve: {end: selesai}", "    on_approve: {to: periksa}"),
+    )
+    assert has(problems, line(lines, "- key: putus"), "putus", "tidak ada jalan ke hasil akhir")
+    assert has(problems, line(lines, "- key: arsip"), "arsip", "tidak ada jalan ke hasil akhir")
+    assert has(problems, line(lines, "- key: periksa"), "periksa", "dari langkah pertama")
+
+
+def test_document_never_uploaded_before(tmp_path: Path) -> None:
+    problems, lines = broken(tmp_path, ("            - {document: sk, upload: true}\n", ""))
+    assert has(problems, line(lines, "- {document: sk}"), "arsip", "dokumen 'sk' diminta sudah ada")
+
+
+def test_document_uploaded_on_one_path_only(tmp_path: Path) -> None:
+    # "tidak" now leads to arsip too, without uploading the SK.
+    problems, lines = broken(tmp_path, ("          end: ditolak", "          to: arsip"))
+    assert has(problems, line(lines, "- {document: sk}"), "arsip", "tidak setiap jalan")
+
+
+def test_problems_are_all_reported_and_printable(tmp_path: Path) -> None:
+    problems, lines = broken(
+        tmp_path, ("actors: [kepala]", "actors: [kepla]"), ("time: 5 menit", "time: 5 hari")
+    )
+    assert len(problems) >= 2
+    text = str(SopFileError(problems))
+    assert f":{line(lines, '[kepla]')}: [langkah putus] actors: peran tidak dikenal 'kepla'" in text
+    assert "hari tidak didukung" in text
+
+
+def test_validate_a_spec_built_in_code() -> None:
+    spec = load_sop_text(BASE)
+    assert validate(spec, "x.yaml") == []
