@@ -24,7 +24,8 @@ class Settings(BaseSettings):
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
     )
 
-    database_url: str = "sqlite+aiosqlite:///disposisi.db"
+    # repr=False: a URL may carry a password, and settings do get printed while debugging.
+    database_url: str = Field(default="sqlite+aiosqlite:///disposisi.db", repr=False)
     timezone: str = "Asia/Jakarta"
     office_hours: str = DEFAULT_OFFICE_HOURS
     holiday_country: str = "ID"

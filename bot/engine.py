@@ -50,7 +50,7 @@ class Choice:
     """One button the SOP allows at a step: approve, reject, or a decision option."""
 
     action: str  # "approve" | "reject" | "decide"
-    label: str
+    label: str | None = None  # an option's label from the SOP; approve/reject are templated
     option: str | None = None
     note_required: bool = False
 
@@ -74,9 +74,9 @@ def choices(step: Step, kind: str | None) -> list[Choice]:
         ]
     found = []
     if step.on_approve is not None:
-        found.append(Choice("approve", "Setujui"))
+        found.append(Choice("approve"))
     if step.on_reject is not None:
-        found.append(Choice("reject", "Kembalikan", note_required=True))
+        found.append(Choice("reject", note_required=True))
     return found
 
 

@@ -78,6 +78,13 @@ def test_the_token_is_never_printed(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.telegram_bot_token.get_secret_value() == SECRET
 
 
+def test_a_database_password_is_not_in_the_settings_repr(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://bot:kata-sandi@db/x")
+    assert "kata-sandi" not in repr(load_settings())
+
+
 def test_a_database_password_in_a_broken_url_is_not_echoed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

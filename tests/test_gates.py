@@ -160,6 +160,7 @@ async def test_only_registrars_may_register(ctx: Context, office: Office) -> Non
         ({"kind": None}, InvalidInput),
         ({"title": "   "}, InvalidInput),
         ({"document": None}, DocumentMissing),
+        ({"sop_code": "tidak_ada"}, NotFound),
     ],
 )
 async def test_registration_checks_its_input(

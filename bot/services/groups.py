@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.services.context import Context
-from bot.services.errors import InvalidInput
+from bot.services.errors import InvalidInput, NotFound
 from bot.services.uow import UnitOfWork
 from models import GroupSubscription
 
@@ -14,8 +14,8 @@ async def subscribe(
     ctx: Context, chat_id: int, title: str, sop_code: str | None = None, by: int | None = None
 ) -> None:
     """Follow one SOP's proposals (or every SOP's, with sop_code None); again = update."""
-    if sop_code is not None:
-        ctx.sops.get(sop_code)  # raises for an unknown SOP
+    if sop_code is not None and sop_code not in ctx.sops:
+        raise NotFound("no such SOP", sop_code=sop_code)
     if chat_id > 0:
         raise InvalidInput("only group chats can subscribe", field="chat_id")
     async with UnitOfWork(ctx) as uow:

@@ -5,8 +5,6 @@ Called by the use cases inside their unit of work; never commits.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import func, select
 
 from bot.engine import Route
@@ -129,7 +127,6 @@ async def close(
         "elapsed_minutes": round(
             uow.ctx.calendar.working_minutes_between(proposal.registered_at, uow.now)
         ),
-        "calendar_days": (uow.now - proposal.registered_at) // timedelta(days=1),
     }
     roles = tuple(dict.fromkeys((*outcome.notify, *(r for r in (spec.intake.origin_role,) if r))))
     await notify.tell_roles(uow, roles, proposal, spec, "proposal_closed", context, event)

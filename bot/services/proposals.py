@@ -36,6 +36,8 @@ async def register_proposal(
     disposition_note: str | None = None,
     document: Upload | None = None,
 ) -> Registered:
+    if sop_code not in ctx.sops:
+        raise NotFound("no such SOP", sop_code=sop_code)
     spec = ctx.sops.get(sop_code)
     title, origin = title.strip(), origin.strip()
     if not title or not origin:

@@ -1,0 +1,63 @@
+"""The acceptance commands for SOP files, as an operator types them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.paths import data_dir
+
+SEED = data_dir("sops") / "kerjasama_pihak_ketiga.yaml"
+
+
+def test_check_accepts_the_seed(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sop", "check", str(SEED)]) == 0
+    out = capsys.readouterr().out.strip()
+    assert out.count("\n") == 0  # one line
+    assert "OK" in out and "11 langkah" in out
+
+
+def test_check_names_the_step_the_role_and_the_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = SEED.read_text(encoding="utf-8").splitlines()
+    number = next(i for i, line in enumerate(lines) if "actors: [kabag_ks]" in line)
+    lines[number] = lines[number].replace("kabag_ks", "kabag_humas")
+    broken = tmp_path / "rusak.yaml"
+    broken.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    assert main(["sop", "check", str(broken)]) == 1
+    err = capsys.readouterr().err
+    problem = next(line for line in err.splitlines() if "kabag_humas" in line)
+    assert f"{broken}:{number + 1}:" in problem
+    assert "kabag_perintah_persiapan" in problem  # the step
+
+
+def test_check_reports_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sop", "check", str(tmp_path / "tidak_ada.yaml")]) == 1
+    assert "tidak_ada.yaml" in capsys.readouterr().err
+
+
+def test_show_prints_every_step_then_a_flowchart(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sop", "show", str(SEED)]) == 0
+    out = capsys.readouterr().out
+    table, chart = out.split("flowchart TD", 1)
+    for title in ("Kepala Biro Pemerintahan", "Gubernur", "Pengadministrasi Umum", "30-60"):
+        assert title in table
+    rows = [line for line in table.splitlines() if line[:3].strip().isdigit()]
+    assert [int(r[:3]) for r in rows] == list(range(1, 12))
+    assert "([" in chart and "{" in chart  # terminators and decisions
+
+
+def test_the_console_script_runs_as_a_module() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "sop", "check", str(SEED)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
