@@ -10,7 +10,9 @@ _PACKAGE = Path(__file__).resolve().parent
 
 
 def data_dir(name: str) -> Path:
-    for candidate in (_PACKAGE.parent / name, _PACKAGE / "_data" / name):
+    # The wheel's copy first: beside an installed package lies site-packages, where another
+    # distribution may have put a top-level folder of the same name.
+    for candidate in (_PACKAGE / "_data" / name, _PACKAGE.parent / name):
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError(f"data folder {name!r} not found beside or inside {_PACKAGE}")

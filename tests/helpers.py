@@ -103,3 +103,12 @@ async def to_step(ctx: Context, office: Office, proposal_id: int, step: str) -> 
             return
         await do(ctx, office, proposal_id, role, attach=attach)
     assert step in await current_step(ctx, proposal_id), await current_step(ctx, proposal_id)
+
+
+async def tkksd_ready(ctx: Context, office: Office, proposal_id: int) -> Task:
+    """Drive to step 8 and attach the minutes and the draft letter; return TKKSD's task."""
+    await to_step(ctx, office, proposal_id, "tkksd_bahas")
+    task = (await open_tasks(ctx, proposal_id))["tkksd"]
+    for kind in ("notulen", "konsep_surat"):
+        await tasks.attach_document(ctx, task.id, office["tkksd"], kind, pdf(f"{kind}.pdf"))
+    return task

@@ -24,6 +24,7 @@ from tests.helpers import (
     pdf,
     proposal,
     register,
+    tkksd_ready,
     to_step,
 )
 
@@ -53,10 +54,7 @@ async def test_a_decision_waits_for_the_documents_its_option_needs(
 async def test_full_kak_path(ctx: Context, office: Office) -> None:
     reg = await register(ctx, office, "KAK")
     pid = reg.proposal_id
-    await to_step(ctx, office, pid, "tkksd_bahas")
-    tkksd = (await open_tasks(ctx, pid))["tkksd"]
-    await tasks.attach_document(ctx, tkksd.id, office["tkksd"], "notulen", pdf("notulen.pdf"))
-    await tasks.attach_document(ctx, tkksd.id, office["tkksd"], "konsep_surat", pdf("konsep.pdf"))
+    tkksd = await tkksd_ready(ctx, office, pid)
     acted = await tasks.act(ctx, tkksd.id, office["tkksd"], Decide("setuju_kak"), tkksd.version)
     assert acted.next_step == "gubernur_tandatangani"
 
@@ -92,10 +90,7 @@ async def test_full_kak_path(ctx: Context, office: Office) -> None:
 async def test_fs_takes_the_fs_branch_only(ctx: Context, office: Office) -> None:
     reg = await register(ctx, office, "FS")
     pid = reg.proposal_id
-    await to_step(ctx, office, pid, "tkksd_bahas")
-    task = (await open_tasks(ctx, pid))["tkksd"]
-    await tasks.attach_document(ctx, task.id, office["tkksd"], "notulen", pdf("n.pdf"))
-    await tasks.attach_document(ctx, task.id, office["tkksd"], "konsep_surat", pdf("k.pdf"))
+    task = await tkksd_ready(ctx, office, pid)
     with pytest.raises(ActionNotAllowed):
         await tasks.act(ctx, task.id, office["tkksd"], Decide("setuju_kak"))
     acted = await tasks.act(ctx, task.id, office["tkksd"], Decide("setuju_fs"))
@@ -178,10 +173,7 @@ async def test_due_times_are_working_time(ctx: Context, office: Office, clock: F
 async def test_step_10_has_a_target_and_a_limit(ctx: Context, office: Office) -> None:
     reg = await register(ctx, office, "FS")
     pid = reg.proposal_id
-    await to_step(ctx, office, pid, "tkksd_bahas")
-    task = (await open_tasks(ctx, pid))["tkksd"]
-    await tasks.attach_document(ctx, task.id, office["tkksd"], "notulen", pdf("n.pdf"))
-    await tasks.attach_document(ctx, task.id, office["tkksd"], "konsep_surat", pdf("k.pdf"))
+    task = await tkksd_ready(ctx, office, pid)
     await tasks.act(ctx, task.id, office["tkksd"], Decide("setuju_fs"))
     await do(ctx, office, pid, "gubernur", Decide("setuju"))
     karo = (await open_tasks(ctx, pid))["karo"]
