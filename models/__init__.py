@@ -1,6 +1,7 @@
 """What is stored. Imports nothing from bot/ or handlers/."""
 
 from models.base import Base
+from models.conversations import Conversation, Invite, ReceivedUpdate
 from models.documents import Document
 from models.events import AuditHead, Event
 from models.officials import Official, RoleAssignment
@@ -11,12 +12,15 @@ from models.tasks import Task
 __all__ = [
     "AuditHead",
     "Base",
+    "Conversation",
     "Document",
     "Event",
     "GroupSubscription",
+    "Invite",
     "Official",
     "OutboxMessage",
     "Proposal",
+    "ReceivedUpdate",
     "RegistrationCounter",
     "RoleAssignment",
     "Task",

@@ -12,12 +12,21 @@ from models.base import Base
 
 PENDING = "pending"
 SENT = "sent"
-FAILED = "failed"
+FAILED = "failed"  # every attempt failed; the admins were told
+DEAD = "dead"  # Telegram will never take it (blocked by the user, chat gone)
+SUPERSEDED = "superseded"  # an edit overtaken by a newer edit of the same message
+
+SEND = "send"
+EDIT = "edit"
 
 
 class OutboxMessage(Base):
     __tablename__ = "outbox"
-    __table_args__ = (Index(None, "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index(None, "status", "next_attempt_at"),
+        Index(None, "task_id"),
+        Index(None, "chat_id", "telegram_message_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
@@ -25,6 +34,10 @@ class OutboxMessage(Base):
     context: Mapped[dict[str, Any]] = mapped_column(JSON)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
+    kind: Mapped[str] = mapped_column(String(8), default=SEND)
+    edit_of_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), index=True)
+    lease_until: Mapped[datetime | None]  # a sender holds the row until then
     status: Mapped[str] = mapped_column(String(16), default=PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime]

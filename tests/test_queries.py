@@ -92,7 +92,13 @@ async def test_subscribed_groups_see_each_step_and_the_outcome(
     reg = await register(ctx, office)
     await to_step(ctx, office, reg.proposal_id, "analis_telaah")
     await do(ctx, office, reg.proposal_id, "analis_ls", attach="hasil_telaah")
-    cards = [m for m in await outbox(ctx) if m.template == "group_status"]
+    cards = [m for m in await outbox(ctx) if m.template == "group_card"]
     assert {m.chat_id for m in cards} == {-1001}
-    assert [c.context["event"] for c in cards] == ["task_started"] * 4 + ["task_approve"]
-    assert cards[-1].context["waiting"] == 1
+    first, *edits = cards
+    assert first.kind == "send" and all(c.edit_of_id == first.id for c in edits)
+    # registration, steps 2-4 starting, the review attached, one analyst done
+    assert len(edits) == 5
+    latest = edits[-1].context
+    assert latest["step"]["number"] == 4
+    assert [h["role"] for h in latest["holders"]] == ["Analis Perencanaan dan Kerja Sama"]
+    assert latest["documents"] == [{"title": "Hasil telaah Dokumen KAK atau FS", "present": True}]

@@ -32,9 +32,8 @@ async def test_every_queued_message_renders(
     await do(ctx, office, pid, "tkksd", Decide("tidak_setuju", "Belum layak"), attach="notulen")
     messages = await outbox(ctx)
     templates = {m.template for m in messages}
-    assert {"task_assigned", "group_status", "proposal_closed", "proposal_notice"} - templates == {
-        "proposal_notice"  # only an approved KAK tells the agency before the end
-    }
+    expected = {"task_assigned", "task_closed", "group_card", "group_outcome", "proposal_closed"}
+    assert expected <= templates
     for message in messages:
         text = renderer.render(message.template, message.context)
         assert 0 < len(text) <= 4096

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from bot import engine
 from bot.services import roster
 from bot.services.uow import UnitOfWork
 from bot.sop.spec import SopSpec, Step
-from models import Document, Event, GroupSubscription, Official, Proposal, Task
+from models import Document, Event, GroupSubscription, Official, OutboxMessage, Proposal, Task
+from models.outbox import SEND
+
+TASK_TEMPLATES = ("task_assigned", "task_forwarded")
 
 
 def proposal_context(proposal: Proposal, spec: SopSpec) -> dict[str, Any]:
@@ -104,7 +107,14 @@ async def tell_task(
     if task.assignee_id not in (None, who.id) and task.forwarded_to_id is None:
         holder = await uow.session.get(Official, task.assignee_id)
         context["on_behalf_of"] = holder.name if holder else None
-    uow.send(who.telegram_user_id, template, context, cause=cause, proposal_id=proposal.id)
+    uow.send(
+        who.telegram_user_id,
+        template,
+        context,
+        cause=cause,
+        proposal_id=proposal.id,
+        task_id=task.id,
+    )
 
 
 async def tell_roles(
@@ -128,20 +138,140 @@ async def tell_roles(
 
 
 async def tell_groups(
-    uow: UnitOfWork, proposal: Proposal, spec: SopSpec, cause: Event, **context: Any
+    uow: UnitOfWork,
+    proposal: Proposal,
+    spec: SopSpec,
+    cause: Event,
+    outcome: str | None = None,
 ) -> None:
-    groups = await uow.session.scalars(
-        select(GroupSubscription).where(
-            GroupSubscription.active.is_(True),
-            or_(
-                GroupSubscription.sop_code.is_(None),
-                GroupSubscription.sop_code == proposal.sop_code,
-            ),
+    """Bring each subscribed group's card for this proposal up to date (one card per proposal,
+    edited in place), and on an outcome add one short message."""
+    groups = (
+        await uow.session.scalars(
+            select(GroupSubscription).where(
+                GroupSubscription.active.is_(True),
+                or_(
+                    GroupSubscription.sop_code.is_(None),
+                    GroupSubscription.sop_code == proposal.sop_code,
+                ),
+            )
         )
-    )
-    payload = {"proposal": proposal_context(proposal, spec), "event": cause.type} | context
+    ).all()
+    if not groups:
+        return
+    context = await card_context(uow, proposal, spec)
     for group in groups:
-        uow.send(group.chat_id, "group_status", payload, cause=cause, proposal_id=proposal.id)
+        card = await uow.session.scalar(
+            select(OutboxMessage.id).where(
+                OutboxMessage.chat_id == group.chat_id,
+                OutboxMessage.proposal_id == proposal.id,
+                OutboxMessage.template == "group_card",
+                OutboxMessage.kind == SEND,
+            )
+        )
+        uow.card(group.chat_id, context, cause=cause, proposal_id=proposal.id, edit_of=card)
+        if outcome is not None:
+            uow.send(
+                group.chat_id,
+                "group_outcome",
+                {"proposal": context["proposal"], "outcome": outcome},
+                cause=cause,
+                proposal_id=proposal.id,
+            )
+
+
+async def card_context(uow: UnitOfWork, proposal: Proposal, spec: SopSpec) -> dict[str, Any]:
+    """Where a proposal stands: its open step, who holds it, since when, until when."""
+    rows = (
+        await uow.session.execute(
+            select(Task, Official.name)
+            .outerjoin(
+                Official,
+                Official.id == func.coalesce(Task.forwarded_to_id, Task.assignee_id),
+            )
+            .where(Task.proposal_id == proposal.id, Task.completed_at.is_(None))
+            .order_by(Task.id)
+        )
+    ).all()
+    documents = set(
+        await uow.session.scalars(select(Document.kind).where(Document.proposal_id == proposal.id))
+    )
+    step = spec.step(rows[0][0].step_key) if rows else None
+    return {
+        "proposal": proposal_context(proposal, spec),
+        "outcome": spec.outcomes[proposal.outcome].title if proposal.outcome else None,
+        "step": step_context(step, spec) if step else None,
+        "holders": [
+            {
+                "role": spec.roles[task.role].title,
+                "name": name or "—",
+                "since": task.started_at.isoformat(),
+                "due": task.target_due_at.isoformat() if task.target_due_at else None,
+            }
+            for task, name in rows
+        ],
+        "documents": [
+            {"title": spec.documents[r.document].title, "present": r.document in documents}
+            for r in (step.requires if step else ())
+        ],
+    }
+
+
+async def task_messages(uow: UnitOfWork, task: Task) -> list[OutboxMessage]:
+    """The messages that show a task with its buttons (to the holder, delegate, forwardee)."""
+    found = await uow.session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.task_id == task.id,
+            OutboxMessage.kind == SEND,
+            OutboxMessage.template.in_(TASK_TEMPLATES),
+        )
+        .order_by(OutboxMessage.id)
+    )
+    return list(found)
+
+
+async def close_task_messages(
+    uow: UnitOfWork,
+    task: Task,
+    proposal: Proposal,
+    spec: SopSpec,
+    cause: Event,
+    result: dict[str, Any],
+) -> None:
+    """Edit every message of a finished task to say how it ended, without buttons."""
+    context = {
+        "proposal": proposal_context(proposal, spec),
+        "step": step_context(spec.step(task.step_key), spec),
+        "result": result,
+    }
+    for message in await task_messages(uow, task):
+        uow.send(
+            message.chat_id,
+            "task_closed",
+            context,
+            cause=cause,
+            proposal_id=proposal.id,
+            task_id=task.id,
+            edit_of=message.id,
+        )
+
+
+async def refresh_task_messages(
+    uow: UnitOfWork, task: Task, proposal: Proposal, spec: SopSpec, cause: Event
+) -> None:
+    """Redraw a task's messages after a change (a document attached): new checklist, buttons."""
+    fresh = await task_context(uow, task, proposal, spec)
+    for message in await task_messages(uow, task):
+        uow.send(
+            message.chat_id,
+            message.template,
+            message.context | fresh,
+            cause=cause,
+            proposal_id=proposal.id,
+            task_id=task.id,
+            edit_of=message.id,
+        )
 
 
 async def admins(uow: UnitOfWork) -> list[Official]:

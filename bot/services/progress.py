@@ -60,9 +60,7 @@ async def start_step(uow: UnitOfWork, spec: SopSpec, proposal: Proposal, step: S
             },
         )
         await notify.tell_task(uow, task, proposal, spec, event)
-    await notify.tell_groups(
-        uow, proposal, spec, event, step=notify.step_context(step, spec), tasks=len(tasks)
-    )
+    await notify.tell_groups(uow, proposal, spec, event)
     return tasks
 
 
@@ -84,7 +82,12 @@ async def follow(
     )
     for task in open_tasks:
         task.completed_at, task.action, task.version = uow.now, "superseded", task.version + 1
-        uow.record("task_superseded", proposal_id=proposal.id, task_id=task.id, step_key=step.key)
+        superseded = uow.record(
+            "task_superseded", proposal_id=proposal.id, task_id=task.id, step_key=step.key
+        )
+        await notify.close_task_messages(
+            uow, task, proposal, spec, superseded, {"action": "superseded"}
+        )
     if route.verdict:
         proposal.verdict = route.verdict
     completed = uow.record(

@@ -176,20 +176,35 @@ async def _act(
             )
             or 0
         )
+        actor = await uow.session.get(Official, official_id)
+        await notify.close_task_messages(
+            uow,
+            task,
+            proposal,
+            spec,
+            event,
+            {
+                "action": name_of(action),
+                "label": _label(step, action),
+                "note": note,
+                "by": actor.name if actor else None,
+            },
+        )
         if not engine.completes_step(step, action, others_open):
-            await notify.tell_groups(
-                uow,
-                proposal,
-                spec,
-                event,
-                step=notify.step_context(step, spec),
-                waiting=others_open,
-            )
+            await notify.tell_groups(uow, proposal, spec, event)
             await uow.commit()
             return Acted(task.id, step_completed=False)
         await progress.follow(uow, spec, proposal, step, route, official_id)
         await uow.commit()
         return Acted(task.id, True, route.target.step, route.target.end)
+
+
+def _label(step: Step, action: Action) -> str | None:
+    """A decision option's label, as the SOP words it."""
+    if isinstance(action, Decide) and step.decision is not None:
+        option = step.decision.option(action.option)
+        return option.label if option else None
+    return None
 
 
 def name_of(action: Action) -> str:
@@ -255,6 +270,7 @@ async def forward(
                 forwarded_by=sender.name if sender else None,
                 instruction=task.forward_note,
             )
+            await notify.tell_groups(uow, opened.proposal, opened.spec, event)
             await uow.commit()
 
     await _guarded(ctx, task_id, official_id, "forward", run)
@@ -269,7 +285,7 @@ async def attach_document(
         async with UnitOfWork(ctx) as uow:
             opened = await _open(uow, task_id, official_id, None)
             documents.check(ctx, opened.spec, kind, upload)
-            document, _ = await documents.record(
+            document, event = await documents.record(
                 uow,
                 proposal_id=opened.proposal.id,
                 task_id=task_id,
@@ -279,6 +295,10 @@ async def attach_document(
                 by=official_id,
                 on_behalf_of=opened.standing.on_behalf_of_id,
             )
+            await notify.refresh_task_messages(
+                uow, opened.task, opened.proposal, opened.spec, event
+            )
+            await notify.tell_groups(uow, opened.proposal, opened.spec, event)
             await uow.commit()
             return document.id
 

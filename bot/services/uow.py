@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import audit
 from bot.services.context import Context
 from models import Event, OutboxMessage
+from models.outbox import EDIT, SEND
 
 
 @dataclass
@@ -26,6 +27,8 @@ class _Pending:
     context: dict[str, Any]
     cause: Event
     proposal_id: int | None
+    task_id: int | None = None
+    edit_of: int | None = None  # the outbox row whose Telegram message this edits
 
 
 class UnitOfWork:
@@ -34,6 +37,7 @@ class UnitOfWork:
         self.now: datetime = ctx.clock.now()  # one "now" for the whole use case
         self._events: list[Event] = []
         self._outbox: list[_Pending] = []
+        self._cards: dict[tuple[int, int], _Pending] = {}  # the last card per (chat, proposal)
         self._session: AsyncSession | None = None
 
     @property
@@ -72,18 +76,37 @@ class UnitOfWork:
         *,
         cause: Event,
         proposal_id: int | None = None,
+        task_id: int | None = None,
+        edit_of: int | None = None,
     ) -> None:
-        """Queue a message for the outbox; `cause` makes its idempotency key."""
+        """Queue a message (or, with `edit_of`, an edit of one) for the outbox; `cause` makes
+        its idempotency key."""
         if chat_id is None:  # an official who has not yet started the bot
             return
-        self._outbox.append(_Pending(chat_id, template, context, cause, proposal_id))
+        pending = _Pending(chat_id, template, context, cause, proposal_id, task_id, edit_of)
+        self._outbox.append(pending)
+
+    def card(
+        self,
+        chat_id: int,
+        context: dict[str, Any],
+        *,
+        cause: Event,
+        proposal_id: int,
+        edit_of: int | None,
+    ) -> None:
+        """Queue a group's status card for a proposal; within one unit only the last counts."""
+        pending = _Pending(chat_id, "group_card", context, cause, proposal_id, None, edit_of)
+        self._cards[(chat_id, proposal_id)] = pending
 
     async def commit(self) -> None:
         await self.session.flush()
         await audit.append(self.session, self._events)
         seen: set[str] = set()
-        for item in self._outbox:
+        for item in [*self._outbox, *self._cards.values()]:
             key = f"ev{item.cause.id}:{item.template}:{item.chat_id}"
+            if item.edit_of is not None:
+                key += f":e{item.edit_of}"
             if key in seen:
                 continue
             seen.add(key)
@@ -94,6 +117,9 @@ class UnitOfWork:
                     context=item.context,
                     idempotency_key=key,
                     proposal_id=item.proposal_id,
+                    task_id=item.task_id,
+                    kind=SEND if item.edit_of is None else EDIT,
+                    edit_of_id=item.edit_of,
                     next_attempt_at=self.now,
                     created_at=self.now,
                 )
@@ -101,3 +127,4 @@ class UnitOfWork:
         await self.session.commit()
         self._events.clear()
         self._outbox.clear()
+        self._cards.clear()
