@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy import select
@@ -25,7 +26,7 @@ HEAD_ID = 1
 def digest(event: Event) -> str:
     fields: dict[str, Any] = {
         "id": event.id,
-        "occurred_at": event.occurred_at.isoformat(timespec="microseconds"),
+        "occurred_at": event.occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
         "type": event.type,
         "proposal_id": event.proposal_id,
         "task_id": event.task_id,
@@ -45,9 +46,8 @@ async def append(session: AsyncSession, events: Sequence[Event]) -> None:
     if not events:
         return
     head = await session.scalar(select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update())
-    if head is None:  # a database created without the migration's seed row
-        head = AuditHead(id=HEAD_ID, last_event_id=0, last_hash=GENESIS, count=0)
-        session.add(head)
+    if head is None:  # the migration seeds it; recreating it would restart the chain at 1
+        raise RuntimeError("audit_head row is missing: run `disposisi audit verify`")
     for event in events:
         event.id = head.last_event_id + 1
         event.prev_hash = head.last_hash
@@ -72,23 +72,35 @@ class Verification:
 
 
 async def verify(session: AsyncSession, batch: int = 1000) -> Verification:
-    """Recompute the chain, streaming the events, and stop at the first break."""
+    """Recompute the chain, streaming the events, and stop at the first break.
+
+    The head is read first and only the events it names are checked, so events written while
+    verifying (PostgreSQL reads each statement in its own snapshot) are not taken for tampering.
+    """
+    head = await session.get(AuditHead, HEAD_ID)
+    if head is None:
+        return Verification(0, "the chain head (audit_head) was removed", None)
     expected_id, running, checked = 1, GENESIS, 0
     result = await session.stream_scalars(
-        select(Event).order_by(Event.id).execution_options(yield_per=batch)
+        select(Event)
+        .where(Event.id <= head.last_event_id)
+        .order_by(Event.id)
+        .execution_options(yield_per=batch)
     )
     async for event in result:
         if event.id != expected_id:
             return Verification(checked, f"event {expected_id} was removed", expected_id)
         if event.prev_hash != running:
+            previous = event.id - 1
             return Verification(
-                checked, f"event {event.id} does not follow its predecessor", event.id
+                checked,
+                f"event {previous} was altered and rehashed (event {event.id} no longer follows)",
+                previous,
             )
         if digest(event) != event.hash:
             return Verification(checked, f"event {event.id} was altered", event.id)
         running, expected_id, checked = event.hash, expected_id + 1, checked + 1
-    head = await session.get(AuditHead, HEAD_ID)
-    if head is not None and (head.last_event_id != checked or head.last_hash != running):
+    if head.last_event_id != checked or head.last_hash != running:
         return Verification(
             checked,
             f"events after {checked} were removed (head names {head.last_event_id})",

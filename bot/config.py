@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     )
 
     # repr=False: a URL may carry a password, and settings do get printed while debugging.
-    database_url: str = Field(default="sqlite+aiosqlite:///disposisi.db", repr=False)
+    database_url: str = Field(default="sqlite+aiosqlite:///disposisi.db", repr=False, exclude=True)
     timezone: str = "Asia/Jakarta"
     office_hours: str = DEFAULT_OFFICE_HOURS
     holiday_country: str = "ID"

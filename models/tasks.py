@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -16,6 +16,7 @@ class Task(Base):
         Index(None, "assignee_id", "completed_at"),
         Index(None, "forwarded_to_id", "completed_at"),
         Index(None, "proposal_id", "step_key", "activation"),
+        UniqueConstraint("proposal_id", "step_key", "activation", "role"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -23,6 +24,7 @@ class Task(Base):
     step_key: Mapped[str] = mapped_column(String(64))
     activation: Mapped[int]  # 1 the first time the proposal enters this step, 2 after a loop…
     role: Mapped[str] = mapped_column(String(64))
+    unit: Mapped[str | None] = mapped_column(String(200))  # for a role held per agency
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
     forwarded_to_id: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
     forward_note: Mapped[str | None] = mapped_column(Text)

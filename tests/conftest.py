@@ -79,6 +79,8 @@ async def _empty_postgres(url: str) -> None:
     tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
     async with engine.begin() as connection:
         await connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        # A tamper test may have switched the append-only trigger off.
+        await connection.exec_driver_sql("ALTER TABLE events ENABLE TRIGGER events_append_only")
         await connection.execute(
             text(
                 "INSERT INTO audit_head (id, last_event_id, last_hash, count) VALUES (1, 0, :g, 0)"

@@ -22,7 +22,14 @@ async def _verify(ctx: Context) -> audit.Verification:
 
 
 async def _tamper(ctx: Context, sql: str) -> None:
+    """Change the events as someone with full rights on the database could: the append-only
+    trigger goes first."""
     async with ctx.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(text("ALTER TABLE events DISABLE TRIGGER events_append_only"))
+        else:
+            await connection.execute(text("DROP TRIGGER IF EXISTS events_no_update"))
+            await connection.execute(text("DROP TRIGGER IF EXISTS events_no_delete"))
         await connection.execute(text(sql))
 
 
@@ -47,16 +54,34 @@ async def test_an_altered_event_is_named(ctx: Context, trail: int) -> None:
     assert result.problem == "event 7 was altered"
 
 
+@BOTH
+@pytest.mark.parametrize("sql", ["UPDATE events SET type = 'x'", "DELETE FROM events"])
+async def test_the_database_refuses_to_change_events(ctx: Context, trail: int, sql: str) -> None:
+    from sqlalchemy.exc import DBAPIError
+
+    with pytest.raises(DBAPIError, match="append-only"):
+        async with ctx.engine.begin() as connection:
+            await connection.execute(text(sql))
+    assert (await _verify(ctx)).ok
+
+
+async def test_a_missing_head_is_a_break(ctx: Context, trail: int) -> None:
+    await _tamper(ctx, "DELETE FROM audit_head")
+    assert (await _verify(ctx)).problem == "the chain head (audit_head) was removed"
+
+
 async def test_a_forger_who_rehashes_an_event_breaks_the_next_link(
     ctx: Context, trail: int
 ) -> None:
+    await _tamper(ctx, "SELECT 1")
     async with ctx.sessions() as session, session.begin():
         forged = await session.get(Event, 5)
         assert forged is not None
         forged.step_key = "dipalsukan"
         forged.hash = audit.digest(forged)  # a consistent hash for the forged content
     result = await _verify(ctx)
-    assert result.problem == "event 6 does not follow its predecessor"
+    assert result.problem == "event 5 was altered and rehashed (event 6 no longer follows)"
+    assert result.event_id == 5
 
 
 @BOTH

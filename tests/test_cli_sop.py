@@ -61,3 +61,16 @@ def test_the_console_script_runs_as_a_module() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_a_number_format_without_sequence_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = SEED.read_text(encoding="utf-8").replace(
+        "  origin_role: perangkat_daerah\n",
+        '  origin_role: perangkat_daerah\n  number_format: "KS/{year}"\n',
+    )
+    broken = tmp_path / "nomor.yaml"
+    broken.write_text(text, encoding="utf-8")
+    assert main(["sop", "check", str(broken)]) == 1
+    assert "number_format" in capsys.readouterr().err

@@ -10,8 +10,8 @@ from bot.clock import FrozenClock
 from bot.engine import Approve
 from bot.services import tasks
 from bot.services.context import Context
-from bot.services.errors import InvalidInput, NotFound, NotYourTask
-from bot.services.officials import delegate
+from bot.services.errors import AlreadyHandled, InvalidInput, NotFound, NotPermitted, NotYourTask
+from bot.services.officials import add_official, assign_role, deactivate, delegate
 from bot.services.queries import my_open_tasks
 from tests.conftest import Office
 from tests.helpers import current_step, events, open_tasks, outbox, register
@@ -45,10 +45,92 @@ async def test_a_forwarded_task_reaches_the_colleague_who_then_acts(
 async def test_the_holder_may_still_act_after_forwarding(ctx: Context, office: Office) -> None:
     reg = await register(ctx, office)
     task = (await open_tasks(ctx, reg.proposal_id))["karo"]
-    await tasks.forward(ctx, task.id, office["karo"], office["staf"], "")
-    await tasks.act(ctx, task.id, office["karo"], Approve(), task.version)
-    with pytest.raises(Exception, match="already handled"):
-        await tasks.act(ctx, task.id, office["staf"], Approve(), task.version)
+    await tasks.forward(ctx, task.id, office["karo"], office["staf"], "", task.version)
+    with pytest.raises(AlreadyHandled):  # buttons drawn before the forward are stale
+        await tasks.act(ctx, task.id, office["karo"], Approve(), task.version)
+    redrawn = [m for m in await outbox(ctx) if m.kind == "edit" and m.template == "task_assigned"]
+    assert [m.chat_id for m in redrawn] == [office.chats["karo"]]
+    version = redrawn[0].context["version"]
+    assert version == task.version + 1
+    await tasks.act(ctx, task.id, office["karo"], Approve(), version)
+    with pytest.raises(AlreadyHandled):
+        await tasks.act(ctx, task.id, office["staf"], Approve(), version)
+
+
+async def test_a_second_forward_takes_the_task_from_the_first_colleague(
+    ctx: Context, office: Office
+) -> None:
+    reg = await register(ctx, office)
+    task = (await open_tasks(ctx, reg.proposal_id))["karo"]
+    await tasks.forward(ctx, task.id, office["karo"], office["staf"], "", task.version)
+    with pytest.raises(AlreadyHandled):  # a forward button drawn before the first forward
+        await tasks.forward(ctx, task.id, office["karo"], office["kabag_ks"], "", task.version)
+    await tasks.forward(ctx, task.id, office["karo"], office["kabag_ks"], "", task.version + 1)
+    closed = [m for m in await outbox(ctx) if m.template == "task_closed"]
+    assert [(m.chat_id, m.context["result"]["action"]) for m in closed] == [
+        (office.chats["staf"], "forwarded")
+    ]
+    with pytest.raises(NotYourTask):
+        await tasks.act(ctx, task.id, office["staf"], Approve(), task.version + 2)
+
+
+async def test_an_official_removed_from_office_can_no_longer_act(
+    ctx: Context, office: Office
+) -> None:
+    reg = await register(ctx, office)
+    task = (await open_tasks(ctx, reg.proposal_id))["karo"]
+    await deactivate(ctx, office["karo"], by=office["admin"])
+    with pytest.raises(NotYourTask):
+        await tasks.act(ctx, task.id, office["karo"], Approve(), task.version)
+
+
+async def test_a_new_holder_takes_up_a_task_that_waited_for_one(
+    ctx: Context, office: Office
+) -> None:
+    await deactivate(ctx, office["karo"])
+    reg = await register(ctx, office)
+    task = (await open_tasks(ctx, reg.proposal_id))["karo"]
+    assert task.assignee_id is None
+    unassigned = [m for m in await outbox(ctx) if m.template == "task_unassigned"]
+    assert [m.chat_id for m in unassigned] == [office.chats["admin"]]
+    newcomer = await add_official(ctx, name="Karo baru", telegram_user_id=3001)
+    await assign_role(ctx, official_id=newcomer, role="karo", by=office["admin"])
+    mine = await my_open_tasks(ctx, newcomer)
+    assert [t.task_id for t in mine] == [task.id]
+    told = [m for m in await outbox(ctx) if m.chat_id == 3001]
+    assert [m.template for m in told] == ["task_assigned"]
+    await tasks.act(ctx, task.id, newcomer, Approve(), mine[0].version)
+
+
+async def test_only_admins_appoint(ctx: Context, office: Office) -> None:
+    with pytest.raises(NotPermitted):
+        await assign_role(ctx, official_id=office["staf"], role="karo", by=office["gubernur"])
+
+
+async def test_delegations_may_not_overlap(
+    ctx: Context, office: Office, clock: FrozenClock
+) -> None:
+    now = clock.now()
+    fields = {"holder_id": office["karo"], "role": "karo", "by": office["karo"]}
+    await delegate(ctx, acting_id=office["staf"], start=now, end=now + timedelta(days=2), **fields)
+    with pytest.raises(InvalidInput, match="another delegation"):
+        await delegate(
+            ctx,
+            acting_id=office["kabag_ks"],
+            start=now + timedelta(days=1),
+            end=now + timedelta(days=3),
+            **fields,
+        )
+    with pytest.raises(NotPermitted):  # someone else's stand-in is for an admin to name
+        await delegate(
+            ctx,
+            acting_id=office["staf"],
+            holder_id=office["kabag_ks"],
+            role="kabag_ks",
+            start=now + timedelta(days=5),
+            end=now + timedelta(days=6),
+            by=office["karo"],
+        )
 
 
 async def test_forward_refusals(ctx: Context, office: Office) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -23,6 +24,8 @@ class Context:
     calendar: WorkCalendar
     clock: Clock
     archive: Archive
+    # Set when a commit queued messages, so the sender wakes at once instead of polling.
+    outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def close(self) -> None:
         await self.engine.dispose()

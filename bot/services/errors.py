@@ -1,4 +1,4 @@
-"""Named refusals. Each `code` has an Indonesian text in templates/refusals.j2, so a handler can
+"""Named refusals. Each `code` has an Indonesian text in templates/refusal.j2, so a handler can
 answer a tap in plain words without knowing which service refused."""
 
 from __future__ import annotations

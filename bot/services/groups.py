@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.services import roster
 from bot.services.context import Context
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.uow import UnitOfWork
@@ -19,6 +20,7 @@ async def subscribe(
     if chat_id > 0:
         raise InvalidInput("only group chats can subscribe", field="chat_id")
     async with UnitOfWork(ctx) as uow:
+        await roster.require_admin(uow.session, by)
         found = await uow.session.scalar(
             select(GroupSubscription).where(GroupSubscription.chat_id == chat_id)
         )
@@ -37,6 +39,7 @@ async def subscribe(
 
 async def unsubscribe(ctx: Context, chat_id: int, by: int | None = None) -> bool:
     async with UnitOfWork(ctx) as uow:
+        await roster.require_admin(uow.session, by)
         found = await uow.session.scalar(
             select(GroupSubscription).where(
                 GroupSubscription.chat_id == chat_id, GroupSubscription.active.is_(True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import aliased
 
 from bot import engine
 from bot.services import roster
@@ -218,13 +219,21 @@ async def card_context(uow: UnitOfWork, proposal: Proposal, spec: SopSpec) -> di
 
 
 async def task_messages(uow: UnitOfWork, task: Task) -> list[OutboxMessage]:
-    """The messages that show a task with its buttons (to the holder, delegate, forwardee)."""
+    """The messages that still show a task with its buttons (to the holder, delegate,
+    forwardee): those not yet edited into a closed card."""
+    closing = aliased(OutboxMessage)
+    closed = (
+        select(closing.id)
+        .where(closing.edit_of_id == OutboxMessage.id, closing.template == "task_closed")
+        .exists()
+    )
     found = await uow.session.scalars(
         select(OutboxMessage)
         .where(
             OutboxMessage.task_id == task.id,
             OutboxMessage.kind == SEND,
             OutboxMessage.template.in_(TASK_TEMPLATES),
+            ~closed,
         )
         .order_by(OutboxMessage.id)
     )
@@ -258,15 +267,32 @@ async def close_task_messages(
 
 
 async def refresh_task_messages(
-    uow: UnitOfWork, task: Task, proposal: Proposal, spec: SopSpec, cause: Event
+    uow: UnitOfWork,
+    task: Task,
+    proposal: Proposal,
+    spec: SopSpec,
+    cause: Event,
+    *,
+    closed_for: set[int] | None = None,
+    result: dict[str, Any] | None = None,
 ) -> None:
-    """Redraw a task's messages after a change (a document attached): new checklist, buttons."""
+    """Redraw a task's messages after a change (a document attached, a forward): the new
+    checklist and buttons of the new version; chats in `closed_for` get `result` instead."""
     fresh = await task_context(uow, task, proposal, spec)
+    closed = {
+        "proposal": proposal_context(proposal, spec),
+        "step": step_context(spec.step(task.step_key), spec),
+        "result": result or {},
+    }
     for message in await task_messages(uow, task):
+        if closed_for and message.chat_id in closed_for:
+            template, context = "task_closed", closed
+        else:
+            template, context = message.template, message.context | fresh
         uow.send(
             message.chat_id,
-            message.template,
-            message.context | fresh,
+            template,
+            context,
             cause=cause,
             proposal_id=proposal.id,
             task_id=task.id,

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from bot.services import progress, roster
 from bot.services.context import Context
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.uow import UnitOfWork
@@ -26,6 +27,7 @@ async def add_official(
     if not name.strip():
         raise InvalidInput("an official needs a name", field="name")
     async with UnitOfWork(ctx) as uow:
+        await roster.require_admin(uow.session, by)
         official = Official(
             name=name.strip(),
             telegram_user_id=telegram_user_id,
@@ -66,6 +68,7 @@ async def assign_role(
 ) -> int:
     _known_role(ctx, role)
     async with UnitOfWork(ctx) as uow:
+        await roster.require_admin(uow.session, by)
         if await uow.session.get(Official, official_id) is None:
             raise NotFound("no such official", official_id=official_id)
         assignment = RoleAssignment(
@@ -88,6 +91,8 @@ async def assign_role(
                 "unit": unit,
             },
         )
+        if assignment.in_force(uow.now):
+            await progress.take_up_unassigned(uow, official_id, role, unit)
         await uow.commit()
         return assignment.id
 
@@ -106,29 +111,49 @@ async def delegate(
     """Name an acting official (Plh/Plt) for `holder_id` in `role` from `start` until `end`."""
     if kind not in ACTING_KINDS:
         raise InvalidInput("kind must be plh or plt", field="kind")
+    if start.tzinfo is None or end.tzinfo is None:
+        raise InvalidInput("a delegation needs timezone-aware times", field="start")
     if end <= start:
         raise InvalidInput("a delegation must end after it starts", field="end")
     if holder_id == acting_id:
         raise InvalidInput("an official cannot act for themself", field="acting")
     _known_role(ctx, role)
     async with UnitOfWork(ctx) as uow:
+        if by != holder_id:  # officials name their own stand-in; admins anyone's
+            await roster.require_admin(uow.session, by)
         for official_id in (holder_id, acting_id):
-            if await uow.session.get(Official, official_id) is None:
+            found = await uow.session.get(Official, official_id)
+            if found is None or not found.active:
                 raise NotFound("no such official", official_id=official_id)
         held = await uow.session.scalar(
-            select(RoleAssignment.unit)
+            select(RoleAssignment)
             .where(
                 RoleAssignment.official_id == holder_id,
                 RoleAssignment.role == role,
                 RoleAssignment.acting_for_id.is_(None),
-                RoleAssignment.revoked_at.is_(None),
+                roster.in_force(start),
             )
             .limit(1)
         )
+        if held is None:
+            raise InvalidInput("the holder does not hold that role then", field="role")
+        overlapping = await uow.session.scalar(
+            select(RoleAssignment.id)
+            .where(
+                RoleAssignment.acting_for_id == holder_id,
+                RoleAssignment.role == role,
+                RoleAssignment.revoked_at.is_(None),
+                RoleAssignment.valid_from < end,
+                RoleAssignment.valid_until > start,
+            )
+            .limit(1)
+        )
+        if overlapping is not None:  # one stand-in at a time, so the list and the gate agree
+            raise InvalidInput("another delegation covers that period", field="start")
         assignment = RoleAssignment(
             official_id=acting_id,
             role=role,
-            unit=held,
+            unit=held.unit,
             valid_from=start,
             valid_until=end,
             acting_for_id=holder_id,
@@ -156,6 +181,7 @@ async def delegate(
 
 async def revoke(ctx: Context, assignment_id: int, by: int | None = None) -> None:
     async with UnitOfWork(ctx) as uow:
+        await roster.require_admin(uow.session, by)
         assignment = await uow.session.get(RoleAssignment, assignment_id)
         if assignment is None or assignment.revoked_at is not None:
             raise NotFound("no such assignment in force", assignment_id=assignment_id)
@@ -169,4 +195,23 @@ async def revoke(ctx: Context, assignment_id: int, by: int | None = None) -> Non
                 "role": assignment.role,
             },
         )
+        await uow.commit()
+
+
+async def deactivate(ctx: Context, official_id: int, by: int | None = None) -> None:
+    """Remove an official: roles revoked, no more tasks; their record stays."""
+    async with UnitOfWork(ctx) as uow:
+        await roster.require_admin(uow.session, by)
+        official = await uow.session.get(Official, official_id)
+        if official is None or not official.active:
+            raise NotFound("no such official", official_id=official_id)
+        official.active = False
+        assignments = await uow.session.scalars(
+            select(RoleAssignment).where(
+                RoleAssignment.official_id == official_id, RoleAssignment.revoked_at.is_(None)
+            )
+        )
+        for assignment in assignments:
+            assignment.revoked_at = uow.now
+        uow.record("official_deactivated", actor_id=by, payload={"official_id": official_id})
         await uow.commit()

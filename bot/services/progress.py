@@ -5,7 +5,7 @@ Called by the use cases inside their unit of work; never commits.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from bot.engine import Route
 from bot.services import notify, roster
@@ -36,6 +36,7 @@ async def start_step(uow: UnitOfWork, spec: SopSpec, proposal: Proposal, step: S
             step_key=step.key,
             activation=activation,
             role=role,
+            unit=unit,
             assignee_id=holders[0].id if holders else None,
             started_at=uow.now,
             target_due_at=calendar.add_working_minutes(uow.now, target),
@@ -143,3 +144,31 @@ async def close(
             proposal_id=proposal.id,
         )
     await notify.tell_groups(uow, proposal, spec, event, outcome=outcome.title)
+
+
+async def take_up_unassigned(uow: UnitOfWork, official_id: int, role: str, unit: str | None) -> int:
+    """A new holder of `role` takes the open tasks that waited for one; returns how many."""
+    waiting = await uow.session.scalars(
+        select(Task).where(
+            Task.completed_at.is_(None),
+            Task.assignee_id.is_(None),
+            Task.role == role,
+            or_(Task.unit.is_(None), Task.unit == unit),
+        )
+    )
+    taken = 0
+    for task in waiting:
+        proposal = await uow.session.get(Proposal, task.proposal_id)
+        assert proposal is not None
+        spec = uow.ctx.sops.get(proposal.sop_code, proposal.sop_version)
+        task.assignee_id, task.version = official_id, task.version + 1
+        event = uow.record(
+            "task_assigned",
+            proposal_id=proposal.id,
+            task_id=task.id,
+            step_key=task.step_key,
+            payload={"assignee_id": official_id, "role": role},
+        )
+        await notify.tell_task(uow, task, proposal, spec, event)
+        taken += 1
+    return taken

@@ -48,6 +48,9 @@ async def register_proposal(
         raise InvalidInput(f"kind must be one of {sorted(spec.kinds)}", field="kind")
     if not spec.kinds and kind is not None:
         raise InvalidInput("this SOP has no kinds of proposal", field="kind")
+    origin_acts = any(spec.intake.origin_role in step.actors for step in spec.steps)
+    if origin_acts and not agency_unit:
+        raise InvalidInput("this SOP needs the agency concerned", field="agency_unit")
     if spec.intake.document is not None:
         if document is None:
             raise DocumentMissing(
@@ -61,7 +64,7 @@ async def register_proposal(
         if official is None or not official.active:
             raise NotFound("unknown official", official_id=by)
         if not official.is_admin and not await roster.holds_any(
-            uow.session, by, spec.intake.registrars, uow.now
+            uow.session, by, spec.intake.registrars, uow.now, acting_counts=True
         ):
             raise NotPermitted("not a registrar of this SOP", roles=list(spec.intake.registrars))
         year = uow.now.astimezone(ctx.settings.zone).year

@@ -56,12 +56,28 @@ async def my_open_tasks(ctx: Context, official_id: int) -> list[OpenTask]:
         )
         .exists()
     )
+    holding = (  # a task started while nobody held its role: any holder now may take it up
+        select(RoleAssignment.id)
+        .where(
+            RoleAssignment.official_id == official_id,
+            RoleAssignment.role == Task.role,
+            RoleAssignment.acting_for_id.is_(None),
+            or_(Task.unit.is_(None), RoleAssignment.unit == Task.unit),
+            in_force(now),
+        )
+        .exists()
+    )
     query = (
         select(Task, Proposal.number, Proposal.title)
         .join(Proposal, Proposal.id == Task.proposal_id)
         .where(
             Task.completed_at.is_(None),
-            or_(Task.assignee_id == official_id, Task.forwarded_to_id == official_id, acting),
+            or_(
+                Task.assignee_id == official_id,
+                Task.forwarded_to_id == official_id,
+                acting,
+                and_(Task.assignee_id.is_(None), holding),
+            ),
         )
         .order_by(Task.target_due_at.is_(None), Task.target_due_at, Task.id)
     )
@@ -83,6 +99,8 @@ async def my_open_tasks(ctx: Context, official_id: int) -> list[OpenTask]:
             if task.assignee_id == official_id
             else "forwarded"
             if task.forwarded_to_id == official_id
+            else "holder"
+            if task.assignee_id is None
             else "delegate",
         )
         for task, number, title in rows
@@ -166,3 +184,72 @@ async def open_tasks_of(ctx: Context, proposal_id: int) -> list[Task]:
             .order_by(Task.id)
         )
         return list(found)
+
+
+async def official_by_telegram(ctx: Context, telegram_user_id: int) -> Official | None:
+    async with reading(ctx) as session:
+        return await session.scalar(
+            select(Official).where(
+                Official.telegram_user_id == telegram_user_id, Official.active.is_(True)
+            )
+        )
+
+
+@dataclass(frozen=True)
+class OfficialRow:
+    id: int
+    name: str
+    roles: tuple[str, ...]
+    units: tuple[str, ...]
+    is_admin: bool
+    registered: bool  # has a Telegram account bound
+
+
+async def officials(ctx: Context) -> list[OfficialRow]:
+    """Active officials with the roles they hold now, by name."""
+    now = ctx.clock.now()
+    async with reading(ctx) as session:
+        people = list(
+            await session.scalars(
+                select(Official).where(Official.active.is_(True)).order_by(Official.name)
+            )
+        )
+        held = (
+            await session.execute(
+                select(RoleAssignment.official_id, RoleAssignment.role, RoleAssignment.unit).where(
+                    in_force(now), RoleAssignment.acting_for_id.is_(None)
+                )
+            )
+        ).all()
+    roles: dict[int, list[str]] = {}
+    units: dict[int, list[str]] = {}
+    for official_id, role, unit in held:
+        roles.setdefault(official_id, []).append(role)
+        if unit:
+            units.setdefault(official_id, []).append(unit)
+    return [
+        OfficialRow(
+            p.id,
+            p.name,
+            tuple(roles.get(p.id, ())),
+            tuple(units.get(p.id, ())),
+            p.is_admin,
+            p.telegram_user_id is not None,
+        )
+        for p in people
+    ]
+
+
+async def units_of_role(ctx: Context, role: str) -> list[str]:
+    async with reading(ctx) as session:
+        found = await session.scalars(
+            select(RoleAssignment.unit)
+            .where(
+                RoleAssignment.role == role,
+                RoleAssignment.unit.is_not(None),
+                in_force(ctx.clock.now()),
+            )
+            .distinct()
+            .order_by(RoleAssignment.unit)
+        )
+        return [u for u in found if u]

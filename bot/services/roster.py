@@ -58,16 +58,26 @@ async def delegate_of(
 
 
 async def holds_any(
-    session: AsyncSession, official_id: int, roles: tuple[str, ...], at: datetime
+    session: AsyncSession,
+    official_id: int,
+    roles: tuple[str, ...],
+    at: datetime,
+    unit: str | None = None,
+    *,
+    acting_counts: bool = False,
 ) -> bool:
-    found = await session.scalar(
-        select(RoleAssignment.id)
-        .where(
-            RoleAssignment.official_id == official_id, RoleAssignment.role.in_(roles), in_force(at)
-        )
-        .limit(1)
+    """Does the official hold one of `roles` (in `unit`, if given)? Only in their own right,
+    unless `acting_counts`: then a Plh/Plt delegation in force counts too."""
+    query = select(RoleAssignment.id).where(
+        RoleAssignment.official_id == official_id,
+        RoleAssignment.role.in_(roles),
+        in_force(at),
     )
-    return found is not None
+    if not acting_counts:
+        query = query.where(RoleAssignment.acting_for_id.is_(None))
+    if unit is not None:
+        query = query.where(RoleAssignment.unit == unit)
+    return await session.scalar(query.limit(1)) is not None
 
 
 @dataclass(frozen=True)
@@ -82,8 +92,14 @@ class Standing:
 async def standing(
     session: AsyncSession, task: Task, official_id: int, at: datetime
 ) -> Standing | None:
+    """May `official_id` act on `task` now? Inactive officials never may; a holder only while
+    they still hold the task's role."""
+    official = await session.get(Official, official_id)
+    if official is None or not official.active:
+        return None
     if task.assignee_id == official_id:
-        return Standing(official_id)
+        still = await holds_any(session, official_id, (task.role,), at, task.unit)
+        return Standing(official_id) if still else None
     if task.forwarded_to_id == official_id:
         return Standing(official_id, task.assignee_id, "forwarded")
     if task.assignee_id is not None:
@@ -91,8 +107,8 @@ async def standing(
         if acting is not None and acting.id == official_id:
             return Standing(official_id, task.assignee_id, "delegate")
         return None
-    # Nobody held the role when the step started: any holder now may take it up.
-    if any(o.id == official_id for o in await holders(session, task.role, at)):
+    # Nobody held the role when the step started: a holder now (in the task's unit) takes it up.
+    if any(o.id == official_id for o in await holders(session, task.role, at, task.unit)):
         return Standing(official_id, None, "holder")
     return None
 
@@ -105,3 +121,14 @@ async def recipient(session: AsyncSession, task: Task, at: datetime) -> Official
         return None
     acting = await delegate_of(session, task.assignee_id, task.role, at)
     return acting or await session.get(Official, task.assignee_id)
+
+
+async def require_admin(session: AsyncSession, by: int | None) -> None:
+    """Operators at the server's console (`by` None) are trusted; anyone else must be an admin."""
+    if by is None:
+        return
+    official = await session.get(Official, by)
+    if official is None or not official.active or not official.is_admin:
+        from bot.services.errors import NotPermitted
+
+        raise NotPermitted("admins only", official_id=by)

@@ -246,6 +246,7 @@ async def forward(
             task = opened.task
             previous, task.forwarded_to_id = task.forwarded_to_id, to_official_id
             task.forward_note = instruction.strip() or None
+            task.version += 1  # buttons drawn before the forward are stale now
             event = uow.record(
                 "task_forwarded",
                 proposal_id=task.proposal_id,
@@ -260,6 +261,19 @@ async def forward(
                 },
             )
             sender = await uow.session.get(Official, official_id)
+            target_name = target.name
+            dropped = await uow.session.get(Official, previous) if previous else None
+            await notify.refresh_task_messages(
+                uow,
+                task,
+                opened.proposal,
+                opened.spec,
+                event,
+                closed_for={dropped.telegram_user_id}
+                if dropped and dropped.telegram_user_id
+                else set(),
+                result={"action": "forwarded", "to": target_name},
+            )
             await notify.tell_task(
                 uow,
                 task,

@@ -125,6 +125,8 @@ class UnitOfWork:
                 )
             )
         await self.session.commit()
+        if self._outbox or self._cards:
+            self.ctx.outbox_wakeup.set()
         self._events.clear()
         self._outbox.clear()
         self._cards.clear()

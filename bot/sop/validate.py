@@ -99,6 +99,16 @@ class _Checker:
         if intake.origin_role is not None:
             line = self.at(intake.line, "intake", "origin_role")
             self.roles_known([intake.origin_role], line, "intake: origin_role", None)
+        number = intake.number_format
+        if "{seq" not in number or "{year" not in number:
+            line = self.at(intake.line, "intake", "number_format")
+            self.add(line, "intake: number_format harus memuat {seq} dan {year} agar nomor unik")
+        else:
+            try:
+                number.format(seq=1, year=2026, code="X")
+            except (KeyError, ValueError, IndexError) as exc:
+                line = self.at(intake.line, "intake", "number_format")
+                self.add(line, f"intake: number_format tidak dapat dipakai: {exc}")
         if intake.document is not None and intake.document not in self.spec.documents:
             line = self.at(intake.line, "intake", "document")
             hint = _hint(intake.document, self.spec.documents)

@@ -1,8 +1,12 @@
 """bot state: invites, conversations, received updates, outbox edits and leases
 
+Also: one task per actor per step activation, enforced by the database; and the
+events table made append-only by a trigger (the hash chain still tells if someone
+with the rights to drop the trigger rewrites history).
+
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-25 03:44:56.414463
+Create Date: 2026-11-25 03:50:31.330076
 """
 
 from collections.abc import Sequence
@@ -58,9 +62,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.add_column(sa.Column("task_id", sa.Integer(), nullable=True))
-        batch_op.add_column(
-            sa.Column("kind", sa.String(length=8), nullable=False, server_default="send")
-        )
+        batch_op.add_column(sa.Column("kind", sa.String(length=8), nullable=False))
         batch_op.add_column(sa.Column("edit_of_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True))
         batch_op.create_index(
@@ -69,17 +71,52 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_outbox_edit_of_id"), ["edit_of_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_outbox_task_id"), ["task_id"], unique=False)
         batch_op.create_foreign_key(
-            batch_op.f("fk_outbox_task_id_tasks"), "tasks", ["task_id"], ["id"]
-        )
-        batch_op.create_foreign_key(
             batch_op.f("fk_outbox_edit_of_id_outbox"), "outbox", ["edit_of_id"], ["id"]
         )
+        batch_op.create_foreign_key(
+            batch_op.f("fk_outbox_task_id_tasks"), "tasks", ["task_id"], ["id"]
+        )
+
+    with op.batch_alter_table("tasks", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("unit", sa.String(length=200), nullable=True))
+        batch_op.create_unique_constraint(
+            batch_op.f("uq_tasks_proposal_id_step_key_activation_role"),
+            ["proposal_id", "step_key", "activation", "role"],
+        )
+
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "CREATE FUNCTION events_append_only() RETURNS trigger AS $$ BEGIN "
+            "RAISE EXCEPTION 'events are append-only'; END $$ LANGUAGE plpgsql"
+        )
+        op.execute(
+            "CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events "
+            "FOR EACH ROW EXECUTE FUNCTION events_append_only()"
+        )
+    else:
+        for verb in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER events_no_{verb.lower()} BEFORE {verb} ON events "
+                "BEGIN SELECT RAISE(ABORT, 'events are append-only'); END"
+            )
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS events_append_only ON events")
+        op.execute("DROP FUNCTION IF EXISTS events_append_only()")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS events_no_update")
+        op.execute("DROP TRIGGER IF EXISTS events_no_delete")
+    with op.batch_alter_table("tasks", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("uq_tasks_proposal_id_step_key_activation_role"), type_="unique"
+        )
+        batch_op.drop_column("unit")
+
     with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_outbox_edit_of_id_outbox"), type_="foreignkey")
         batch_op.drop_constraint(batch_op.f("fk_outbox_task_id_tasks"), type_="foreignkey")
+        batch_op.drop_constraint(batch_op.f("fk_outbox_edit_of_id_outbox"), type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_outbox_task_id"))
         batch_op.drop_index(batch_op.f("ix_outbox_edit_of_id"))
         batch_op.drop_index(batch_op.f("ix_outbox_chat_id"))

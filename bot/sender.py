@@ -1,0 +1,264 @@
+"""The outbox sender: drains queued messages to Telegram, exactly once where Telegram tells us
+the outcome.
+
+A row is claimed with a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite's write lock does
+the same), so two instances never send the same row, and a chat with a row in flight is left to
+its holder, so one chat's messages keep their order. Telegram said no: the row is rescheduled
+(429: after `retry_after`; network errors and 5xx: with backoff), or dead (blocked, chat gone),
+or, after the last attempt, failed with the admins told. Only a send whose outcome is unknown (a
+crash or a timeout mid-request) can be repeated, once the lease runs out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+from telegram import Bot, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.messages import compose
+from bot.render import Renderer
+from bot.services import notify
+from bot.services.context import Context
+from bot.services.uow import UnitOfWork
+from models import OutboxMessage
+from models.outbox import DEAD, EDIT, FAILED, PENDING, SENT, SUPERSEDED
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+MAX_BACKOFF = timedelta(minutes=10)
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+_GONE = ("chat not found", "message to edit not found", "message can't be edited")
+
+
+class Postpone(Exception):
+    """Not yet: an edit whose message has not been sent yet."""
+
+
+class Sender:
+    def __init__(
+        self,
+        ctx: Context,
+        bot: Bot,
+        renderer: Renderer,
+        *,
+        lease: timedelta = timedelta(seconds=60),
+        batch: int = 100,
+    ) -> None:
+        self.ctx, self.bot, self.renderer = ctx, bot, renderer
+        self.lease, self.batch = lease, batch
+
+    async def run(self, wakeup: asyncio.Event, idle_seconds: float = 1.0) -> None:
+        """Drain until cancelled; sleep until woken (a commit queued messages) or `idle_seconds`
+        pass (another instance may have queued some, or a retry came due)."""
+        while True:
+            try:
+                sent = await self.drain()
+            except Exception:  # a database hiccup must not kill the sender
+                log.exception("outbox drain failed")
+                sent = 0
+            if sent == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wakeup.wait(), idle_seconds)
+                wakeup.clear()
+
+    async def drain(self) -> int:
+        """Claim due rows and deliver them, chats in parallel, each chat in order."""
+        rows = await self.claim()
+        by_chat: dict[int, list[OutboxMessage]] = defaultdict(list)
+        for row in rows:
+            by_chat[row.chat_id].append(row)
+        await asyncio.gather(*(self._deliver_all(chat_rows) for chat_rows in by_chat.values()))
+        return len(rows)
+
+    async def claim(self) -> list[OutboxMessage]:
+        now = self.ctx.clock.now()
+        busy = select(OutboxMessage.chat_id).where(
+            OutboxMessage.status == PENDING, OutboxMessage.lease_until >= now
+        )
+        due = (
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.status == PENDING,
+                OutboxMessage.next_attempt_at <= now,
+                or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
+                OutboxMessage.chat_id.not_in(busy),
+            )
+            .order_by(OutboxMessage.id)
+            .limit(self.batch)
+            .with_for_update(skip_locked=True)
+        )
+        async with self.ctx.sessions() as session, session.begin():
+            ids = (
+                await session.scalars(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_(due.scalar_subquery()))
+                    .values(lease_until=now + self.lease, attempts=OutboxMessage.attempts + 1)
+                    .returning(OutboxMessage.id)
+                )
+            ).all()
+            if not ids:
+                return []
+            found = await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)
+            )
+            return list(found)
+
+    async def _deliver_all(self, rows: list[OutboxMessage]) -> None:
+        for index, row in enumerate(rows):
+            if not await self._deliver(row):  # this chat is throttled: the rest wait too
+                await self._release(rows[index + 1 :])
+                return
+
+    async def _deliver(self, row: OutboxMessage) -> bool:
+        """Deliver one row; False when the chat must wait (429 or postponed)."""
+        try:
+            message_id = await (self._edit(row) if row.kind == EDIT else self._send(row))
+        except Postpone:
+            await self._reschedule(row, timedelta(seconds=1), counted=False)
+            return False
+        except RetryAfter as exc:
+            await self._reschedule(row, _seconds(exc.retry_after), counted=False, error=str(exc))
+            return False
+        except Forbidden as exc:
+            await self._finish(row, DEAD, error=exc.message)
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                await self._finish(row, SENT)
+            elif any(gone in exc.message.lower() for gone in _GONE):
+                await self._finish(row, DEAD, error=exc.message)
+            else:  # our own mistake (bad HTML, too long): retrying will not help
+                await self._fail(row, exc.message)
+        except (NetworkError, TelegramError) as exc:  # timeouts, 5xx, connection errors
+            if row.attempts >= MAX_ATTEMPTS:
+                await self._fail(row, str(exc))
+            else:
+                backoff = min(timedelta(seconds=2**row.attempts), MAX_BACKOFF)
+                await self._reschedule(row, backoff, counted=True, error=str(exc))
+        else:
+            await self._finish(row, SENT, message_id=message_id)
+        return True
+
+    async def _send(self, row: OutboxMessage) -> int:
+        out = compose(self.renderer, row.template, row.context)
+        message = await self.bot.send_message(
+            row.chat_id,
+            out.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=out.markup,
+            link_preview_options=NO_PREVIEW,
+        )
+        return message.message_id
+
+    async def _edit(self, row: OutboxMessage) -> int | None:
+        async with self.ctx.sessions() as session:
+            original = await session.get(OutboxMessage, row.edit_of_id)
+            newer = await session.scalar(
+                select(OutboxMessage.id)
+                .where(
+                    OutboxMessage.edit_of_id == row.edit_of_id,
+                    OutboxMessage.id > row.id,
+                    OutboxMessage.status == PENDING,
+                )
+                .limit(1)
+            )
+        if original is None or original.status in (DEAD, FAILED, SUPERSEDED):
+            raise BadRequest("Message to edit not found")
+        if original.status == PENDING:
+            raise Postpone
+        if newer is not None:  # a later edit says it all; skip straight to it
+            await self._finish(row, SUPERSEDED)
+            return original.telegram_message_id
+        out = compose(self.renderer, row.template, row.context)
+        await self.bot.edit_message_text(
+            out.text,
+            chat_id=row.chat_id,
+            message_id=original.telegram_message_id,
+            parse_mode=ParseMode.HTML,
+            reply_markup=out.markup,
+            link_preview_options=NO_PREVIEW,
+        )
+        return original.telegram_message_id
+
+    async def _finish(
+        self,
+        row: OutboxMessage,
+        status: str,
+        *,
+        message_id: int | None = None,
+        error: str | None = None,
+    ) -> None:
+        async with self.ctx.sessions() as session, session.begin():
+            values: dict[str, object] = {"status": status, "lease_until": None}
+            if status == SENT:
+                values["sent_at"] = self.ctx.clock.now()
+                if message_id is not None and row.kind != EDIT:
+                    values["telegram_message_id"] = message_id
+            if error is not None:
+                values["last_error"] = error[:1000]
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id, OutboxMessage.status == PENDING)
+                .values(**values)
+            )
+
+    async def _reschedule(
+        self, row: OutboxMessage, delay: timedelta, *, counted: bool, error: str | None = None
+    ) -> None:
+        async with self.ctx.sessions() as session, session.begin():
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id)
+                .values(
+                    next_attempt_at=self.ctx.clock.now() + delay,
+                    lease_until=None,
+                    attempts=OutboxMessage.attempts - (0 if counted else 1),
+                    last_error=error[:1000] if error else OutboxMessage.last_error,
+                )
+            )
+
+    async def _release(self, rows: list[OutboxMessage]) -> None:
+        if rows:
+            async with self.ctx.sessions() as session, session.begin():
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_([r.id for r in rows]))
+                    .values(lease_until=None, attempts=OutboxMessage.attempts - 1)
+                )
+
+    async def _fail(self, row: OutboxMessage, error: str) -> None:
+        """Give up on a row, record it, and tell the admins (unless it was such an alert)."""
+        log.error("outbox %s to %s failed: %s", row.id, row.chat_id, error)
+        await self._finish(row, FAILED, error=error)
+        async with UnitOfWork(self.ctx) as uow:
+            event = uow.record(
+                "message_failed",
+                proposal_id=row.proposal_id,
+                task_id=row.task_id,
+                payload={
+                    "outbox_id": row.id,
+                    "chat_id": row.chat_id,
+                    "template": row.template,
+                    "error": error[:500],
+                },
+            )
+            if row.template != "send_failed":
+                for admin in await notify.admins(uow):
+                    uow.send(
+                        admin.telegram_user_id,
+                        "send_failed",
+                        {"chat_id": row.chat_id, "template": row.template, "error": error[:300]},
+                        cause=event,
+                    )
+            await uow.commit()
+
+
+def _seconds(value: int | timedelta) -> timedelta:
+    return value if isinstance(value, timedelta) else timedelta(seconds=value)

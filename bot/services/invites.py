@@ -1,0 +1,120 @@
+"""Registration by one-time invitation links: `/start <token>` binds a Telegram user to a role."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.services import roster
+from bot.services.context import Context
+from bot.services.errors import InvalidInput, Refusal
+from bot.services.uow import UnitOfWork
+from models import Invite, Official, RoleAssignment
+
+DEFAULT_VALIDITY = timedelta(days=7)
+
+
+class InviteInvalid(Refusal):
+    code = "invite_invalid"
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def create_invite(
+    ctx: Context,
+    *,
+    role: str | None,
+    unit: str | None = None,
+    name: str | None = None,
+    is_admin: bool = False,
+    by: int | None = None,
+    valid_for: timedelta = DEFAULT_VALIDITY,
+) -> str:
+    """A new token (only its hash is stored). `role` None with is_admin: an IT admin."""
+    if role is None and not is_admin:
+        raise InvalidInput("an invitation needs a role", field="role")
+    if role is not None and not any(role in spec.roles for spec in ctx.sops.all()):
+        raise InvalidInput(f"no SOP has a role {role!r}", field="role")
+    token = secrets.token_urlsafe(24)  # 32 characters: fits Telegram's 64-character start
+    async with UnitOfWork(ctx) as uow:
+        await roster.require_admin(uow.session, by)
+        invite = Invite(
+            token_hash=_hash(token),
+            role=role,
+            unit=unit,
+            name=name,
+            is_admin=is_admin,
+            created_by_id=by,
+            created_at=uow.now,
+            expires_at=uow.now + valid_for,
+        )
+        uow.session.add(invite)
+        await uow.session.flush()
+        uow.record(
+            "invite_created",
+            actor_id=by,
+            payload={
+                "invite_id": invite.id,
+                "role": role,
+                "unit": unit,
+                "is_admin": is_admin,
+                "expires_at": invite.expires_at.isoformat(),
+            },
+        )
+        await uow.commit()
+    return token
+
+
+async def redeem(ctx: Context, token: str, telegram_user_id: int, display_name: str) -> int:
+    """Bind the user to the invitation's role; returns the official's id.
+
+    The same person redeeming a second invitation gains the second role; a used, expired or
+    unknown token is refused (and recorded).
+    """
+    async with UnitOfWork(ctx) as uow:
+        invite = await uow.session.scalar(
+            select(Invite).where(Invite.token_hash == _hash(token)).with_for_update()
+        )
+        problem = (
+            "unknown"
+            if invite is None
+            else "used"
+            if invite.used_at is not None
+            else "expired"
+            if invite.expires_at <= uow.now
+            else None
+        )
+        if invite is None or problem is not None:
+            raise InviteInvalid("invitation not usable", reason=problem)
+        official = await uow.session.scalar(
+            select(Official).where(Official.telegram_user_id == telegram_user_id)
+        )
+        if official is None:
+            official = Official(
+                name=invite.name or display_name,
+                telegram_user_id=telegram_user_id,
+                created_at=uow.now,
+            )
+            uow.session.add(official)
+        official.active = True
+        official.is_admin = official.is_admin or invite.is_admin
+        await uow.session.flush()
+        if invite.role is not None:
+            uow.session.add(
+                RoleAssignment(
+                    official_id=official.id, role=invite.role, unit=invite.unit, created_at=uow.now
+                )
+            )
+        invite.used_at, invite.used_by_id = uow.now, official.id
+        uow.record(
+            "invite_redeemed",
+            actor_id=official.id,
+            payload={"invite_id": invite.id, "role": invite.role, "unit": invite.unit},
+        )
+        await uow.commit()
+        return official.id
