@@ -23,9 +23,13 @@ VERBS = {
     "nt": "note: ask for the text (task, version)",
     "hs": "history (proposal)",
     "dl": "send a stored document (document)",
+    "tk": "show a task again (task)",
     "ik": "intake: kind (kind index)",
+    "iu": "intake: the agency concerned (unit index)",
     "is": "intake: skip this question",
     "iy": "intake: confirm and register",
+    "dg": "delegation: pick the acting official (holder, acting official, page)",
+    "dd": "delegation: for how many days (holder, acting official, days)",
     "xx": "cancel what the bot is waiting for",
 }
 PATTERN = r"^[a-z]{2}(:\d{1,12}){0,4}$"

@@ -48,6 +48,16 @@ def _parser() -> argparse.ArgumentParser:
     db_upgrade = db.add_parser("upgrade", help="apply migrations (DATABASE_URL)")
     db_upgrade.set_defaults(run=_db_upgrade)
 
+    run = commands.add_parser("run", help="run the bot (TELEGRAM_BOT_TOKEN)")
+    run.set_defaults(run=_run)
+
+    invite = commands.add_parser("invite", help="print a one-time registration link")
+    invite.add_argument("role", help="an SOP role key, or 'admin' for an IT admin")
+    invite.add_argument("--unit", help="the unit (e.g. the agency) the role is held in")
+    invite.add_argument("--name", help="the official's name, as the record should show it")
+    invite.add_argument("--days", type=int, default=7, help="days the link stays valid")
+    invite.set_defaults(run=_invite)
+
     audit = commands.add_parser("audit", help="the audit trail").add_subparsers(title="audit")
     verify = audit.add_parser("verify", help="recompute the event hash chain")
     verify.set_defaults(run=_audit_verify)
@@ -147,4 +157,82 @@ def _audit_verify(_args: argparse.Namespace) -> int:
     print(
         f"Jejak audit utuh: {result.checked} peristiwa diperiksa; hash terakhir {result.last_hash}"
     )
+    return 0
+
+
+def _require_token(settings: Settings) -> str | None:
+    if settings.telegram_bot_token is None:
+        print("Konfigurasi salah:\n  TELEGRAM_BOT_TOKEN: belum diisi", file=sys.stderr)
+        return None
+    return settings.telegram_bot_token.get_secret_value()
+
+
+def _run(_args: argparse.Namespace) -> int:
+    import signal
+
+    from bot import app
+    from bot.services.context import build_context
+
+    settings = load_settings()
+    if _require_token(settings) is None:
+        return 2
+    app.setup_logging(settings)
+
+    async def serve() -> None:
+        ctx = build_context(settings)
+        running = await app.start(ctx)
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stopping.set)
+        await stopping.wait()
+        await app.stop(running)
+        await ctx.close()
+
+    asyncio.run(serve())
+    return 0
+
+
+def _invite(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from telegram import Bot
+
+    from bot.app import api_urls
+    from bot.migrate import upgrade
+    from bot.services.context import build_context
+    from bot.services.errors import Refusal
+    from bot.services.invites import create_invite
+    from handlers.admin import deep_link
+
+    settings = load_settings()
+    token = _require_token(settings)
+    if token is None:
+        return 2
+
+    async def make() -> str:
+        ctx = build_context(settings)
+        try:
+            await upgrade(ctx.engine)
+            is_admin = args.role == "admin"
+            secret = await create_invite(
+                ctx,
+                role=None if is_admin else args.role,
+                unit=args.unit,
+                name=args.name,
+                is_admin=is_admin,
+                valid_for=timedelta(days=args.days),
+            )
+        finally:
+            await ctx.close()
+        urls = api_urls(settings.telegram_api_url)
+        bot = Bot(token, base_url=urls[0], base_file_url=urls[1]) if urls else Bot(token)
+        async with bot:
+            return deep_link(bot.username, secret)
+
+    try:
+        print(asyncio.run(make()))
+    except Refusal as exc:
+        print(f"Undangan ditolak: {exc}", file=sys.stderr)
+        return 1
     return 0

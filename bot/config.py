@@ -43,7 +43,11 @@ class Settings(BaseSettings):
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     telegram_bot_token: SecretStr | None = None
-    telegram_api_url: str | None = None
+    telegram_api_url: str | None = None  # e.g. http://127.0.0.1:8081/bot for the emulator
+    webhook_url: str | None = None  # set: webhook mode (Telegram pushes to this public URL)
+    webhook_secret: SecretStr | None = None  # checked on every push; generated if not set
+    webhook_listen: str = "0.0.0.0:8443"  # where the webhook server listens (host:port)
+    outbox_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     log_level: str = "INFO"
 
     @field_validator("database_url")
@@ -73,6 +77,14 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("harus salah satu dari DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return level
+
+    @field_validator("webhook_listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("harus HOST:PORT, misalnya 0.0.0.0:8443")
+        return value
 
     @property
     def zone(self) -> ZoneInfo:

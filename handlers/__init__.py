@@ -1,0 +1,117 @@
+"""Telegram adapters: parse the update, call one service, render one template.
+
+All handlers are registered here, in one ordered list ("order matters"): the once-only guard
+first, then commands, then button presses, then plain messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot import callbacks
+from bot.engine import WorkflowError
+from bot.services import updates
+from handlers import admin, commands, delegation, intake, replies, start, tasks
+from handlers.common import Ctx, answer, app_of, forget, official, refuse, reply, stranger
+from models import Official
+
+Action = Callable[[Update, Ctx, Official], Awaitable[None]]
+Press = Callable[[Update, Ctx, Official, callbacks.Press], Awaitable[None]]
+
+PRESSES: dict[str, Press] = {
+    **tasks.PRESSES,
+    **intake.PRESSES,
+    "dg": delegation.press,
+    "dd": delegation.press,
+}
+
+# (command, handler, private chats only?)
+COMMANDS: list[tuple[str, Action, bool]] = [
+    ("tugas", commands.my_tasks, True),
+    ("usulan", intake.begin, True),
+    ("status", commands.status, False),
+    ("riwayat", commands.history, False),
+    ("cari", commands.search, False),
+    ("sop", commands.sop, False),
+    ("bantuan", commands.help_, False),
+    ("help", commands.help_, False),
+    ("batal", commands.cancel, True),
+    ("delegasi", delegation.begin, True),
+    ("undang", admin.invite, True),
+    ("pejabat", admin.list_officials, True),
+    ("cabut", admin.revoke, True),
+    ("langganan", admin.subscribe, False),
+    ("berhenti", admin.unsubscribe, False),
+]
+
+
+def as_official(action: Action) -> Callable[[Update, Ctx], Coroutine[Any, Any, None]]:
+    """Strangers get a polite no; refusals are answered in plain words."""
+
+    async def handle(update: Update, context: Ctx) -> None:
+        me = await official(update, context)
+        if me is None:
+            await stranger(update, context)
+            return
+        try:
+            await action(update, context, me)
+        except WorkflowError as refusal:
+            await refuse(update, context, refusal)
+
+    return handle
+
+
+async def once(update: Update, context: Ctx) -> None:
+    """An update delivered twice (a webhook retry, a restart) is handled once."""
+    if not await updates.claim(app_of(context).ctx, update.update_id):
+        raise ApplicationHandlerStop
+
+
+async def on_press(update: Update, context: Ctx, me: Official) -> None:
+    query = update.callback_query
+    assert query is not None
+    pressed = callbacks.decode(query.data)
+    if pressed is None or (pressed.verb != "xx" and pressed.verb not in PRESSES):
+        await answer(query, context, "stale_button", alert=True)
+        return
+    if pressed.verb == "xx":
+        await forget(update, context)
+        await answer(query, context, "choose")
+        await reply(update, context, "cancelled")
+        return
+    await PRESSES[pressed.verb](update, context, me, pressed)
+
+
+async def on_unknown_press(update: Update, context: Ctx) -> None:
+    if update.callback_query is not None:
+        await answer(update.callback_query, context, "stale_button", alert=True)
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    private = filters.ChatType.PRIVATE
+    handlers: list[BaseHandler] = [  # type: ignore[type-arg]
+        CommandHandler("start", start.start),
+        *(
+            CommandHandler(name, as_official(action), filters=private if only_private else None)
+            for name, action, only_private in COMMANDS
+        ),
+        CallbackQueryHandler(as_official(on_press), pattern=callbacks.PATTERN),
+        CallbackQueryHandler(on_unknown_press),
+        MessageHandler(filters.Document.ALL & private, as_official(replies.on_document)),
+        MessageHandler(filters.TEXT & ~filters.COMMAND & private, as_official(replies.on_text)),
+    ]
+    application.add_handler(TypeHandler(Update, once), group=-1)
+    application.add_handlers(handlers)

@@ -22,17 +22,17 @@ class Waiting:
     data: dict[str, Any]
 
 
-async def expect(ctx: Context, user_id: int, kind: str, **data: Any) -> None:
-    """Wait for `kind` from the user; replaces whatever was awaited before."""
+async def expect(ctx: Context, user_id: int, what: str, /, **data: Any) -> None:
+    """Wait for `what` from the user; replaces whatever was awaited before."""
     now = ctx.clock.now()
     async with ctx.sessions() as session, session.begin():
         found = await session.get(Conversation, user_id)
         if found is None:
             found = Conversation(
-                user_id=user_id, kind=kind, data=data, updated_at=now, expires_at=now + LIFETIME
+                user_id=user_id, kind=what, data=data, updated_at=now, expires_at=now + LIFETIME
             )
             session.add(found)
-        found.kind, found.data, found.updated_at = kind, data, now
+        found.kind, found.data, found.updated_at = what, data, now
         found.expires_at = now + LIFETIME
 
 

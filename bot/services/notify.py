@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot import engine
@@ -160,7 +161,7 @@ async def tell_groups(
     ).all()
     if not groups:
         return
-    context = await card_context(uow, proposal, spec)
+    context = await card_context(uow.session, proposal, spec)
     for group in groups:
         card = await uow.session.scalar(
             select(OutboxMessage.id).where(
@@ -181,10 +182,10 @@ async def tell_groups(
             )
 
 
-async def card_context(uow: UnitOfWork, proposal: Proposal, spec: SopSpec) -> dict[str, Any]:
+async def card_context(session: AsyncSession, proposal: Proposal, spec: SopSpec) -> dict[str, Any]:
     """Where a proposal stands: its open step, who holds it, since when, until when."""
     rows = (
-        await uow.session.execute(
+        await session.execute(
             select(Task, Official.name)
             .outerjoin(
                 Official,
@@ -195,7 +196,7 @@ async def card_context(uow: UnitOfWork, proposal: Proposal, spec: SopSpec) -> di
         )
     ).all()
     documents = set(
-        await uow.session.scalars(select(Document.kind).where(Document.proposal_id == proposal.id))
+        await session.scalars(select(Document.kind).where(Document.proposal_id == proposal.id))
     )
     step = spec.step(rows[0][0].step_key) if rows else None
     return {

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
+from bot.db import read_session
 from bot.services import documents, progress, roster
 from bot.services.context import Context
 from bot.services.documents import Upload
@@ -132,3 +133,20 @@ async def _next_seq(uow: UnitOfWork, sop_code: str, year: int) -> int:
 def spec_of(ctx: Context, proposal: Proposal) -> SopSpec:
     """The SOP a proposal runs under: the version it was registered with."""
     return ctx.sops.get(proposal.sop_code, proposal.sop_version)
+
+
+async def registrable(ctx: Context, official_id: int) -> list[str]:
+    """The SOPs (codes) in which this official may register a new case."""
+    now = ctx.clock.now()
+    async with read_session(ctx.engine) as session:
+        official = await session.get(Official, official_id)
+        if official is None or not official.active:
+            return []
+        return [
+            spec.code
+            for spec in ctx.sops.latest()
+            if official.is_admin
+            or await roster.holds_any(
+                session, official_id, spec.intake.registrars, now, acting_counts=True
+            )
+        ]

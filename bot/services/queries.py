@@ -19,7 +19,7 @@ from bot.db import read_session
 from bot.services.context import Context
 from bot.services.errors import NotFound
 from bot.services.roster import in_force
-from models import Event, Official, Proposal, RoleAssignment, Task
+from models import Document, Event, Official, Proposal, RoleAssignment, Task
 
 
 @asynccontextmanager
@@ -253,3 +253,23 @@ async def units_of_role(ctx: Context, role: str) -> list[str]:
             .order_by(RoleAssignment.unit)
         )
         return [u for u in found if u]
+
+
+async def proposal_status(ctx: Context, number: str) -> dict[str, Any]:
+    """Where a proposal stands, as the group card shows it."""
+    from bot.services.notify import card_context
+
+    async with reading(ctx) as session:
+        found = await session.scalar(select(Proposal).where(Proposal.number == number.strip()))
+        if found is None:
+            raise NotFound("no such proposal", proposal=number)
+        spec = ctx.sops.get(found.sop_code, found.sop_version)
+        return await card_context(session, found, spec)
+
+
+async def document(ctx: Context, document_id: int) -> Document:
+    async with reading(ctx) as session:
+        found = await session.get(Document, document_id)
+    if found is None:
+        raise NotFound("no such document", document_id=document_id)
+    return found

@@ -337,3 +337,69 @@ async def add_note(ctx: Context, task_id: int, official_id: int, text: str) -> N
             await uow.commit()
 
     await _guarded(ctx, task_id, official_id, "note", run)
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """A task as its official sees it before acting: what it is and what can be done."""
+
+    task_id: int
+    version: int
+    proposal_id: int
+    number: str
+    title: str
+    step_number: int
+    step_activity: str
+    choices: tuple[engine.Choice, ...]
+    uploads: tuple[tuple[str, str], ...]  # (document key, title) this step asks to upload
+    documents: tuple[tuple[str, str], ...]  # every document kind of the SOP
+
+
+async def check(
+    ctx: Context, task_id: int, official_id: int, version: int | None, what: str
+) -> TaskView:
+    """The gate alone, for a tap that first asks something (a reason, a file): refused and
+    recorded exactly as the action itself would be, but changing nothing."""
+
+    async def run() -> TaskView:
+        async with UnitOfWork(ctx) as uow:
+            opened = await _open(uow, task_id, official_id, version)
+            step, spec, proposal = opened.step, opened.spec, opened.proposal
+            wanted = [r for r in step.requires if r.upload]
+            if step.decision is not None:
+                wanted += [r for o in step.decision.options for r in o.requires if r.upload]
+            uploads = tuple(
+                dict.fromkeys((r.document, spec.documents[r.document].title) for r in wanted)
+            )
+            return TaskView(
+                task_id=opened.task.id,
+                version=opened.task.version,
+                proposal_id=proposal.id,
+                number=proposal.number,
+                title=proposal.title,
+                step_number=step.number,
+                step_activity=step.activity,
+                choices=tuple(engine.choices(step, proposal.kind)),
+                uploads=uploads,
+                documents=tuple((d.key, d.title) for d in spec.documents.values()),
+            )  # no commit: nothing changed
+
+    return await _guarded(ctx, task_id, official_id, what, run)
+
+
+async def record_refusal(
+    ctx: Context, task_id: int, official_id: int, what: str, refusal: engine.WorkflowError
+) -> None:
+    """Record a refusal decided before any use case ran (a file too big to download)."""
+    await _record_refusal(ctx, task_id, official_id, what, refusal)
+
+
+async def card(ctx: Context, task_id: int, official_id: int) -> dict[str, object]:
+    """The task message's context, drawn now, for an official who may act on it."""
+
+    async def run() -> dict[str, object]:
+        async with UnitOfWork(ctx) as uow:
+            opened = await _open(uow, task_id, official_id, None)
+            return await notify.task_context(uow, opened.task, opened.proposal, opened.spec)
+
+    return await _guarded(ctx, task_id, official_id, "show", run)

@@ -1,0 +1,180 @@
+"""The running bot: PTB Application wired to the services, the outbox sender beside it,
+long polling by default or a webhook when WEBHOOK_URL is set."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from dataclasses import dataclass, field
+
+from aiohttp import web
+from telegram import BotCommand, Update
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
+
+import handlers
+from bot import migrate
+from bot.config import Settings
+from bot.ratelimit import PerChatRateLimiter
+from bot.render import Renderer
+from bot.sender import Sender
+from bot.services import updates
+from bot.services.context import Context
+from handlers.common import App, reply
+
+log = logging.getLogger(__name__)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def api_urls(api_url: str | None) -> tuple[str, str] | None:
+    """(base_url, base_file_url) for PTB; accepts ".../bot" as Telegram writes it, or the root."""
+    if not api_url:
+        return None
+    root = api_url.rstrip("/").removesuffix("/bot")
+    return f"{root}/bot", f"{root}/file/bot"
+
+
+class RedactToken(logging.Filter):
+    """The token is in every Bot API URL; keep it out of every log line."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.token in message:
+            record.msg, record.args = message.replace(self.token, "<token>"), None
+        return True
+
+
+def setup_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs every URL, token included
+    if settings.telegram_bot_token is not None:
+        redact = RedactToken(settings.telegram_bot_token.get_secret_value())
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(redact)
+
+
+def build(ctx: Context, token: str, *, polling: bool = True) -> Application:  # type: ignore[type-arg]
+    builder = ApplicationBuilder().token(token).rate_limiter(PerChatRateLimiter())
+    urls = api_urls(ctx.settings.telegram_api_url)
+    if urls is not None:
+        builder = builder.base_url(urls[0]).base_file_url(urls[1])
+    if not polling:
+        builder = builder.updater(None)
+    application = builder.concurrent_updates(8).build()
+    renderer = Renderer(ctx.settings.zone)
+    application.bot_data["app"] = App(ctx, renderer)
+    handlers.register(application)
+    application.add_error_handler(on_error)
+    return application
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log (the token is filtered out) and tell the user something useful."""
+    log.error("while handling an update", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        with contextlib.suppress(Exception):
+            if update.callback_query is not None:
+                await update.callback_query.answer(
+                    context.application.bot_data["app"].renderer.render("error", {}),
+                    show_alert=True,
+                )
+            else:
+                await reply(update, context, "error")
+
+
+@dataclass
+class Running:
+    application: Application  # type: ignore[type-arg]
+    sender_task: asyncio.Task[None]
+    web_runner: web.AppRunner | None = None
+    stopped: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+async def start(ctx: Context, *, migrate_first: bool = True) -> Running:
+    """Start everything inside the running event loop; `stop` undoes it."""
+    settings = ctx.settings
+    if settings.telegram_bot_token is None:
+        raise RuntimeError("TELEGRAM_BOT_TOKEN is not set")
+    if migrate_first:
+        await migrate.upgrade(ctx.engine)
+    polling = not settings.webhook_url
+    application = build(ctx, settings.telegram_bot_token.get_secret_value(), polling=polling)
+    await application.initialize()
+    await set_commands(application)
+    await application.start()
+    renderer: Renderer = application.bot_data["app"].renderer
+    sender = Sender(ctx, application.bot, renderer)
+    sender_task = asyncio.create_task(sender.run(ctx.outbox_wakeup, settings.outbox_poll_seconds))
+    running = Running(application, sender_task)
+    if polling:
+        assert application.updater is not None
+        await application.bot.delete_webhook()
+        await application.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=10)
+    else:
+        running.web_runner = await _start_webhook(ctx, application)
+    for payload in await updates.unhandled(ctx):  # taken in before a crash, never handled
+        await application.update_queue.put(Update.de_json(payload, application.bot))
+    ctx.outbox_wakeup.set()
+    log.info("bot @%s running (%s)", application.bot.username, "polling" if polling else "webhook")
+    return running
+
+
+async def stop(running: Running) -> None:
+    application = running.application
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if running.web_runner is not None:
+        await running.web_runner.cleanup()
+    running.sender_task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await running.sender_task
+    await application.stop()
+    await application.shutdown()
+
+
+async def set_commands(application: Application) -> None:  # type: ignore[type-arg]
+    renderer: Renderer = application.bot_data["app"].renderer
+    lines = renderer.render("commands", {}).splitlines()
+    commands = [BotCommand(*line.split(" - ", 1)) for line in lines if " - " in line]
+    await application.bot.set_my_commands(commands)
+
+
+async def _start_webhook(ctx: Context, application: Application) -> web.AppRunner:  # type: ignore[type-arg]
+    """Our own small webhook server: record each update, then answer 200, then handle it."""
+    settings = ctx.settings
+    assert settings.webhook_url is not None
+    secret = (
+        settings.webhook_secret.get_secret_value()
+        if settings.webhook_secret
+        else secrets.token_urlsafe(32)
+    )
+    path = "/" + settings.webhook_url.split("://", 1)[-1].partition("/")[2]
+
+    async def receive(request: web.Request) -> web.Response:
+        if request.headers.get(SECRET_HEADER) != secret:
+            return web.Response(status=403)
+        payload = await request.json()
+        update_id = payload.get("update_id")
+        if not isinstance(update_id, int):
+            return web.Response(status=400)
+        if await updates.record(ctx, update_id, payload):
+            await application.update_queue.put(Update.de_json(payload, application.bot))
+        return web.Response(text="ok")
+
+    server = web.Application()
+    server.router.add_post(path, receive)
+    runner = web.AppRunner(server, access_log=None)
+    await runner.setup()
+    host, _, port = settings.webhook_listen.rpartition(":")
+    await web.TCPSite(runner, host, int(port)).start()
+    await application.bot.set_webhook(
+        settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
+    )
+    return runner

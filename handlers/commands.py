@@ -1,0 +1,90 @@
+"""Commands every official has: /tugas, /status, /riwayat, /cari, /sop, /bantuan, /batal."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot import callbacks
+from bot.services import queries
+from handlers.common import Ctx, app_of, forget, reply
+from models import Official
+
+MAX_LISTED = 20
+
+
+def _argument(context: Ctx) -> str:
+    return " ".join(context.args or []).strip()
+
+
+async def my_tasks(update: Update, context: Ctx, me: Official) -> None:
+    ctx = app_of(context).ctx
+    found = await queries.my_open_tasks(ctx, me.id)
+    now = ctx.clock.now()
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"{t.number} · {t.title}"[:60], callback_data=callbacks.encode("tk", t.task_id)
+            )
+        ]
+        for t in found[:MAX_LISTED]
+    ]
+    overdue = [
+        round(ctx.calendar.working_minutes_between(t.target_due_at, now))
+        if t.target_due_at and t.target_due_at < now
+        else 0
+        for t in found
+    ]
+    await reply(
+        update,
+        context,
+        "my_tasks",
+        InlineKeyboardMarkup(rows) if rows else None,
+        tasks=list(zip(found, overdue, strict=True))[:MAX_LISTED],
+        total=len(found),
+    )
+
+
+async def status(update: Update, context: Ctx, me: Official) -> None:
+    number = _argument(context)
+    if not number:
+        await reply(update, context, "usage", command="status")
+        return
+    card = await queries.proposal_status(app_of(context).ctx, number)
+    await reply(update, context, "group_card", **card)
+
+
+async def history(update: Update, context: Ctx, me: Official) -> None:
+    number = _argument(context)
+    if not number:
+        await reply(update, context, "usage", command="riwayat")
+        return
+    proposal, entries = await queries.proposal_history(app_of(context).ctx, number)
+    await reply(
+        update, context, "history", proposal=proposal, entries=entries[-30:], total=len(entries)
+    )
+
+
+async def search(update: Update, context: Ctx, me: Official) -> None:
+    words = _argument(context)
+    if not words:
+        await reply(update, context, "usage", command="cari")
+        return
+    found = await queries.search_proposals(app_of(context).ctx, words)
+    await reply(update, context, "search_results", words=words, proposals=found)
+
+
+async def sop(update: Update, context: Ctx, me: Official) -> None:
+    ctx = app_of(context).ctx
+    for spec in ctx.sops.latest():
+        await reply(
+            update, context, "sop", spec=spec, default_minutes=ctx.settings.default_step_minutes
+        )
+
+
+async def help_(update: Update, context: Ctx, me: Official) -> None:
+    await reply(update, context, "help", is_admin=me.is_admin)
+
+
+async def cancel(update: Update, context: Ctx, me: Official) -> None:
+    await forget(update, context)
+    await reply(update, context, "cancelled")

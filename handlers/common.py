@@ -1,0 +1,115 @@
+"""What every handler needs: the app context, who is speaking, and how to answer in templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot.engine import WorkflowError
+from bot.render import Renderer
+from bot.services import conversations
+from bot.services.context import Context
+from bot.services.queries import official_by_telegram
+from bot.services.uow import UnitOfWork
+from models import Official
+
+Ctx = ContextTypes.DEFAULT_TYPE
+
+
+@dataclass(frozen=True)
+class App:
+    ctx: Context
+    renderer: Renderer
+
+
+def app_of(context: Ctx) -> App:
+    app = context.application.bot_data["app"]
+    assert isinstance(app, App)
+    return app
+
+
+def text(context: Ctx, template: str, **values: Any) -> str:
+    return app_of(context).renderer.render(template, values)
+
+
+async def reply(
+    update: Update,
+    context: Ctx,
+    template: str,
+    markup: InlineKeyboardMarkup | None = None,
+    **values: Any,
+) -> Message | None:
+    """Answer in the chat the update came from (a new message, not an edit)."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    return await context.bot.send_message(
+        chat.id,
+        text(context, template, **values),
+        parse_mode=ParseMode.HTML,
+        reply_markup=markup,
+    )
+
+
+async def answer(
+    query: CallbackQuery, context: Ctx, template: str, *, alert: bool = False, **values: Any
+) -> None:
+    """Answer a button press; a press answered too late is dropped quietly."""
+    try:
+        await query.answer(text(context, template, **values)[:200], show_alert=alert)
+    except BadRequest as exc:
+        if "query is too old" not in exc.message and "query id is invalid" not in exc.message:
+            raise
+
+
+async def refuse(update: Update, context: Ctx, refusal: WorkflowError) -> None:
+    """Tell the official plainly why not: in the button's alert, or as a message."""
+    details = getattr(refusal, "details", {})
+    if update.callback_query is not None:
+        await answer(
+            update.callback_query,
+            context,
+            "refusal",
+            alert=True,
+            code=refusal.code,
+            details=details,
+        )
+    else:
+        await reply(update, context, "refusal", code=refusal.code, details=details)
+
+
+async def official(update: Update, context: Ctx) -> Official | None:
+    """The registered, active official behind this update, or None (a stranger)."""
+    user = update.effective_user
+    if user is None:
+        return None
+    return await official_by_telegram(app_of(context).ctx, user.id)
+
+
+async def stranger(update: Update, context: Ctx) -> None:
+    """A polite refusal that shows nothing, and a line in the record."""
+    user = update.effective_user
+    async with UnitOfWork(app_of(context).ctx) as uow:
+        uow.record(
+            "stranger_refused",
+            payload={
+                "telegram_user_id": user.id if user else None,
+                "what": "button" if update.callback_query else "message",
+            },
+        )
+        await uow.commit()
+    if update.callback_query is not None:
+        await answer(update.callback_query, context, "stranger", alert=True)
+    elif update.effective_chat is not None and update.effective_chat.type == "private":
+        await reply(update, context, "stranger")
+
+
+async def forget(update: Update, context: Ctx) -> None:
+    user = update.effective_user
+    if user is not None:
+        await conversations.forget(app_of(context).ctx, user.id)

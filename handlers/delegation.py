@@ -1,0 +1,82 @@
+"""`/delegasi`: name an acting official (Plh) for a few days — two taps."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot import callbacks
+from bot.callbacks import Press
+from bot.messages import button
+from bot.services import officials, queries
+from bot.services.errors import InvalidInput, NotPermitted
+from handlers.common import Ctx, answer, app_of, reply
+from models import Official
+
+DURATIONS = (1, 3, 7, 14)  # days
+
+
+async def begin(update: Update, context: Ctx, me: Official) -> None:
+    """/delegasi — for oneself; an admin may add the id of the official who will be away."""
+    args = context.args or []
+    holder = me.id
+    if args:
+        if not me.is_admin:
+            raise NotPermitted("admins only")
+        if not args[0].isdigit():
+            raise InvalidInput("official id")
+        holder = int(args[0])
+    people = await queries.officials(app_of(context).ctx)
+    if not any(p.id == holder and p.roles for p in people):
+        raise InvalidInput("the official holds no role")
+    rows = [
+        [InlineKeyboardButton(p.name, callback_data=callbacks.encode("dg", holder, p.id))]
+        for p in people
+        if p.id != holder and p.registered
+    ][:30]
+    rows.append([button(app_of(context).renderer, "cancel", "xx")])
+    await reply(update, context, "delegation_pick", InlineKeyboardMarkup(rows))
+
+
+async def press(update: Update, context: Ctx, me: Official, pressed: Press) -> None:
+    query = update.callback_query
+    assert query is not None
+    holder, acting = int(pressed.args[0]), int(pressed.args[1])
+    if holder != me.id and not me.is_admin:
+        raise NotPermitted("admins only")
+    if pressed.verb == "dg":
+        rows = [
+            [
+                InlineKeyboardButton(
+                    app_of(context).renderer.render("label", {"name": "days", "title": str(d)}),
+                    callback_data=callbacks.encode("dd", holder, acting, d),
+                )
+            ]
+            for d in DURATIONS
+        ]
+        await answer(query, context, "choose")
+        await reply(update, context, "delegation_days", InlineKeyboardMarkup(rows))
+        return
+    ctx = app_of(context).ctx
+    days = int(pressed.args[2])
+    now = ctx.clock.now()
+    local_day = now.astimezone(ctx.settings.zone).date() + timedelta(days=days - 1)
+    end = datetime.combine(local_day, time(23, 59), ctx.settings.zone)
+    people = {p.id: p for p in await queries.officials(ctx)}
+    if holder not in people or acting not in people:
+        raise InvalidInput("no such official")
+    for role in people[holder].roles:
+        await officials.delegate(
+            ctx, holder_id=holder, acting_id=acting, role=role, start=now, end=end, by=me.id
+        )
+    await answer(query, context, "done")
+    await reply(
+        update,
+        context,
+        "delegation_done",
+        holder=people[holder].name,
+        acting=people[acting].name,
+        end=end,
+        roles=people[holder].roles,
+    )

@@ -1,0 +1,28 @@
+"""`/start`: with an invitation token, registration; without, a greeting or a polite no."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.services import invites, queries
+from handlers.common import Ctx, app_of, official, reply, stranger
+
+
+async def start(update: Update, context: Ctx) -> None:
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or chat is None or chat.type != "private":
+        return
+    ctx = app_of(context).ctx
+    token = (context.args or [""])[0]
+    if token:
+        name = " ".join(x for x in (user.first_name, user.last_name) if x)
+        official_id = await invites.redeem(ctx, token, user.id, name)
+        person = next(p for p in await queries.officials(ctx) if p.id == official_id)
+        await reply(update, context, "welcome", person=person)
+        return
+    me = await official(update, context)
+    if me is None:
+        await stranger(update, context)
+        return
+    await reply(update, context, "help", is_admin=me.is_admin)
