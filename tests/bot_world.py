@@ -20,8 +20,18 @@ from emulator.server import Emulator
 TOKEN = "123456:TEST-token-for-the-emulator"
 AGENCY = "Dinas Pariwisata"
 ROLES = (
-    "gubernur", "sekda", "asisten1", "tkksd", "karo", "kabag_ks", "kasubbag_kss_ln",
-    "analis_ls", "analis_pks", "pengelola_info", "pengadministrasi", "perangkat_daerah",
+    "gubernur",
+    "sekda",
+    "asisten1",
+    "tkksd",
+    "karo",
+    "kabag_ks",
+    "kasubbag_kss_ln",
+    "analis_ls",
+    "analis_pks",
+    "pengelola_info",
+    "pengadministrasi",
+    "perangkat_daerah",
 )
 Json = dict[str, Any]
 
@@ -48,8 +58,9 @@ class World:
     async def register(self, role: str, *, unit: str | None = None, name: str | None = None) -> int:
         """A person opens their invitation link: the emulator user sends /start TOKEN."""
         is_admin = role == "admin"
-        token = await create_invite(self.ctx, role=None if is_admin else role, unit=unit,
-                                    is_admin=is_admin)
+        token = await create_invite(
+            self.ctx, role=None if is_admin else role, unit=unit, is_admin=is_admin
+        )
         user = await self.tg.create_user(name or f"Pejabat {role}")
         await self.tg.send(user["id"], f"/start {token}")
         await self.tg.wait(user["id"], contains="Selamat datang", seconds=10)
@@ -75,8 +86,9 @@ class World:
         sent: Json = await self.tg.send(self.uid(who), text)
         return sent
 
-    async def send_file(self, who: str, name: str, mime: str = "application/pdf",
-                        content: bytes | None = None) -> Json:
+    async def send_file(
+        self, who: str, name: str, mime: str = "application/pdf", content: bytes | None = None
+    ) -> Json:
         body = content if content is not None else b"%PDF-1.4 " + name.encode()
         sent: Json = await self.tg.send(self.uid(who), document=(name, mime, body))
         return sent
@@ -86,16 +98,21 @@ class World:
         found = await self.tg.wait(self.uid(who), contains=contains, seconds=seconds)
         return found[-1]
 
-    async def press(self, who: str, message: Json, label: str, *, chat_id: int | None = None
-                    ) -> Json:
+    async def press(
+        self, who: str, message: Json, label: str, *, chat_id: int | None = None
+    ) -> Json:
         """Tap a button by the start of its label; returns the callback answer."""
-        fresh = next(m for m in await self.tg.messages(chat_id or self.uid(who))
-                     if m["message_id"] == message["message_id"])
+        fresh = next(
+            m
+            for m in await self.tg.messages(chat_id or self.uid(who))
+            if m["message_id"] == message["message_id"]
+        )
         buttons = [b for row in fresh.get("buttons") or [] for b in row]
         match = next((b for b in buttons if b["text"].startswith(label)), None)
         assert match is not None, f"no button {label!r} in {[b['text'] for b in buttons]}"
-        pressed: Json = await self.tg.press(self.uid(who), message["message_id"], chat_id=chat_id,
-                                            label=match["text"], wait=10)
+        pressed: Json = await self.tg.press(
+            self.uid(who), message["message_id"], chat_id=chat_id, label=match["text"], wait=10
+        )
         return pressed.get("answer") or {}
 
     async def task(self, who: str, number: str) -> Json:
@@ -105,30 +122,46 @@ class World:
     async def approve(self, who: str, number: str) -> Json:
         return await self.press(who, await self.task(who, number), "✅ Setujui")
 
-    async def attach(self, who: str, number: str, file_name: str, choice: str | None = None) -> None:
+    async def attach(
+        self, who: str, number: str, file_name: str, choice: str | None = None
+    ) -> None:
         """📎 on the task, pick the document kind if asked, send the file, wait for the ack."""
         before = await self.tg.messages(self.uid(who))
         await self.press(who, await self.task(who, number), "📎 Lampirkan")
         if choice is not None:
-            picker = await self.tg.wait(self.uid(who), contains="Dokumen apa",
-                                        since_message_id=before[-1]["message_id"], seconds=10)
+            picker = await self.tg.wait(
+                self.uid(who),
+                contains="Dokumen apa",
+                since_message_id=before[-1]["message_id"],
+                seconds=10,
+            )
             await self.press(who, picker[-1], choice)
-        await self.tg.wait(self.uid(who), contains="Kirim berkas",
-                           since_message_id=before[-1]["message_id"], seconds=10)
+        await self.tg.wait(
+            self.uid(who),
+            contains="Kirim berkas",
+            since_message_id=before[-1]["message_id"],
+            seconds=10,
+        )
         await self.send_file(who, file_name)
-        await self.tg.wait(self.uid(who), contains="dilampirkan",
-                           since_message_id=before[-1]["message_id"], seconds=10)
+        await self.tg.wait(
+            self.uid(who),
+            contains="dilampirkan",
+            since_message_id=before[-1]["message_id"],
+            seconds=10,
+        )
 
 
 async def make_world(settings: Settings, tmp_path: Path) -> World:
     emulator = Emulator()
     url = await emulator.start()
-    settings = settings.model_copy(update={
-        "telegram_bot_token": _secret(TOKEN),
-        "telegram_api_url": f"{url}/bot",
-        "archive_dir": tmp_path / "arsip",
-        "outbox_poll_seconds": 0.2,
-    })
+    settings = settings.model_copy(
+        update={
+            "telegram_bot_token": _secret(TOKEN),
+            "telegram_api_url": f"{url}/bot",
+            "archive_dir": tmp_path / "arsip",
+            "outbox_poll_seconds": 0.2,
+        }
+    )
     ctx = build_context(settings)
     return World(emulator, EmulatorClient(url), ctx)
 
