@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from aiohttp import web
 from telegram import BotCommand, Update
@@ -25,6 +25,7 @@ from handlers.common import App, reply
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+SENDER_GRACE_SECONDS = 15.0
 
 
 def api_urls(api_url: str | None) -> tuple[str, str] | None:
@@ -61,7 +62,8 @@ def setup_logging(settings: Settings) -> None:
 
 
 def build(ctx: Context, token: str, *, polling: bool = True) -> Application:  # type: ignore[type-arg]
-    builder = ApplicationBuilder().token(token).rate_limiter(PerChatRateLimiter())
+    limiter = PerChatRateLimiter(ctx.settings.private_chat_per_second)
+    builder = ApplicationBuilder().token(token).rate_limiter(limiter)
     urls = api_urls(ctx.settings.telegram_api_url)
     if urls is not None:
         builder = builder.base_url(urls[0]).base_file_url(urls[1])
@@ -93,8 +95,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 class Running:
     application: Application  # type: ignore[type-arg]
     sender_task: asyncio.Task[None]
+    sender_stop: asyncio.Event
     web_runner: web.AppRunner | None = None
-    stopped: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 async def start(ctx: Context, *, migrate_first: bool = True) -> Running:
@@ -111,8 +113,11 @@ async def start(ctx: Context, *, migrate_first: bool = True) -> Running:
     await application.start()
     renderer: Renderer = application.bot_data["app"].renderer
     sender = Sender(ctx, application.bot, renderer)
-    sender_task = asyncio.create_task(sender.run(ctx.outbox_wakeup, settings.outbox_poll_seconds))
-    running = Running(application, sender_task)
+    sender_stop = asyncio.Event()
+    sender_task = asyncio.create_task(
+        sender.run(ctx.outbox_wakeup, settings.outbox_poll_seconds, sender_stop)
+    )
+    running = Running(application, sender_task, sender_stop)
     if polling:
         assert application.updater is not None
         await application.bot.delete_webhook()
@@ -132,9 +137,14 @@ async def stop(running: Running) -> None:
         await application.updater.stop()
     if running.web_runner is not None:
         await running.web_runner.cleanup()
-    running.sender_task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await running.sender_task
+    running.sender_stop.set()
+    running.application.bot_data["app"].ctx.outbox_wakeup.set()
+    try:  # let the drain in hand finish; only a stuck one is cancelled
+        await asyncio.wait_for(asyncio.shield(running.sender_task), SENDER_GRACE_SECONDS)
+    except TimeoutError:
+        running.sender_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running.sender_task
     await application.stop()
     await application.shutdown()
 

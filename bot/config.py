@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None  # checked on every push; generated if not set
     webhook_listen: str = "0.0.0.0:8443"  # where the webhook server listens (host:port)
     outbox_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    # Telegram asks for at most one message per second in a private chat; tests may raise it.
+    private_chat_per_second: float = Field(default=1.0, gt=0, le=30)
     log_level: str = "INFO"
 
     @field_validator("database_url")

@@ -55,10 +55,16 @@ class Sender:
         self.ctx, self.bot, self.renderer = ctx, bot, renderer
         self.lease, self.batch = lease, batch
 
-    async def run(self, wakeup: asyncio.Event, idle_seconds: float = 1.0) -> None:
-        """Drain until cancelled; sleep until woken (a commit queued messages) or `idle_seconds`
-        pass (another instance may have queued some, or a retry came due)."""
-        while True:
+    async def run(
+        self, wakeup: asyncio.Event, idle_seconds: float = 1.0, stop: asyncio.Event | None = None
+    ) -> None:
+        """Drain until `stop` is set; sleep until woken (a commit queued messages) or
+        `idle_seconds` pass (another instance may have queued some, or a retry came due).
+
+        Stopping between two drains, never in the middle of one, keeps a cancellation from
+        landing inside a database transaction."""
+        stop = stop or asyncio.Event()
+        while not stop.is_set():
             try:
                 sent = await self.drain()
             except Exception:  # a database hiccup must not kill the sender

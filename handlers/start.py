@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.engine import WorkflowError
 from bot.services import invites, queries
-from handlers.common import Ctx, app_of, official, reply, stranger
+from handlers.common import Ctx, app_of, official, refuse, reply, stranger
 
 
 async def start(update: Update, context: Ctx) -> None:
@@ -17,7 +18,11 @@ async def start(update: Update, context: Ctx) -> None:
     token = (context.args or [""])[0]
     if token:
         name = " ".join(x for x in (user.first_name, user.last_name) if x)
-        official_id = await invites.redeem(ctx, token, user.id, name)
+        try:
+            official_id = await invites.redeem(ctx, token, user.id, name)
+        except WorkflowError as refusal:
+            await refuse(update, context, refusal)
+            return
         person = next(p for p in await queries.officials(ctx) if p.id == official_id)
         await reply(update, context, "welcome", person=person)
         return

@@ -79,7 +79,16 @@ async def forward_list(update: Update, context: Ctx, me: Official, press: Press)
     page = press.arg(2, 0) or 0
     ctx = app_of(context).ctx
     view = await tasks.check(ctx, task_id, me.id, version, "forward")
-    people = [p for p in await queries.officials(ctx) if p.id != me.id and p.registered]
+    everyone = await queries.officials(ctx)
+    mine = next((set(p.roles) for p in everyone if p.id == me.id), set())
+    below = {
+        key for spec in ctx.sops.all() for key, role in spec.roles.items() if role.superior in mine
+    }
+    # Subordinates first: a disposition usually goes down the line.
+    people = sorted(
+        (p for p in everyone if p.id != me.id and p.registered),
+        key=lambda p: (not below.intersection(p.roles), p.name),
+    )
     shown = people[page * PAGE : (page + 1) * PAGE]
     renderer = app_of(context).renderer
     rows = [

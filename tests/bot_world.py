@@ -71,7 +71,7 @@ class World:
         await self.register("admin", name="Admin TI")
         for role in ROLES:
             await self.register(role, unit=AGENCY if role == "perangkat_daerah" else None)
-        self.users["staf"] = await self.register("pengelola_info", name="Staf Kerja Sama")
+        self.users["staf"] = await self.register("pengelola_info", name="Ani Staf Kerja Sama")
         chat = await self.tg.create_chat("Tim Kerja Sama", [self.users["admin"]])
         self.group = int(chat["id"])
         await self.tg.send(self.users["admin"], "/langganan", chat_id=self.group)
@@ -115,9 +115,17 @@ class World:
         )
         return pressed.get("answer") or {}
 
-    async def task(self, who: str, number: str) -> Json:
-        """The task message for proposal `number` in `who`'s chat, as it shows now."""
-        return await self.latest(who, number)
+    async def task(self, who: str, number: str, seconds: float = 10.0) -> Json:
+        """The newest task message (with its buttons) for proposal `number` in `who`'s chat."""
+        since = 0
+        while True:
+            found = await self.tg.wait(
+                self.uid(who), contains=number, since_message_id=since, seconds=seconds
+            )
+            cards = [m for m in found if _has_button(m, "📎")]
+            if cards:
+                return cards[-1]
+            since = found[-1]["message_id"]
 
     async def approve(self, who: str, number: str) -> Json:
         return await self.press(who, await self.task(who, number), "✅ Setujui")
@@ -151,7 +159,7 @@ class World:
         )
 
 
-async def make_world(settings: Settings, tmp_path: Path) -> World:
+async def make_world(settings: Settings, tmp_path: Path, private_rate: float = 20.0) -> World:
     emulator = Emulator()
     url = await emulator.start()
     settings = settings.model_copy(
@@ -160,6 +168,7 @@ async def make_world(settings: Settings, tmp_path: Path) -> World:
             "telegram_api_url": f"{url}/bot",
             "archive_dir": tmp_path / "arsip",
             "outbox_poll_seconds": 0.2,
+            "private_chat_per_second": private_rate,
         }
     )
     ctx = build_context(settings)
@@ -177,3 +186,7 @@ async def close_world(world: World) -> None:
     await world.tg.close()
     await world.ctx.close()
     await world.emulator.stop()
+
+
+def _has_button(message: Json, start: str) -> bool:
+    return any(b["text"].startswith(start) for row in message.get("buttons") or [] for b in row)
