@@ -92,7 +92,8 @@ async def test_kak_runs_from_intake_to_the_letter_sent(world: World) -> None:
     await world.tg.wait(group, edited_contains="Selesai: ")
     card = next(m for m in await world.tg.messages(group) if m["message_id"] == card["message_id"])
     assert card["edited"] and "Selesai" in card["text"]  # one live card, edited in place
-    assert any("🏁" in m["text"] and "selesai" in m["text"] for m in cards + [card])
+    outcome = await world.tg.wait(group, contains="selesai: Surat dikirim dan diarsipkan")
+    assert number in outcome[-1]["text"]
 
 
 async def test_fs_takes_the_recommendation_branch(world: World) -> None:
