@@ -180,7 +180,9 @@ async def _start_webhook(ctx: Context, application: Application) -> web.AppRunne
 
     server = web.Application()
     server.router.add_post(path, receive)
-    runner = web.AppRunner(server, access_log=None)
+    # A short grace: Telegram does not keep a push waiting, and a stop must not hang on an
+    # idle keep-alive connection.
+    runner = web.AppRunner(server, access_log=None, shutdown_timeout=2.0)
     await runner.setup()
     host, _, port = settings.webhook_listen.rpartition(":")
     await web.TCPSite(runner, host, int(port)).start()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import warnings
 from collections import defaultdict
 from datetime import timedelta
 
@@ -21,6 +22,7 @@ from sqlalchemy import or_, select, update
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.messages import compose
 from bot.render import Renderer
@@ -31,6 +33,9 @@ from models import OutboxMessage
 from models.outbox import DEAD, EDIT, FAILED, PENDING, SENT, SUPERSEDED
 
 log = logging.getLogger(__name__)
+# PTB 22 warns on every read of RetryAfter.retry_after (its type changes in 23); _retry_after
+# takes either type, so the warning says nothing here.
+warnings.filterwarnings("ignore", message=".*retry_after.*", category=PTBDeprecationWarning)
 
 MAX_ATTEMPTS = 8
 MAX_BACKOFF = timedelta(minutes=10)
@@ -54,6 +59,7 @@ class Sender:
     ) -> None:
         self.ctx, self.bot, self.renderer = ctx, bot, renderer
         self.lease, self.batch = lease, batch
+        self.stopping = asyncio.Event()
 
     async def run(
         self, wakeup: asyncio.Event, idle_seconds: float = 1.0, stop: asyncio.Event | None = None
@@ -63,8 +69,9 @@ class Sender:
 
         Stopping between two drains, never in the middle of one, keeps a cancellation from
         landing inside a database transaction."""
-        stop = stop or asyncio.Event()
-        while not stop.is_set():
+        if stop is not None:
+            self.stopping = stop
+        while not self.stopping.is_set():
             try:
                 sent = await self.drain()
             except Exception:  # a database hiccup must not kill the sender
@@ -72,7 +79,8 @@ class Sender:
                 sent = 0
             if sent == 0:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wakeup.wait(), idle_seconds)
+                    async with asyncio.timeout(idle_seconds):  # not wait_for: see emulator/state
+                        await wakeup.wait()
                 wakeup.clear()
 
     async def drain(self) -> int:
@@ -119,6 +127,9 @@ class Sender:
 
     async def _deliver_all(self, rows: list[OutboxMessage]) -> None:
         for index, row in enumerate(rows):
+            if self.stopping.is_set():  # stopping: what is not yet sent goes back to the queue
+                await self._release(rows[index:])
+                return
             if not await self._deliver(row):  # this chat is throttled: the rest wait too
                 await self._release(rows[index + 1 :])
                 return
@@ -131,7 +142,7 @@ class Sender:
             await self._reschedule(row, timedelta(seconds=1), counted=False)
             return False
         except RetryAfter as exc:
-            await self._reschedule(row, _seconds(exc.retry_after), counted=False, error=str(exc))
+            await self._reschedule(row, _retry_after(exc), counted=False, error=str(exc))
             return False
         except Forbidden as exc:
             await self._finish(row, DEAD, error=exc.message)
@@ -266,5 +277,7 @@ class Sender:
             await uow.commit()
 
 
-def _seconds(value: int | timedelta) -> timedelta:
+def _retry_after(exc: RetryAfter) -> timedelta:
+    """PTB 22 gives seconds and a later major version a timedelta: take either."""
+    value = exc.retry_after
     return value if isinstance(value, timedelta) else timedelta(seconds=value)

@@ -36,7 +36,10 @@ class Signal:
             if remaining <= 0:
                 return False
             try:
-                await asyncio.wait_for(self._event.wait(), remaining)
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+                # that lands as the event fires, and a cancelled waiter would wait on.
+                async with asyncio.timeout(remaining):
+                    await self._event.wait()
             except TimeoutError:
                 return predicate()
         return True
