@@ -6,6 +6,7 @@ registers the officials through invitation links as a person would, and offers t
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,12 +39,14 @@ Json = dict[str, Any]
 
 @dataclass
 class World:
-    emulator: Emulator
+    emulator: Emulator | None  # None: an emulator in another process
     tg: EmulatorClient
     ctx: Context
     running: app.Running | None = None
     users: dict[str, int] = field(default_factory=dict)  # role -> Telegram user id
     group: int | None = None
+    # Makes an invitation token: (role or "admin", unit) -> token. Default: the service.
+    inviter: Callable[[str, str | None], Awaitable[str]] | None = None
 
     # -- setting up -------------------------------------------------------------------------
 
@@ -57,15 +60,18 @@ class World:
 
     async def register(self, role: str, *, unit: str | None = None, name: str | None = None) -> int:
         """A person opens their invitation link: the emulator user sends /start TOKEN."""
-        is_admin = role == "admin"
-        token = await create_invite(
-            self.ctx, role=None if is_admin else role, unit=unit, is_admin=is_admin
-        )
+        token = await (self.inviter or self._invite)(role, unit)
         user = await self.tg.create_user(name or f"Pejabat {role}")
         await self.tg.send(user["id"], f"/start {token}")
         await self.tg.wait(user["id"], contains="Selamat datang", seconds=10)
         self.users[role] = user["id"]
         return int(user["id"])
+
+    async def _invite(self, role: str, unit: str | None) -> str:
+        is_admin = role == "admin"
+        return await create_invite(
+            self.ctx, role=None if is_admin else role, unit=unit, is_admin=is_admin
+        )
 
     async def register_office(self) -> None:
         await self.register("admin", name="Admin TI")
@@ -185,8 +191,56 @@ async def close_world(world: World) -> None:
     await world.stop_bot()
     await world.tg.close()
     await world.ctx.close()
-    await world.emulator.stop()
+    if world.emulator is not None:
+        await world.emulator.stop()
 
 
 def _has_button(message: Json, start: str) -> bool:
     return any(b["text"].startswith(start) for row in message.get("buttons") or [] for b in row)
+
+
+# -- the seed SOP, tapped through as its officials would ------------------------------------
+
+
+async def intake(world: World, kind: str = "KAK", title: str = "Kerja sama wisata bahari") -> str:
+    """The administration staff register a proposal with /usulan; returns its number."""
+    who = "pengadministrasi"
+    await world.say(who, "/usulan")
+    await world.press(who, await world.latest(who, "Jenis usulan"), f"{kind} ")
+    await world.latest(who, "judul usulan")
+    await world.say(who, title)
+    await world.latest(who, "Dari siapa")
+    await world.say(who, AGENCY if kind == "KAK" else "PT Timah Wisata")
+    await world.press(who, await world.latest(who, "Perangkat Daerah terkait"), AGENCY)
+    await world.latest(who, "Kirim berkas")
+    await world.send_file(who, f"{kind.lower()}.pdf")
+    await world.press(who, await world.latest(who, "catatan disposisi"), "Lewati")
+    await world.press(who, await world.latest(who, "Periksa lagi"), "✅ Daftarkan")
+    done = await world.latest(who, "Usulan terdaftar")
+    return str(done["text"].split("terdaftar: ")[1].split(" ")[0])
+
+
+async def through_step_7(world: World, number: str) -> None:
+    """Steps 1–7 as the SOP runs them, the analysts attaching their reviews."""
+    for who in ("karo", "kabag_ks", "kasubbag_kss_ln"):
+        await world.approve(who, number)
+    for analyst in ("analis_ls", "analis_pks"):
+        await world.attach(analyst, number, f"telaah-{analyst}.pdf")
+        assert "Tersimpan" in (await world.approve(analyst, number))["text"]
+    for who in ("kasubbag_kss_ln", "kabag_ks", "karo"):
+        await world.approve(who, number)
+
+
+async def tkksd_attaches_both(world: World, number: str) -> None:
+    await world.attach("tkksd", number, "notulen.pdf", choice="Notulen")
+    await world.attach("tkksd", number, "konsep.pdf", choice="Konsep surat")
+
+
+async def kak_to_the_end(world: World, number: str) -> None:
+    """From step 8 to the letter sent, on the KAK branch."""
+    await tkksd_attaches_both(world, number)
+    await world.press("tkksd", await world.task("tkksd", number), "Setuju — KAK")
+    await world.press("gubernur", await world.task("gubernur", number), "Setuju")
+    await world.attach("karo", number, "surat-usulan.pdf")
+    await world.approve("karo", number)
+    await world.approve("pengadministrasi", number)

@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from tests.bot_world import AGENCY, World, close_world, make_world
+from tests.bot_world import (
+    World,
+    close_world,
+    intake,
+    make_world,
+    through_step_7,
+    tkksd_attaches_both,
+)
 
 
 @pytest.fixture
@@ -21,24 +28,6 @@ async def world(settings: Settings, tmp_path: Path) -> AsyncIterator[World]:
         yield w
     finally:
         await close_world(w)
-
-
-async def intake(world: World, kind: str = "KAK", title: str = "Kerja sama wisata bahari") -> str:
-    """The administration staff register a proposal with /usulan; returns its number."""
-    who = "pengadministrasi"
-    await world.say(who, "/usulan")
-    await world.press(who, await world.latest(who, "Jenis usulan"), f"{kind} ")
-    await world.latest(who, "judul usulan")
-    await world.say(who, title)
-    await world.latest(who, "Dari siapa")
-    await world.say(who, AGENCY if kind == "KAK" else "PT Timah Wisata")
-    await world.press(who, await world.latest(who, "Perangkat Daerah terkait"), AGENCY)
-    await world.latest(who, "Kirim berkas")
-    await world.send_file(who, f"{kind.lower()}.pdf")
-    await world.press(who, await world.latest(who, "catatan disposisi"), "Lewati")
-    await world.press(who, await world.latest(who, "Periksa lagi"), "✅ Daftarkan")
-    done = await world.latest(who, "Usulan terdaftar")
-    return str(done["text"].split("terdaftar: ")[1].split(" ")[0])
 
 
 async def test_registration_intake_and_first_approval(world: World) -> None:
@@ -53,22 +42,6 @@ async def test_registration_intake_and_first_approval(world: World) -> None:
     await world.task("kabag_ks", number)
     card = await world.tg.wait(world.group or 0, contains=number, seconds=10)
     assert card
-
-
-async def through_step_7(world: World, number: str) -> None:
-    """Steps 1–7 as the SOP runs them, the analysts attaching their reviews."""
-    for who in ("karo", "kabag_ks", "kasubbag_kss_ln"):
-        await world.approve(who, number)
-    for analyst in ("analis_ls", "analis_pks"):
-        await world.attach(analyst, number, f"telaah-{analyst}.pdf")
-        assert "Tersimpan" in (await world.approve(analyst, number))["text"]
-    for who in ("kasubbag_kss_ln", "kabag_ks", "karo"):
-        await world.approve(who, number)
-
-
-async def tkksd_attaches_both(world: World, number: str) -> None:
-    await world.attach("tkksd", number, "notulen.pdf", choice="Notulen")
-    await world.attach("tkksd", number, "konsep.pdf", choice="Konsep surat")
 
 
 async def test_kak_runs_from_intake_to_the_letter_sent(world: World) -> None:
