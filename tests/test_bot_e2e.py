@@ -178,3 +178,28 @@ async def test_a_double_tap_and_a_stale_button(world: World) -> None:
     assert late["show_alert"] and "sudah ditangani" in late["text"]
     steps = [m for m in await world.tg.messages(world.uid("kabag_ks")) if number in m["text"]]
     assert len(steps) == 1  # step 2 started once
+
+
+async def test_commands_delegation_and_an_invitation_from_the_chat(world: World) -> None:
+    number = await intake(world)
+    await world.say("karo", f"/status {number}")
+    status = await world.latest("karo", "Langkah 1")
+    assert number in status["text"]
+    await world.say("karo", f"/riwayat {number}")
+    assert "didaftarkan" in (await world.latest("karo", "Riwayat"))["text"]
+    await world.say("karo", "/cari wisata")
+    assert number in (await world.latest("karo", "Hasil"))["text"]
+    await world.say("karo", "/sop")
+    assert "Gubernur" in (await world.latest("karo", "SOP Penerbitan"))["text"]
+    # Karo names a Plh for three days; the Plh then acts in his name.
+    await world.say("karo", "/delegasi")
+    await world.press("karo", await world.latest("karo", "Plh"), "Ani Staf")
+    await world.press("karo", await world.latest("karo", "Berapa lama"), "3 hari")
+    await world.latest("karo", "menjadi Plh")
+    await world.say("staf", "/tugas")
+    listing = await world.latest("staf", "Tugas Anda")
+    assert number in listing["text"] and "(Plh)" in listing["text"]
+    # An admin invites from the chat.
+    await world.say("admin", "/undang sekda")
+    link = await world.latest("admin", "Undangan untuk")
+    assert "https://t.me/disposisi_test_bot?start=" in link["text"]
