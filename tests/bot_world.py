@@ -17,23 +17,10 @@ from bot.services.context import Context, build_context
 from bot.services.invites import create_invite
 from emulator.client import EmulatorClient
 from emulator.server import Emulator
+from tests.conftest import AGENCY, SEED_ROLES
 
 TOKEN = "123456:TEST-token-for-the-emulator"
-AGENCY = "Dinas Pariwisata"
-ROLES = (
-    "gubernur",
-    "sekda",
-    "asisten1",
-    "tkksd",
-    "karo",
-    "kabag_ks",
-    "kasubbag_kss_ln",
-    "analis_ls",
-    "analis_pks",
-    "pengelola_info",
-    "pengadministrasi",
-    "perangkat_daerah",
-)
+ROLES = SEED_ROLES
 Json = dict[str, Any]
 
 
