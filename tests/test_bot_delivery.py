@@ -3,6 +3,7 @@ delivering an update twice. Every message arrives, and arrives once."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -128,3 +129,43 @@ async def test_webhook_mode_records_updates_and_handles_a_repeat_once(
         assert len(helps) == 1  # /bantuan answered once, though delivered twice
     finally:
         await close_world(world)
+
+
+async def _statuses(world: World) -> dict[str, str]:
+    from sqlalchemy import select
+
+    from bot.services.queries import reading
+    from models import OutboxMessage
+
+    async with reading(world.ctx) as session:
+        rows = (
+            await session.execute(
+                select(OutboxMessage.template, OutboxMessage.status, OutboxMessage.chat_id)
+            )
+        ).all()
+    return {f"{t}:{c}": s for t, s, c in rows}
+
+
+async def test_a_blocked_official_is_dead_and_a_refused_message_alerts_the_admins(
+    world: World,
+) -> None:
+    await _office(world)
+    karo = world.uid("karo")
+    await world.tg.block(karo)
+    await _burst(world, 1)
+    key = f"task_assigned:{karo}"
+    for _ in range(200):  # until the sender has settled the row (a condition, not a clock)
+        if (await _statuses(world)).get(key) != "pending":
+            break
+        await asyncio.sleep(0.05)
+    assert (await _statuses(world))[key] == "dead"  # blocked: never retried
+    assert not [m for m in await world.tg.messages(world.uid("admin")) if "gagal" in m["text"]]
+
+    await world.tg.block(karo, blocked=False)
+    await world.tg.fault(
+        "sendMessage", count=1, status=400, description="Bad Request: can't parse entities: test"
+    )
+    await _burst(world, 1)
+    alert = await world.latest("admin", "Pesan gagal terkirim", seconds=20)
+    assert "task_assigned" in alert["text"]
+    assert "failed" in (await _statuses(world)).values()
