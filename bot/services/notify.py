@@ -241,6 +241,17 @@ async def task_messages(uow: UnitOfWork, task: Task) -> list[OutboxMessage]:
     return list(found)
 
 
+def closed_context(
+    task: Task, proposal: Proposal, spec: SopSpec, result: dict[str, Any]
+) -> dict[str, Any]:
+    """What a task message says once the task is out of its reader's hands."""
+    return {
+        "proposal": proposal_context(proposal, spec),
+        "step": step_context(spec.step(task.step_key), spec),
+        "result": result,
+    }
+
+
 async def close_task_messages(
     uow: UnitOfWork,
     task: Task,
@@ -250,11 +261,7 @@ async def close_task_messages(
     result: dict[str, Any],
 ) -> None:
     """Edit every message of a finished task to say how it ended, without buttons."""
-    context = {
-        "proposal": proposal_context(proposal, spec),
-        "step": step_context(spec.step(task.step_key), spec),
-        "result": result,
-    }
+    context = closed_context(task, proposal, spec, result)
     for message in await task_messages(uow, task):
         uow.send(
             message.chat_id,
@@ -280,11 +287,7 @@ async def refresh_task_messages(
     """Redraw a task's messages after a change (a document attached, a forward): the new
     checklist and buttons of the new version; chats in `closed_for` get `result` instead."""
     fresh = await task_context(uow, task, proposal, spec)
-    closed = {
-        "proposal": proposal_context(proposal, spec),
-        "step": step_context(spec.step(task.step_key), spec),
-        "result": result or {},
-    }
+    closed = closed_context(task, proposal, spec, result or {})
     for message in await task_messages(uow, task):
         if closed_for and message.chat_id in closed_for:
             template, context = "task_closed", closed
