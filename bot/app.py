@@ -14,7 +14,7 @@ from telegram import BotCommand, Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 import handlers
-from bot import migrate
+from bot import jobs, migrate
 from bot.config import Settings
 from bot.ratelimit import PerChatRateLimiter
 from bot.render import Renderer
@@ -110,6 +110,7 @@ async def start(ctx: Context, *, migrate_first: bool = True) -> Running:
     application = build(ctx, settings.telegram_bot_token.get_secret_value(), polling=polling)
     await application.initialize()
     await set_commands(application)
+    jobs.schedule(application, ctx)
     await application.start()
     renderer: Renderer = application.bot_data["app"].renderer
     sender = Sender(ctx, application.bot, renderer)

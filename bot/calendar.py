@@ -246,6 +246,22 @@ class WorkCalendar:
                 return max(opens, moment)
         raise AssertionError("unreachable: _periods_from never ends")  # pragma: no cover
 
+    def next_opening(self, moment: datetime) -> datetime:
+        """The first opening of the office strictly after `moment` (UTC)."""
+        moment = _aware(moment, "moment")
+        for opens, _ in self._periods_from(moment):
+            if opens > moment:
+                return opens
+        raise AssertionError("unreachable: _periods_from never ends")  # pragma: no cover
+
+    def previous_working_day(self, day: date) -> date:
+        """The last day before `day` with office hours."""
+        for back in range(1, MAX_CLOSED_DAYS + 1):
+            earlier = day - timedelta(days=back)
+            if self._period(earlier) is not None:
+                return earlier
+        raise NoWorkingTimeError(f"no office hours in the {MAX_CLOSED_DAYS} days before {day}")
+
     def add_working_minutes(self, start: datetime, minutes: float) -> datetime:
         """The moment (UTC) when `minutes` of working time have run from `start`.
 
@@ -284,3 +300,9 @@ class WorkCalendar:
         """Working minutes from start to end; 0 if end is not after start."""
         total = sum((b - a for a, b in self.working_periods(start, end)), timedelta())
         return total / timedelta(minutes=1)
+
+    def minutes_late(self, due: datetime | None, now: datetime) -> int:
+        """Working minutes by which `due` has passed at `now`, rounded; 0 if it has not."""
+        if due is None or now <= due:
+            return 0
+        return round(self.working_minutes_between(due, now))

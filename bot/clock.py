@@ -36,3 +36,21 @@ class FrozenClock:
     def advance(self, delta: timedelta | None = None, **kwargs: float) -> datetime:
         self._now += delta if delta is not None else timedelta(**kwargs)
         return self._now
+
+
+class ShiftedClock:
+    """Wall-clock time that flows, started at a chosen moment and movable forward: for the
+    demo and end-to-end tests, where the sender's retries need time to pass but an SOP's
+    deadlines must be reached without waiting for them."""
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("ShiftedClock needs a timezone-aware datetime")
+        self._offset = start.astimezone(UTC) - datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+    def advance(self, delta: timedelta | None = None, **kwargs: float) -> datetime:
+        self._offset += delta if delta is not None else timedelta(**kwargs)
+        return self.now()

@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     # Telegram asks for at most one message per second in a private chat; tests may raise it.
     private_chat_per_second: float = Field(default=1.0, gt=0, le=30)
     log_level: str = "INFO"
+    # Reminders (an SOP file may set its own `reminders:`; these are the office defaults).
+    nudge_sweep_seconds: float = Field(default=30.0, gt=0, le=3600)
+    nudge_repeat: int = Field(default=60, ge=1, le=7 * 24 * 60)  # working minutes
+    escalate_after: int = Field(default=2, ge=0, le=100)  # 0: never tell the superior
+    daily_digest: bool = True  # the morning summary to subscribed groups
 
     @field_validator("database_url")
     @classmethod

@@ -11,6 +11,7 @@ from bot import callbacks
 from bot.render import Renderer
 
 TASK_TEMPLATES = frozenset({"task_assigned", "task_forwarded", "task_nudge"})
+ESCALATION = "task_escalated"
 MAX_DOCUMENT_BUTTONS = 6
 
 
@@ -22,7 +23,11 @@ class Outgoing:
 
 def compose(renderer: Renderer, template: str, context: dict[str, Any]) -> Outgoing:
     text = renderer.render(template, context)
-    markup = task_buttons(renderer, context) if template in TASK_TEMPLATES else None
+    markup = None
+    if template in TASK_TEMPLATES:
+        markup = task_buttons(renderer, context)
+    elif template == ESCALATION:
+        markup = task_buttons(renderer, context, oversight=True)
     return Outgoing(text, markup)
 
 
@@ -38,13 +43,16 @@ def button(
     )
 
 
-def task_buttons(renderer: Renderer, context: dict[str, Any]) -> InlineKeyboardMarkup:
+def task_buttons(
+    renderer: Renderer, context: dict[str, Any], *, oversight: bool = False
+) -> InlineKeyboardMarkup:
     """The actions the SOP allows at this step, then forward/attach/note/history, then the
-    documents so far (each retrievable with one tap)."""
+    documents so far (each retrievable with one tap). For a superior (`oversight`): forward,
+    note, history and the documents only — deciding stays with the step's actor."""
     task, version = int(context["task_id"]), int(context["version"])
     rows: list[list[InlineKeyboardButton]] = []
     main: list[InlineKeyboardButton] = []
-    for index, choice in enumerate(context["choices"]):
+    for index, choice in enumerate(() if oversight else context["choices"]):
         if choice["action"] == "decide":
             rows.append(
                 [
@@ -59,7 +67,9 @@ def task_buttons(renderer: Renderer, context: dict[str, Any]) -> InlineKeyboardM
     if main:
         rows.insert(0, main)
     rows.append(
-        [
+        [button(renderer, "forward", "fw", task, version, 0)]
+        if oversight
+        else [
             button(renderer, "attach", "up", task, version),
             button(renderer, "forward", "fw", task, version, 0),
         ]

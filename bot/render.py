@@ -6,7 +6,7 @@ names fail loudly instead of printing nothing.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from bot.paths import data_dir
 
 DAYS = ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min")
+DAY_NAMES = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
 ZONE_NAMES = {
     "Asia/Jakarta": "WIB",
@@ -36,6 +37,7 @@ class Renderer:
         )
         self.env.filters["waktu"] = self.local_time
         self.env.filters["durasi"] = duration
+        self.env.filters["tanggal"] = day_text
 
     def render(self, template: str, context: dict[str, object]) -> str:
         return self.env.get_template(f"{template}.j2").render(**context).strip()
@@ -52,6 +54,13 @@ class Renderer:
             f"{DAYS[local.weekday()]}, {local.day} {MONTHS[local.month - 1]} {local.year} "
             f"{local:%H:%M} {zone}"
         ).strip()
+
+
+def day_text(day: date | str) -> str:
+    """'Senin, 23 Nov 2026'."""
+    if isinstance(day, str):
+        day = date.fromisoformat(day)
+    return f"{DAY_NAMES[day.weekday()]}, {day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def duration(minutes: float | None) -> str:

@@ -28,12 +28,7 @@ async def my_tasks(update: Update, context: Ctx, me: Official) -> None:
         ]
         for t in found[:MAX_LISTED]
     ]
-    overdue = [
-        round(ctx.calendar.working_minutes_between(t.target_due_at, now))
-        if t.target_due_at and t.target_due_at < now
-        else 0
-        for t in found
-    ]
+    overdue = [ctx.calendar.minutes_late(t.target_due_at, now) for t in found]
     await reply(
         update,
         context,

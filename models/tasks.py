@@ -16,6 +16,9 @@ class Task(Base):
         Index(None, "assignee_id", "completed_at"),
         Index(None, "forwarded_to_id", "completed_at"),
         Index(None, "proposal_id", "step_key", "activation"),
+        # The reminder sweep reads only the head of this index: its cost does not grow with
+        # the number of open tasks. Finished tasks have no next reminder, so they stay out.
+        Index(None, "next_reminder_at"),
         UniqueConstraint("proposal_id", "step_key", "activation", "role"),
     )
 
@@ -37,6 +40,10 @@ class Task(Base):
     option: Mapped[str | None] = mapped_column(String(64))  # the decision option chosen
     note: Mapped[str | None] = mapped_column(Text)  # reason for a rejection, note on a decision
     version: Mapped[int] = mapped_column(default=1)  # drawn into buttons; bumped on every change
+    # The reminder schedule lives here, not in the scheduler, so a restart loses nothing.
+    next_reminder_at: Mapped[datetime | None]  # None: finished, or reminders off for its SOP
+    reminders_sent: Mapped[int] = mapped_column(default=0, server_default="0")
+    escalated_at: Mapped[datetime | None]  # when the superior was told (once per task)
 
     @property
     def is_open(self) -> bool:

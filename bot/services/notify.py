@@ -6,6 +6,7 @@ reads to render them and a message says what was true when it was caused.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -13,13 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot import engine
+from bot.calendar import WorkCalendar
 from bot.services import roster
 from bot.services.uow import UnitOfWork
 from bot.sop.spec import SopSpec, Step
 from models import Document, Event, GroupSubscription, Official, OutboxMessage, Proposal, Task
 from models.outbox import SEND
 
-TASK_TEMPLATES = ("task_assigned", "task_forwarded")
+# Messages that show a task with its buttons, and so are edited when the task changes or ends.
+TASK_TEMPLATES = ("task_assigned", "task_forwarded", "task_nudge", "task_escalated")
 
 
 def proposal_context(proposal: Proposal, spec: SopSpec) -> dict[str, Any]:
@@ -161,7 +164,7 @@ async def tell_groups(
     ).all()
     if not groups:
         return
-    context = await card_context(uow.session, proposal, spec)
+    context = await card_context(uow.session, proposal, spec, uow.ctx.calendar, uow.now)
     for group in groups:
         card = await uow.session.scalar(
             select(OutboxMessage.id).where(
@@ -182,8 +185,15 @@ async def tell_groups(
             )
 
 
-async def card_context(session: AsyncSession, proposal: Proposal, spec: SopSpec) -> dict[str, Any]:
-    """Where a proposal stands: its open step, who holds it, since when, until when."""
+async def card_context(
+    session: AsyncSession,
+    proposal: Proposal,
+    spec: SopSpec,
+    calendar: WorkCalendar,
+    now: datetime,
+) -> dict[str, Any]:
+    """Where a proposal stands: its open step, who holds it, since when, until when, and how
+    late (in working time, as of `now`)."""
     rows = (
         await session.execute(
             select(Task, Official.name)
@@ -209,6 +219,7 @@ async def card_context(session: AsyncSession, proposal: Proposal, spec: SopSpec)
                 "name": name or "—",
                 "since": task.started_at.isoformat(),
                 "due": task.target_due_at.isoformat() if task.target_due_at else None,
+                "late_minutes": calendar.minutes_late(task.target_due_at, now),
             }
             for task, name in rows
         ],

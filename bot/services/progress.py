@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 
 from bot.engine import Route
-from bot.services import notify, roster
+from bot.services import notify, reminders, roster
 from bot.services.uow import UnitOfWork
 from bot.sop.spec import SopSpec, Step
 from models import Official, Proposal, Task
@@ -27,6 +27,7 @@ async def start_step(uow: UnitOfWork, spec: SopSpec, proposal: Proposal, step: S
     )
     target, limit = due_minutes(step, uow.ctx.settings.default_step_minutes)
     calendar = uow.ctx.calendar
+    target_due_at = calendar.add_working_minutes(uow.now, target)
     tasks = []
     for role in step.actors:
         unit = proposal.agency_unit if role == spec.intake.origin_role else None
@@ -39,8 +40,9 @@ async def start_step(uow: UnitOfWork, spec: SopSpec, proposal: Proposal, step: S
             unit=unit,
             assignee_id=holders[0].id if holders else None,
             started_at=uow.now,
-            target_due_at=calendar.add_working_minutes(uow.now, target),
+            target_due_at=target_due_at,
             limit_due_at=calendar.add_working_minutes(uow.now, limit) if limit else None,
+            next_reminder_at=reminders.first_reminder(spec, uow.ctx.settings, target_due_at),
         )
         uow.session.add(task)
         tasks.append(task)
@@ -83,6 +85,7 @@ async def follow(
     )
     for task in open_tasks:
         task.completed_at, task.action, task.version = uow.now, "superseded", task.version + 1
+        task.next_reminder_at = None
         superseded = uow.record(
             "task_superseded", proposal_id=proposal.id, task_id=task.id, step_key=step.key
         )

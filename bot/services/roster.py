@@ -86,14 +86,32 @@ class Standing:
 
     official_id: int
     on_behalf_of_id: int | None = None  # the holder, when a delegate acts
-    via: str = "assignee"  # "assignee" | "delegate" | "forwarded" | "holder"
+    via: str = "assignee"  # "assignee" | "delegate" | "forwarded" | "holder" | "superior"
 
 
 async def standing(
-    session: AsyncSession, task: Task, official_id: int, at: datetime
+    session: AsyncSession,
+    task: Task,
+    official_id: int,
+    at: datetime,
+    superior: str | None = None,
 ) -> Standing | None:
     """May `official_id` act on `task` now? Inactive officials never may; a holder only while
-    they still hold the task's role."""
+    they still hold the task's role. With `superior` (the role the SOP escalates this task to),
+    its holders and their Plh stand too, "superior": the use case decides what they may do."""
+    own = await _own_standing(session, task, official_id, at)
+    if own is not None or superior is None:
+        return own
+    official = await session.get(Official, official_id)
+    if official is None or not official.active:
+        return None
+    oversees = await holds_any(session, official_id, (superior,), at, acting_counts=True)
+    return Standing(official_id, None, "superior") if oversees else None
+
+
+async def _own_standing(
+    session: AsyncSession, task: Task, official_id: int, at: datetime
+) -> Standing | None:
     official = await session.get(Official, official_id)
     if official is None or not official.active:
         return None

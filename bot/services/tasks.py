@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 
 from bot import engine
 from bot.engine import Action, Approve, Decide, Reject
-from bot.services import documents, notify, progress
+from bot.services import documents, notify, progress, reminders
 from bot.services.context import Context
 from bot.services.documents import Upload
 from bot.services.errors import (
@@ -54,7 +54,14 @@ class Acted:
     outcome: str | None = None
 
 
-async def _open(uow: UnitOfWork, task_id: int, official_id: int, version: int | None) -> Opened:
+# What the superior a task was escalated to may do from the escalation message: pass it to
+# someone (a disposition), add a note, look at it. Deciding stays with the step's actor.
+OVERSIGHT = frozenset({"forward", "note", "show"})
+
+
+async def _open(
+    uow: UnitOfWork, task_id: int, official_id: int, version: int | None, what: str
+) -> Opened:
     session = uow.session
     proposal_id = await session.scalar(select(Task.proposal_id).where(Task.id == task_id))
     if proposal_id is None:
@@ -69,12 +76,13 @@ async def _open(uow: UnitOfWork, task_id: int, official_id: int, version: int | 
         .execution_options(populate_existing=True)  # re-read after the lock
     )
     assert proposal is not None and task is not None
-    allowed = await standing(session, task, official_id, uow.now)
+    spec = uow.ctx.sops.get(proposal.sop_code, proposal.sop_version)
+    superior = spec.roles[task.role].superior if what in OVERSIGHT else None
+    allowed = await standing(session, task, official_id, uow.now, superior)
     if allowed is None:
         raise NotYourTask("not your task", task_id=task_id)
     if task.completed_at is not None or (version is not None and version != task.version):
         raise AlreadyHandled("already handled", task_id=task_id)
-    spec = uow.ctx.sops.get(proposal.sop_code, proposal.sop_version)
     return Opened(task, proposal, spec, spec.step(task.step_key), allowed)
 
 
@@ -126,7 +134,7 @@ async def _act(
     ctx: Context, task_id: int, official_id: int, action: Action, version: int | None
 ) -> Acted:
     async with UnitOfWork(ctx) as uow:
-        opened = await _open(uow, task_id, official_id, version)
+        opened = await _open(uow, task_id, official_id, version, "act")
         task, proposal, spec, step = opened.task, opened.proposal, opened.spec, opened.step
         route = engine.route(step, action, proposal.kind)
         on_task, on_proposal = await _documents_in_place(uow, task)
@@ -147,6 +155,7 @@ async def _act(
                 option=action.option if isinstance(action, Decide) else None,
                 note=note,
                 version=Task.version + 1,
+                next_reminder_at=None,
             )
             .execution_options(synchronize_session="fetch")
         )
@@ -237,7 +246,7 @@ async def forward(
 
     async def run() -> None:
         async with UnitOfWork(ctx) as uow:
-            opened = await _open(uow, task_id, official_id, version)
+            opened = await _open(uow, task_id, official_id, version, "forward")
             target = await uow.session.get(Official, to_official_id)
             if target is None or not target.active:
                 raise NotFound("no such official", official_id=to_official_id)
@@ -247,6 +256,7 @@ async def forward(
             previous, task.forwarded_to_id = task.forwarded_to_id, to_official_id
             task.forward_note = instruction.strip() or None
             task.version += 1  # buttons drawn before the forward are stale now
+            reminders.after_forward(uow, task, opened.spec)
             event = uow.record(
                 "task_forwarded",
                 proposal_id=task.proposal_id,
@@ -297,7 +307,7 @@ async def attach_document(
 
     async def run() -> int:
         async with UnitOfWork(ctx) as uow:
-            opened = await _open(uow, task_id, official_id, None)
+            opened = await _open(uow, task_id, official_id, None, "attach")
             documents.check(ctx, opened.spec, kind, upload)
             document, event = await documents.record(
                 uow,
@@ -324,7 +334,7 @@ async def add_note(ctx: Context, task_id: int, official_id: int, text: str) -> N
         if not text.strip():
             raise InvalidInput("empty note")
         async with UnitOfWork(ctx) as uow:
-            opened = await _open(uow, task_id, official_id, None)
+            opened = await _open(uow, task_id, official_id, None, "note")
             uow.record(
                 "note_added",
                 proposal_id=opened.proposal.id,
@@ -363,7 +373,7 @@ async def check(
 
     async def run() -> TaskView:
         async with UnitOfWork(ctx) as uow:
-            opened = await _open(uow, task_id, official_id, version)
+            opened = await _open(uow, task_id, official_id, version, what)
             step, spec, proposal = opened.step, opened.spec, opened.proposal
             wanted = [r for r in step.requires if r.upload]
             if step.decision is not None:
@@ -399,7 +409,7 @@ async def card(ctx: Context, task_id: int, official_id: int) -> dict[str, object
 
     async def run() -> dict[str, object]:
         async with UnitOfWork(ctx) as uow:
-            opened = await _open(uow, task_id, official_id, None)
+            opened = await _open(uow, task_id, official_id, None, "show")
             return await notify.task_context(uow, opened.task, opened.proposal, opened.spec)
 
     return await _guarded(ctx, task_id, official_id, "show", run)

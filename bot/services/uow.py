@@ -29,6 +29,7 @@ class _Pending:
     proposal_id: int | None
     task_id: int | None = None
     edit_of: int | None = None  # the outbox row whose Telegram message this edits
+    key: str | None = None  # an idempotency key of the caller's, instead of the cause's
 
 
 class UnitOfWork:
@@ -78,12 +79,14 @@ class UnitOfWork:
         proposal_id: int | None = None,
         task_id: int | None = None,
         edit_of: int | None = None,
+        key: str | None = None,
     ) -> None:
         """Queue a message (or, with `edit_of`, an edit of one) for the outbox; `cause` makes
-        its idempotency key."""
+        its idempotency key unless `key` is given (for a message that must exist once whoever
+        causes it, like a day's digest)."""
         if chat_id is None:  # an official who has not yet started the bot
             return
-        pending = _Pending(chat_id, template, context, cause, proposal_id, task_id, edit_of)
+        pending = _Pending(chat_id, template, context, cause, proposal_id, task_id, edit_of, key)
         self._outbox.append(pending)
 
     def card(
@@ -104,7 +107,7 @@ class UnitOfWork:
         await audit.append(self.session, self._events)
         seen: set[str] = set()
         for item in [*self._outbox, *self._cards.values()]:
-            key = f"ev{item.cause.id}:{item.template}:{item.chat_id}"
+            key = item.key or f"ev{item.cause.id}:{item.template}:{item.chat_id}"
             if item.edit_of is not None:
                 key += f":e{item.edit_of}"
             if key in seen:

@@ -30,6 +30,7 @@ from bot.sop.spec import (
     Kind,
     Option,
     Outcome,
+    Reminders,
     Requirement,
     Role,
     SopSpec,
@@ -150,6 +151,7 @@ def _item_line(seq: CommentedSeq, index: int) -> int:
 
 _TOP = {"code": True, "version": True, "short_code": False, "header": True, "kinds": False}
 _TOP |= {"roles": True, "documents": False, "intake": True, "outcomes": True, "steps": True}
+_TOP |= {"reminders": False}
 _HEADER = {"institution": True, "number": True, "name": True}
 _HEADER |= dict.fromkeys(("unit", "made_on", "revised_on", "effective_on", "approved_by"), False)
 _HEADER |= dict.fromkeys(("legal_basis", "qualifications", "related_sops", "equipment"), False)
@@ -169,6 +171,7 @@ _DECISION = {"question": True, "options": True}
 _OPTION = {"key": True, "label": True, "kinds": False, "requires": False}
 _OPTION |= {"note_required": False, "notify": False, "verdict": False, "to": False, "end": False}
 _REQUIREMENT = {"document": True, "upload": False}
+_REMINDERS = {"enabled": False, "repeat": False, "escalate_after": False}
 
 
 class _Fields:
@@ -327,6 +330,7 @@ class _Reader:
                 for k, f, n in self.keyed(top, "outcomes", "hasil")
             },
             steps=self.steps(top),
+            reminders=self.reminders(top),
             path=file,
         )
 
@@ -378,6 +382,39 @@ class _Reader:
             document=i.text("document"),
             origin_role=i.text("origin_role"),
             number_format=number_format or Intake.number_format,
+            line=line,
+        )
+
+    def reminders(self, top: _Fields) -> Reminders:
+        if "reminders" not in top:
+            return Reminders()
+        line = top.line("reminders")
+        r = self.fields(top.get("reminders"), line, "reminders", _REMINDERS)
+        if r is None:
+            return Reminders()
+        r.record(("reminders",), *_REMINDERS)
+        repeat = None
+        if r.get("repeat") is not None:
+            written = r.get("repeat")
+            try:
+                if not isinstance(written, str):
+                    raise ValueError(f"waktu {written!r} tanpa satuan: tulis '{written} menit'")
+                standard = parse_time_standard(written)
+                if not standard.target_minutes or standard.limit_minutes is not None:
+                    raise ValueError(f"tulis satu lama waktu, misalnya '60 menit': {written!r}")
+                repeat = standard.target_minutes
+            except ValueError as exc:
+                r.add("repeat", f"'repeat': {exc}")
+        escalate = r.get("escalate_after")
+        if escalate is not None and (
+            not isinstance(escalate, int) or isinstance(escalate, bool) or escalate < 0
+        ):
+            r.add("escalate_after", "'escalate_after' harus bilangan bulat ≥ 0 (0: tidak pernah)")
+            escalate = None
+        return Reminders(
+            enabled=r.flag("enabled") if "enabled" in r else True,
+            repeat_minutes=repeat,
+            escalate_after=escalate,
             line=line,
         )
 

@@ -189,6 +189,17 @@ class Header:
 
 
 @dataclass(frozen=True)
+class Reminders:
+    """How an overdue task is chased; a field left as None takes the office default from
+    settings (NUDGE_REPEAT, ESCALATE_AFTER)."""
+
+    enabled: bool = True
+    repeat_minutes: int | None = None  # working minutes between reminders
+    escalate_after: int | None = None  # reminders ignored before the superior is told; 0: never
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class SopSpec:
     code: str
     version: str
@@ -200,6 +211,7 @@ class SopSpec:
     intake: Intake
     kinds: dict[str, Kind] = field(default_factory=dict)
     short_code: str | None = None  # used in registration numbers; defaults to code
+    reminders: Reminders = field(default_factory=Reminders)
     path: str | None = None
 
     def step(self, key: str) -> Step:

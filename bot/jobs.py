@@ -1,0 +1,83 @@
+"""Scheduled work, on PTB's JobQueue (APScheduler 3): the reminder sweep every
+NUDGE_SWEEP_SECONDS, and the morning digest at each opening of the office.
+
+The scheduler only says *when to look*; what is due lives in the database (see
+`services.reminders` and `services.digest`), so a restart or a second instance changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from apscheduler.triggers.base import BaseTrigger
+from telegram.ext import Application, ContextTypes
+
+from bot.calendar import WorkCalendar
+from bot.services import digest, reminders
+from bot.services.context import Context
+
+log = logging.getLogger(__name__)
+
+
+class OpeningTrigger(BaseTrigger):  # type: ignore[misc]  # APScheduler 3 has no types
+    """Fires at each opening of the office as the working calendar has it. A cron expression
+    would know the weekdays but not the holidays, joint leave days or a day's changed hours."""
+
+    def __init__(self, calendar: WorkCalendar) -> None:
+        self.calendar = calendar
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        after = max(previous_fire_time, now) if previous_fire_time else now
+        return self.calendar.next_opening(after - timedelta(microseconds=1))
+
+    def __str__(self) -> str:
+        return "at each opening of the office"
+
+
+def schedule(application: Application, ctx: Context) -> None:  # type: ignore[type-arg]
+    jobs = application.job_queue
+    if jobs is None:  # pragma: no cover - the job-queue extra is a dependency
+        raise RuntimeError("PTB's JobQueue is missing: install python-telegram-bot[job-queue]")
+    jobs.run_repeating(
+        sweep_reminders, interval=ctx.settings.nudge_sweep_seconds, first=0, name="reminders"
+    )
+    if ctx.settings.daily_digest:
+        # A late start (a restart at 10:00) still sends the day's digest, once.
+        jobs.run_once(send_digest, 0, name="digest-catch-up")
+        jobs.run_custom(
+            send_digest,
+            job_kwargs={
+                "trigger": OpeningTrigger(ctx.calendar),
+                "misfire_grace_time": 3600,  # a busy loop must not skip a day's digest
+                "coalesce": True,
+            },
+            name="digest",
+        )
+
+
+def _ctx(context: ContextTypes.DEFAULT_TYPE) -> Context:
+    ctx: Context = context.application.bot_data["app"].ctx
+    return ctx
+
+
+async def sweep_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
+    try:
+        sent = await reminders.sweep(_ctx(context))
+    except Exception:  # the next tick tries again; nothing was committed
+        log.exception("reminder sweep failed")
+        return
+    if sent:
+        log.info("reminders sent for %d task(s)", sent)
+
+
+async def send_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
+    try:
+        sent = await digest.send_daily(_ctx(context))
+    except Exception:
+        log.exception("daily digest failed")
+        return
+    if sent:
+        log.info("daily digest queued for %d group(s)", sent)

@@ -1,0 +1,222 @@
+"""Chasing overdue tasks: reminders in working time, and the superior told when they are ignored.
+
+The schedule lives in the database, not in the scheduler: each open task carries
+`next_reminder_at`. A sweep, ticked every NUDGE_SWEEP_SECONDS, claims the tasks whose time has
+come (`UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING`), writes their reminders
+into the outbox and sets the next time, in one transaction. So a restart loses nothing (what
+came due while the bot was down is sent once, at the first sweep), and two instances on one
+PostgreSQL never claim the same task.
+
+The policy, per SOP file (`reminders:`) with office defaults in settings:
+- the first reminder when the target time passes — gentle; for a range ("30-60 menit") a firm
+  one follows at the limit; every later one is firm and comes NUDGE_REPEAT working minutes after
+  the one before;
+- the reminder after ESCALATE_AFTER ignored ones also tells the superior role named in the SOP,
+  once per task;
+- the reminder goes to whoever should act now: the forwardee, else an acting Plh/Plt, else the
+  holder (see `roster.recipient`);
+- only in office hours: a reminder whose time fell outside them goes at the next opening, once,
+  because the next one is always counted from when a reminder is actually sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from bot.config import Settings
+from bot.services import notify, roster
+from bot.services.context import Context
+from bot.services.uow import UnitOfWork
+from bot.sop.spec import SopSpec
+from models import Official, Proposal, Task
+
+CLAIM_BATCH = 100  # tasks per transaction: keeps each hold on the audit chain short
+GENTLE, FIRM = "gentle", "firm"
+
+
+@dataclass(frozen=True)
+class Policy:
+    enabled: bool
+    repeat_minutes: int
+    escalate_after: int  # 0: never escalate
+
+
+def policy(spec: SopSpec, settings: Settings) -> Policy:
+    """The SOP's own `reminders:` where it sets them, the office defaults elsewhere."""
+    own = spec.reminders
+    return Policy(
+        enabled=own.enabled,
+        repeat_minutes=own.repeat_minutes or settings.nudge_repeat,
+        escalate_after=settings.escalate_after
+        if own.escalate_after is None
+        else own.escalate_after,
+    )
+
+
+def first_reminder(spec: SopSpec, settings: Settings, target_due_at: datetime) -> datetime | None:
+    return target_due_at if policy(spec, settings).enabled else None
+
+
+def after_forward(uow: UnitOfWork, task: Task, spec: SopSpec) -> None:
+    """A colleague who has just been handed an overdue task gets one interval before the next
+    reminder, instead of the reminder arriving on the heels of the task message."""
+    if task.next_reminder_at is None or task.target_due_at is None or uow.now < task.target_due_at:
+        return
+    rules = policy(spec, uow.ctx.settings)
+    grace = uow.ctx.calendar.add_working_minutes(uow.now, rules.repeat_minutes)
+    task.next_reminder_at = max(task.next_reminder_at, grace)
+
+
+async def sweep(ctx: Context, batch: int = CLAIM_BATCH) -> int:
+    """Send every reminder that is due now; returns how many tasks were reminded.
+
+    Outside office hours nothing is claimed: what is due waits for the opening."""
+    if not ctx.calendar.is_working_time(ctx.clock.now()):
+        return 0
+    total = 0
+    while True:
+        async with UnitOfWork(ctx) as uow:
+            claimed = await _claim(uow, batch)
+            for task in claimed:
+                await _remind(uow, task)
+            await uow.commit()
+        total += len(claimed)
+        if len(claimed) < batch:
+            return total
+
+
+async def _claim(uow: UnitOfWork, batch: int) -> list[Task]:
+    """Take the due tasks for this transaction: counted as reminded at once, and row-locked
+    until commit (on SQLite, BEGIN IMMEDIATE already keeps a second sweeper out)."""
+    due = (
+        select(Task.id)
+        .where(Task.next_reminder_at <= uow.now, Task.completed_at.is_(None))
+        .order_by(Task.next_reminder_at)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    )
+    ids = (
+        await uow.session.scalars(
+            update(Task)
+            .where(Task.id.in_(due.scalar_subquery()))
+            .values(reminders_sent=Task.reminders_sent + 1)
+            .returning(Task.id)
+            .execution_options(synchronize_session=False)
+        )
+    ).all()
+    if not ids:
+        return []
+    found = await uow.session.scalars(
+        select(Task)
+        .where(Task.id.in_(ids))
+        .order_by(Task.next_reminder_at, Task.id)
+        .execution_options(populate_existing=True)
+    )
+    return list(found)
+
+
+async def _remind(uow: UnitOfWork, task: Task) -> None:
+    proposal = await uow.session.get(Proposal, task.proposal_id)
+    assert proposal is not None
+    spec = uow.ctx.sops.get(proposal.sop_code, proposal.sop_version)
+    rules = policy(spec, uow.ctx.settings)
+    if not rules.enabled:  # the SOP file turned reminders off since the task was scheduled
+        task.next_reminder_at = None
+        return
+    calendar, now, count = uow.ctx.calendar, uow.now, task.reminders_sent
+    limit_passed = task.limit_due_at is not None and now >= task.limit_due_at
+    if task.limit_due_at is not None and not limit_passed:
+        upcoming = task.limit_due_at
+    else:
+        upcoming = calendar.add_working_minutes(now, rules.repeat_minutes)
+    # A time that falls on closing time belongs to the next opening.
+    task.next_reminder_at = calendar.next_working_moment(upcoming)
+    late = calendar.minutes_late(task.target_due_at, now)
+    level = FIRM if count > 1 or limit_passed else GENTLE
+    recipient = await roster.recipient(uow.session, task, now)
+    escalated_to: list[str] = []
+    if rules.escalate_after and task.escalated_at is None and count > rules.escalate_after:
+        escalated_to = await _escalate(uow, task, proposal, spec, recipient, late, count - 1)
+    nudged = uow.record(
+        "task_nudged",
+        proposal_id=proposal.id,
+        task_id=task.id,
+        step_key=task.step_key,
+        payload={
+            "reminder": count,
+            "level": level,
+            "late_minutes": late,
+            "to": recipient.id if recipient else None,
+            "next_at": task.next_reminder_at.isoformat(),
+        },
+    )
+    await notify.tell_task(
+        uow,
+        task,
+        proposal,
+        spec,
+        nudged,
+        "task_nudge",
+        level=level,
+        late_minutes=late,
+        reminder=count,
+        escalated_to=escalated_to,
+    )
+    await notify.tell_groups(uow, proposal, spec, nudged)  # the card now shows how late
+
+
+async def _escalate(
+    uow: UnitOfWork,
+    task: Task,
+    proposal: Proposal,
+    spec: SopSpec,
+    recipient: Official | None,
+    late: int,
+    ignored: int,
+) -> list[str]:
+    """Tell the superior role's holders (or their Plh) about the task; returns their names.
+    With nobody to tell, the task stays unescalated and the next reminder tries again."""
+    superior = spec.roles[task.role].superior
+    if superior is None:
+        return []
+    unit = task.unit if superior == spec.intake.origin_role else None
+    told: list[Official] = []
+    for holder in await roster.holders(uow.session, superior, uow.now, unit):
+        acting = await roster.delegate_of(uow.session, holder.id, superior, uow.now)
+        told.append(acting or holder)
+    told = [o for o in dict.fromkeys(told) if recipient is None or o.id != recipient.id]
+    if not told:
+        return []
+    task.escalated_at = uow.now
+    event = uow.record(
+        "task_escalated",
+        proposal_id=proposal.id,
+        task_id=task.id,
+        step_key=task.step_key,
+        payload={
+            "role": superior,
+            "to": [o.id for o in told],
+            "late_minutes": late,
+            "reminders_ignored": ignored,
+            "holder_id": recipient.id if recipient else None,
+        },
+    )
+    context = await notify.task_context(uow, task, proposal, spec) | {
+        "late_minutes": late,
+        "reminders_ignored": ignored,
+        "holder": recipient.name if recipient else None,
+        "superior_role": spec.roles[superior].title,
+    }
+    for official in told:
+        uow.send(
+            official.telegram_user_id,
+            "task_escalated",
+            context,
+            cause=event,
+            proposal_id=proposal.id,
+            task_id=task.id,
+        )
+    return [o.name for o in told]
