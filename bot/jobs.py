@@ -30,8 +30,11 @@ class OpeningTrigger(BaseTrigger):  # type: ignore[misc]  # APScheduler 3 has no
     def get_next_fire_time(
         self, previous_fire_time: datetime | None, now: datetime
     ) -> datetime | None:
-        after = max(previous_fire_time, now) if previous_fire_time else now
-        return self.calendar.next_opening(after - timedelta(microseconds=1))
+        # An opening at `now` itself counts; the one already fired does not.
+        after = now - timedelta(microseconds=1)
+        if previous_fire_time is not None and previous_fire_time > after:
+            after = previous_fire_time
+        return self.calendar.next_opening(after)
 
     def __str__(self) -> str:
         return "at each opening of the office"

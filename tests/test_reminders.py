@@ -1,0 +1,431 @@
+"""Reminders in working time: when they go, to whom, how often, and that none is lost or sent
+twice. The clock is walked minute by minute and the sweep run at each step, as the scheduler
+would run it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot import audit
+from bot.clock import FrozenClock
+from bot.config import Settings
+from bot.engine import Approve
+from bot.render import Renderer
+from bot.services import notify, reminders, tasks
+from bot.services.context import Context, build_context
+from bot.services.errors import NotYourTask
+from bot.services.officials import add_official, assign_role, delegate, revoke
+from bot.services.proposals import register_proposal
+from bot.services.queries import reading
+from models import Task
+from tests.conftest import WIB, Office
+from tests.helpers import events, open_tasks, outbox, pdf, register
+
+BOTH = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+REMINDERS = ("task_nudge", "task_escalated")
+
+
+def wib(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=WIB)
+
+
+async def walk(
+    ctx: Context, clock: FrozenClock, until: datetime, every: timedelta = timedelta(minutes=1)
+) -> list[tuple[str, str, int]]:
+    """Move the clock to `until`, sweeping at each step; the reminders that appeared, as
+    (local time "Sen 08:05", template, chat)."""
+    seen = {m.id for m in await outbox(ctx)}
+    found = []
+    while clock.now() < until:
+        clock.advance(every)
+        if await reminders.sweep(ctx):
+            for message in await outbox(ctx):
+                if message.id not in seen and message.template in REMINDERS:
+                    local = clock.now().astimezone(WIB)
+                    day = ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min")[local.weekday()]
+                    found.append((f"{day} {local:%d %H:%M}", message.template, message.chat_id))
+                seen.add(message.id)
+    return found
+
+
+async def test_no_reminder_before_the_target_then_one_per_interval_and_one_escalation(
+    ctx: Context, clock: FrozenClock, office: Office
+) -> None:
+    await register(ctx, office)  # Monday 08:00: step 1, the Karo, 5 minutes
+    karo, asisten = office.chats["karo"], office.chats["asisten1"]
+    assert await walk(ctx, clock, wib("2026-11-23 08:04")) == []
+    sent = await walk(ctx, clock, wib("2026-11-23 12:30"))
+    assert sent == [
+        ("Sen 23 08:05", "task_nudge", karo),
+        ("Sen 23 09:05", "task_nudge", karo),
+        # The third reminder follows two ignored ones: the Karo's superior hears of it, once.
+        ("Sen 23 10:05", "task_escalated", asisten),
+        ("Sen 23 10:05", "task_nudge", karo),
+        ("Sen 23 11:05", "task_nudge", karo),
+        ("Sen 23 12:05", "task_nudge", karo),
+    ]
+    levels = [e.payload["level"] for e in await events(ctx) if e.type == "task_nudged"]
+    assert levels == ["gentle", "firm", "firm", "firm", "firm"]
+
+
+async def test_what_falls_due_at_closing_goes_once_at_the_next_opening(
+    ctx: Context, clock: FrozenClock, office: Office
+) -> None:
+    clock.set(wib("2026-11-23 15:55"))
+    await register(ctx, office)  # due 16:00, exactly when the office closes
+    sent = await walk(ctx, clock, wib("2026-11-24 09:00"))
+    karo = office.chats["karo"]
+    assert sent == [("Sel 24 07:30", "task_nudge", karo), ("Sel 24 08:30", "task_nudge", karo)]
+
+
+async def test_a_bot_down_overnight_sends_what_came_due_once(
+    ctx: Context, clock: FrozenClock, office: Office
+) -> None:
+    await register(ctx, office)
+    clock.set(wib("2026-11-24 10:00"))  # due since yesterday 08:05; nobody swept since
+    assert await reminders.sweep(ctx) == 1
+    assert await reminders.sweep(ctx) == 0
+    sent = await walk(ctx, clock, wib("2026-11-24 11:30"))
+    assert sent == [("Sel 24 11:00", "task_nudge", office.chats["karo"])]
+
+
+async def test_none_on_a_national_holiday_and_the_weekend_after_it(
+    ctx: Context, clock: FrozenClock, office: Office
+) -> None:
+    # Wednesday 23 Dec 2026, 15:55: Thursday is joint leave for Christmas, Friday Christmas Day.
+    clock.set(wib("2026-12-23 15:55"))
+    await register(ctx, office)
+    sent = await walk(ctx, clock, wib("2026-12-28 08:00"))
+    assert sent == [("Sen 28 07:30", "task_nudge", office.chats["karo"])]
+
+
+async def test_a_friday_afternoon_and_a_long_weekend(
+    settings: Settings, clock: FrozenClock, tmp_path: Path
+) -> None:
+    """The acceptance walk: a task that falls due on Friday afternoon, with the office closed on
+    Monday by a local override, is chased on Friday until closing and then from Tuesday's
+    opening, never in between."""
+    overrides = tmp_path / "kalender.yaml"
+    overrides.write_text("- {date: 2026-11-30, closed: true, reason: Cuti bersama daerah}\n")
+    ctx = build_context(settings.model_copy(update={"calendar_overrides": overrides}), clock=clock)
+    try:
+        clock.set(wib("2026-11-27 14:00"))
+        office = await _seed(ctx)
+        await register(ctx, office)
+        sent = await walk(ctx, clock, wib("2026-12-01 10:00"))
+    finally:
+        await ctx.close()
+    karo, asisten = office.chats["karo"], office.chats["asisten1"]
+    assert sent == [
+        ("Jum 27 14:05", "task_nudge", karo),
+        ("Jum 27 15:05", "task_nudge", karo),
+        ("Jum 27 16:05", "task_escalated", asisten),
+        ("Jum 27 16:05", "task_nudge", karo),
+        # 25 working minutes left on Friday, 35 more on Tuesday: the weekend and Monday are not
+        # working time, so nothing in between.
+        ("Sel 01 08:05", "task_nudge", karo),
+        ("Sel 01 09:05", "task_nudge", karo),
+    ]
+
+
+async def _seed(ctx: Context) -> Office:
+    from tests.conftest import AGENCY, SEED_ROLES
+
+    ids, chats = {}, {}
+    for number, role in enumerate(SEED_ROLES, start=1):
+        official = await add_official(ctx, name=f"Pejabat {role}", telegram_user_id=1000 + number)
+        unit = AGENCY if role == "perangkat_daerah" else None
+        await assign_role(ctx, official_id=official, role=role, unit=unit)
+        ids[role], chats[role] = official, 1000 + number
+    return Office(ids, chats)
+
+
+async def test_the_acting_delegate_is_reminded_instead_of_the_absent_holder(
+    ctx: Context, clock: FrozenClock, office: Office
+) -> None:
+    await delegate(
+        ctx,
+        holder_id=office["karo"],
+        acting_id=office["staf"],
+        role="karo",
+        start=clock.now(),
+        end=clock.now() + timedelta(days=3),
+    )
+    await register(ctx, office)
+    sent = await walk(ctx, clock, wib("2026-11-23 08:10"))
+    assert sent == [("Sen 23 08:05", "task_nudge", office.chats["staf"])]
+    nudge = next(m for m in await outbox(ctx) if m.template == "task_nudge")
+    assert nudge.context["on_behalf_of"] == "Pejabat karo"
+
+
+async def test_a_finished_task_is_never_reminded(
+    ctx: Context, clock: FrozenClock, office: Office
+) -> None:
+    reg = await register(ctx, office)
+    karo_task = (await open_tasks(ctx, reg.proposal_id))["karo"]
+    clock.advance(minutes=3)
+    await tasks.act(ctx, karo_task.id, office["karo"], Approve())
+    await walk(ctx, clock, wib("2026-11-23 12:00"))
+    reminded = [e.task_id for e in await events(ctx) if e.type == "task_nudged"]
+    assert karo_task.id not in reminded
+    assert reminded, "the next step's task, left alone, is reminded"
+    async with reading(ctx) as session:
+        finished = await session.get(Task, karo_task.id)
+        assert finished is not None and finished.next_reminder_at is None
+
+
+async def test_a_reminder_is_edited_to_closed_when_its_task_ends(
+    ctx: Context, clock: FrozenClock, office: Office
+) -> None:
+    reg = await register(ctx, office)
+    await walk(ctx, clock, wib("2026-11-23 10:10"))  # two nudges and an escalation
+    task = (await open_tasks(ctx, reg.proposal_id))["karo"]
+    await tasks.act(ctx, task.id, office["karo"], Approve())
+    messages = await outbox(ctx)
+    shown = {m.id for m in messages if m.template in REMINDERS}
+    closed = {m.edit_of_id for m in messages if m.template == "task_closed"}
+    assert shown and shown <= closed  # no stale buttons left in any chat
+
+
+async def test_a_crash_in_the_middle_of_a_sweep_loses_nothing(
+    ctx: Context, clock: FrozenClock, office: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await register(ctx, office)
+    clock.set(wib("2026-11-23 08:06"))
+    real = notify.tell_groups
+
+    async def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(notify, "tell_groups", crash)
+    with pytest.raises(RuntimeError):
+        await reminders.sweep(ctx)
+    assert [m for m in await outbox(ctx) if m.template == "task_nudge"] == []
+    monkeypatch.setattr(notify, "tell_groups", real)
+    assert await reminders.sweep(ctx) == 1  # the same reminder, not lost and not doubled
+    assert await reminders.sweep(ctx) == 0
+    nudges = [m for m in await outbox(ctx) if m.template == "task_nudge"]
+    assert len(nudges) == 1 and nudges[0].context["reminder"] == 1
+
+
+async def test_a_restart_mid_sequence_neither_loses_nor_repeats(
+    settings: Settings, clock: FrozenClock, ctx: Context, office: Office
+) -> None:
+    await register(ctx, office)
+    first = await walk(ctx, clock, wib("2026-11-23 09:30"))
+    await ctx.close()  # the bot stops; two hours pass
+    clock.set(wib("2026-11-23 11:30"))
+    again = build_context(settings, clock=clock)
+    try:
+        second = await walk(again, clock, wib("2026-11-23 13:00"))
+        counts = [e.payload["reminder"] for e in await events(again) if e.type == "task_nudged"]
+    finally:
+        await again.close()
+    karo = office.chats["karo"]
+    assert first == [("Sen 23 08:05", "task_nudge", karo), ("Sen 23 09:05", "task_nudge", karo)]
+    # One reminder for everything that came due while down, then the escalation on time.
+    assert second[0] == ("Sen 23 11:31", "task_escalated", office.chats["asisten1"])
+    assert second[1:] == [
+        ("Sen 23 11:31", "task_nudge", karo),
+        ("Sen 23 12:31", "task_nudge", karo),
+    ]
+    assert counts == [1, 2, 3, 4]
+
+
+@BOTH
+async def test_two_sweepers_at_once_send_each_reminder_once(
+    settings: Settings, clock: FrozenClock, ctx: Context, office: Office
+) -> None:
+    for number in range(30):
+        await register(ctx, office, title=f"Usulan {number}")
+    clock.set(wib("2026-11-23 08:10"))
+    other = build_context(settings, clock=clock)
+    try:
+        results = await asyncio.gather(
+            *(reminders.sweep(c, batch=4) for c in (ctx, other, ctx, other))
+        )
+    finally:
+        await other.close()
+    assert sum(results) == 30
+    per_task = Counter(m.task_id for m in await outbox(ctx) if m.template == "task_nudge")
+    assert len(per_task) == 30 and set(per_task.values()) == {1}
+    async with reading(ctx) as session:
+        assert (await audit.verify(session)).ok
+
+
+async def test_the_superior_can_forward_and_note_from_the_escalation_but_not_decide(
+    ctx: Context, clock: FrozenClock, office: Office
+) -> None:
+    reg = await register(ctx, office)
+    await walk(ctx, clock, wib("2026-11-23 10:10"))
+    task = (await open_tasks(ctx, reg.proposal_id))["karo"]
+    asisten = office["asisten1"]
+    with pytest.raises(NotYourTask):
+        await tasks.act(ctx, task.id, asisten, Approve(), task.version)
+    await tasks.add_note(ctx, task.id, asisten, "Mohon segera, ditunggu Gubernur")
+    await tasks.forward(ctx, task.id, asisten, office["kabag_ks"], "Bantu selesaikan", task.version)
+    moved = (await open_tasks(ctx, reg.proposal_id))["karo"]
+    assert moved.forwarded_to_id == office["kabag_ks"]
+    # Handed an overdue task, the colleague gets a full interval before being reminded.
+    assert moved.next_reminder_at == ctx.calendar.add_working_minutes(clock.now(), 60)
+    with pytest.raises(NotYourTask):  # someone who is not the superior cannot
+        await tasks.add_note(ctx, task.id, office["gubernur"], "?")
+
+
+async def test_a_task_nobody_holds_is_reported_to_the_admins_when_overdue(
+    ctx: Context, clock: FrozenClock, office: Office
+) -> None:
+    from models import RoleAssignment
+
+    async with reading(ctx) as session:
+        held = await session.scalar(
+            select(RoleAssignment.id).where(RoleAssignment.official_id == office["karo"])
+        )
+    assert held is not None
+    await revoke(ctx, held)
+    await register(ctx, office)
+    await walk(ctx, clock, wib("2026-11-23 08:06"))
+    late = [
+        m for m in await outbox(ctx) if m.template == "task_unassigned" and "reminder" in m.context
+    ]
+    assert [m.chat_id for m in late] == [office.chats["admin"]]
+
+
+@pytest.fixture
+def leave_sop(tmp_path: Path) -> Path:
+    """The leave SOP of test_other_sop, with a range for its first step, a superior for it,
+    and its own reminder policy."""
+    source = (Path(__file__).parent / "data" / "sop_cuti.yaml").read_text()
+    text = (
+        source.replace("time: 1 menit", "time: 10-20 menit", 1)
+        .replace(
+            "atasan: {title: Atasan Langsung}", "atasan: {title: Atasan, superior: kepegawaian}"
+        )
+        .replace("Subbagian Kepegawaian, superior: atasan}", "Subbagian Kepegawaian}")
+    )
+    sops = tmp_path / "sops"
+    sops.mkdir()
+    (sops / "cuti.yaml").write_text(text + "\nreminders: {repeat: 15 menit, escalate_after: 1}\n")
+    return sops
+
+
+async def _leave_request(ctx: Context) -> dict[str, int]:
+    people = {}
+    for chat, role in enumerate(("pegawai", "atasan", "kepegawaian"), start=500):
+        people[role] = await add_official(ctx, name=role.title(), telegram_user_id=chat)
+        unit = "Bidang A" if role == "pegawai" else None
+        await assign_role(ctx, official_id=people[role], role=role, unit=unit)
+    await register_proposal(
+        ctx,
+        by=people["pegawai"],
+        sop_code="cuti_pegawai",
+        title="Cuti tahunan",
+        origin="Pegawai Bidang A",
+        agency_unit="Bidang A",
+        document=pdf("formulir.pdf"),
+    )
+    return people
+
+
+async def test_an_sop_file_sets_its_own_policy_gentle_at_the_target_firm_at_the_limit(
+    settings: Settings, clock: FrozenClock, leave_sop: Path
+) -> None:
+    ctx = build_context(settings.model_copy(update={"sop_dir": leave_sop}), clock=clock)
+    try:
+        await _leave_request(ctx)
+        sent = await walk(ctx, clock, wib("2026-11-23 09:00"))
+        nudged = [(e.payload["level"]) for e in await events(ctx) if e.type == "task_nudged"]
+    finally:
+        await ctx.close()
+    boss, staff = 501, 502
+    assert sent == [
+        ("Sen 23 08:10", "task_nudge", boss),  # the target: gentle
+        ("Sen 23 08:20", "task_escalated", staff),  # one ignored, as this SOP says
+        ("Sen 23 08:20", "task_nudge", boss),  # the limit: firm
+        ("Sen 23 08:35", "task_nudge", boss),  # then every 15 working minutes
+        ("Sen 23 08:50", "task_nudge", boss),
+    ]
+    assert nudged == ["gentle", "firm", "firm", "firm"]
+
+
+async def test_an_sop_file_can_turn_reminders_off(
+    settings: Settings, clock: FrozenClock, leave_sop: Path
+) -> None:
+    path = leave_sop / "cuti.yaml"
+    path.write_text(path.read_text().replace("escalate_after: 1}", "enabled: false}"))
+    ctx = build_context(settings.model_copy(update={"sop_dir": leave_sop}), clock=clock)
+    try:
+        await _leave_request(ctx)
+        assert await walk(ctx, clock, wib("2026-11-23 10:00")) == []
+    finally:
+        await ctx.close()
+
+
+async def test_the_nudge_and_the_escalation_say_what_is_late_and_offer_the_right_buttons(
+    ctx: Context, clock: FrozenClock, office: Office
+) -> None:
+    from bot.messages import compose
+
+    reg = await register(ctx, office)
+    await walk(ctx, clock, wib("2026-11-23 10:06"))
+    renderer = Renderer(WIB)
+    messages = await outbox(ctx)
+    gentle, firm = [m for m in messages if m.template == "task_nudge"][:2]
+    escalation = next(m for m in messages if m.template == "task_escalated")
+    text = compose(renderer, gentle.template, gentle.context).text
+    assert "Pengingat" in text and reg.number in text and "Standar SOP: 5 menit" in text
+    assert "Lewat: <b>0 menit</b>" not in text
+    firm_out = compose(renderer, firm.template, firm.context)
+    assert "Terlambat 1 jam" in firm_out.text
+    labels = [b.text for row in firm_out.markup.inline_keyboard for b in row]  # type: ignore[union-attr]
+    assert "✅ Setujui" in labels and "👥 Teruskan" in labels
+    up = compose(renderer, escalation.template, escalation.context)
+    assert "Pejabat karo" in up.text and "2 pengingat" in up.text
+    up_labels = [b.text for row in up.markup.inline_keyboard for b in row]  # type: ignore[union-attr]
+    assert "✅ Setujui" not in up_labels and {"👥 Teruskan", "📝 Catatan"} <= set(up_labels)
+    nudge_after = [m for m in messages if m.template == "task_nudge"][2]
+    assert (
+        "Atasan telah diberi tahu: Pejabat asisten1"
+        in compose(renderer, nudge_after.template, nudge_after.context).text
+    )
+
+
+async def test_the_group_card_shows_how_late_a_task_is(
+    ctx: Context, clock: FrozenClock, office: Office
+) -> None:
+    from bot.services import groups
+
+    await groups.subscribe(ctx, -100, "Tim Kerja Sama")
+    await register(ctx, office)
+    await walk(ctx, clock, wib("2026-11-23 09:06"))
+    cards = [m for m in await outbox(ctx) if m.template == "group_card"]
+    text = Renderer(WIB).render("group_card", cards[-1].context)
+    assert "⚠️ lewat 1 jam\nStandar" in text  # as of the last reminder, at 09:05
+
+
+async def test_claiming_due_tasks_reads_an_index(ctx: Context, office: Office) -> None:
+    """The claim looks only at tasks whose reminder is due, through the index on
+    next_reminder_at, so its cost does not grow with the number of open tasks."""
+    async with reading(ctx) as session:
+        due = (
+            select(Task.id)
+            .where(Task.next_reminder_at <= datetime(2026, 1, 1, tzinfo=WIB))
+            .where(Task.completed_at.is_(None))
+            .order_by(Task.next_reminder_at)
+            .limit(100)
+        )
+        compiled = due.compile(session.bind, compile_kwargs={"literal_binds": True})
+        plan = (await session.execute(_explain(str(compiled)))).all()
+    assert "ix_tasks_next_reminder_at" in " ".join(str(row) for row in plan)
+
+
+def _explain(sql: str):  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    return text("EXPLAIN QUERY PLAN " + sql)
