@@ -4,6 +4,7 @@ disposisi sop check FILE...     validate SOP files (exit 1 naming file, line and
 disposisi sop show FILE         the steps as a table, then the flowchart as Mermaid
 disposisi db upgrade            create or migrate the schema (a no-op when up to date)
 disposisi audit verify          recompute the audit hash chain
+disposisi reminders simulate    walk a clock over some days: when reminders and digests go
 """
 
 from __future__ import annotations
@@ -61,6 +62,19 @@ def _parser() -> argparse.ArgumentParser:
     audit = commands.add_parser("audit", help="the audit trail").add_subparsers(title="audit")
     verify = audit.add_parser("verify", help="recompute the event hash chain")
     verify.set_defaults(run=_audit_verify)
+
+    remind = commands.add_parser("reminders", help="reminders of overdue tasks")
+    simulate = remind.add_subparsers(title="reminders").add_parser(
+        "simulate",
+        help="leave a new proposal's first task untouched and show when reminders go",
+    )
+    simulate.add_argument(
+        "--from", dest="start", required=True, help="local start, e.g. '2026-11-27 14:00'"
+    )
+    simulate.add_argument("--days", type=float, default=4.0, help="how long to walk (days)")
+    simulate.add_argument("--sop", help="SOP code (default: the first one)")
+    simulate.add_argument("--json", action="store_true", help="print the walk as JSON")
+    simulate.set_defaults(run=_reminders_simulate)
     return parser
 
 
@@ -158,6 +172,44 @@ def _audit_verify(_args: argparse.Namespace) -> int:
         f"Jejak audit utuh: {result.checked} peristiwa diperiksa; hash terakhir {result.last_hash}"
     )
     return 0
+
+
+def _reminders_simulate(args: argparse.Namespace) -> int:
+    import dataclasses
+    import json
+    from datetime import datetime, timedelta
+
+    from bot import simulate
+    from bot.render import Renderer
+
+    settings = load_settings()
+    try:
+        start = datetime.fromisoformat(args.start)
+    except ValueError:
+        print(
+            f"--from: bukan waktu yang dikenal: {args.start!r} (contoh: 2026-11-27 14:00)",
+            file=sys.stderr,
+        )
+        return 2
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=settings.zone)
+    if args.sop is not None and args.sop not in _sop_codes(settings):
+        print(f"--sop: SOP tidak dikenal: {args.sop!r}", file=sys.stderr)
+        return 2
+    until = start + timedelta(days=args.days)
+    walked = asyncio.run(simulate.walk(settings, start, until, args.sop))
+    if args.json:
+        print(json.dumps(dataclasses.asdict(walked), ensure_ascii=False, indent=2))
+    else:
+        print(Renderer(settings.zone).render("reminder_walk", dataclasses.asdict(walked)))
+    return 0
+
+
+def _sop_codes(settings: Settings) -> set[str]:
+    from bot.sop.registry import SopRegistry
+
+    registry = SopRegistry(settings.sop_dir) if settings.sop_dir else SopRegistry()
+    return {spec.code for spec in registry.all()}
 
 
 def _require_token(settings: Settings) -> str | None:

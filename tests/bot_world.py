@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import app
+from bot.clock import Clock
 from bot.config import Settings
 from bot.services.context import Context, build_context
 from bot.services.invites import create_invite
@@ -152,7 +153,9 @@ class World:
         )
 
 
-async def make_world(settings: Settings, tmp_path: Path, private_rate: float = 20.0) -> World:
+async def make_world(
+    settings: Settings, tmp_path: Path, private_rate: float = 20.0, clock: Clock | None = None
+) -> World:
     emulator = Emulator()
     url = await emulator.start()
     settings = settings.model_copy(
@@ -164,7 +167,7 @@ async def make_world(settings: Settings, tmp_path: Path, private_rate: float = 2
             "private_chat_per_second": private_rate,
         }
     )
-    ctx = build_context(settings)
+    ctx = build_context(settings, clock=clock)
     return World(emulator, EmulatorClient(url), ctx)
 
 
