@@ -327,3 +327,28 @@ def test_the_readme_minimal_example_loads() -> None:
     spec, cuti = load_sop_text(example, "README.md"), load_sop(CUTI)
     assert [(s.key, s.targets()) for s in spec.steps] == [(s.key, s.targets()) for s in cuti.steps]
     assert spec.roles.keys() == cuti.roles.keys()
+
+
+def test_the_seed_sets_its_reminder_policy(seed: SopSpec) -> None:
+    assert (seed.reminders.enabled, seed.reminders.repeat_minutes) == (True, 60)
+    assert seed.reminders.escalate_after == 2
+
+
+@pytest.mark.parametrize(
+    ("block", "message"),
+    [
+        ("reminders: {repeat: 60}", "'repeat': waktu 60 tanpa satuan: tulis '60 menit'"),
+        ("reminders: {repeat: 30-60 menit}", "tulis satu lama waktu"),
+        ("reminders: {escalate_after: -1}", "'escalate_after' harus bilangan bulat ≥ 0"),
+        ("reminders: {enabled: ya}", "'enabled' harus true atau false"),
+        ("reminders: {repeats: 1 jam}", "kolom tidak dikenal 'repeats' (maksudnya 'repeat'?)"),
+        ("reminders: 60", "reminders harus berupa mapping"),
+    ],
+)
+def test_a_broken_reminders_block_is_named_with_its_line(block: str, message: str) -> None:
+    text = SEED.read_text().replace("reminders: {repeat: 1 jam, escalate_after: 2}", block)
+    with pytest.raises(SopFileError) as raised:
+        load_sop_text(text, "seed.yaml")
+    line = text.splitlines().index(block) + 1
+    problems = [str(p) for p in raised.value.problems]
+    assert any(p.startswith(f"seed.yaml:{line}:") and message in p for p in problems), problems
