@@ -10,8 +10,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import callbacks
 from bot.render import Renderer
 
-TASK_TEMPLATES = frozenset({"task_assigned", "task_forwarded", "task_nudge"})
+TASK_TEMPLATES = frozenset({"task_assigned", "task_forwarded", "task_nudge", "task_note"})
 ESCALATION = "task_escalated"
+# Sent only in office hours: one that was queued before closing waits for the next opening.
+OFFICE_HOURS_ONLY = frozenset({"task_nudge", "task_escalated", "digest"})
 MAX_DOCUMENT_BUTTONS = 6
 
 

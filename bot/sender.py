@@ -16,7 +16,7 @@ import contextlib
 import logging
 import warnings
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from telegram import Bot, LinkPreviewOptions
@@ -24,7 +24,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.messages import compose
+from bot.messages import OFFICE_HOURS_ONLY, compose
 from bot.render import Renderer
 from bot.services import notify
 from bot.services.context import Context
@@ -44,7 +44,11 @@ _GONE = ("chat not found", "message to edit not found", "message can't be edited
 
 
 class Postpone(Exception):
-    """Not yet: an edit whose message has not been sent yet."""
+    """Not yet: an edit whose message has not been sent yet (and is due at `until`)."""
+
+    def __init__(self, until: datetime | None = None) -> None:
+        super().__init__()
+        self.until = until
 
 
 class Sender:
@@ -107,7 +111,7 @@ class Sender:
             )
             .order_by(OutboxMessage.id)
             .limit(self.batch)
-            .with_for_update(skip_locked=True)
+            .with_for_update(skip_locked=True, key_share=True)
         )
         async with self.ctx.sessions() as session, session.begin():
             ids = (
@@ -136,10 +140,17 @@ class Sender:
 
     async def _deliver(self, row: OutboxMessage) -> bool:
         """Deliver one row; False when the chat must wait (429 or postponed)."""
+        now = self.ctx.clock.now()
+        if row.kind != EDIT and row.template in OFFICE_HOURS_ONLY:
+            opening = self.ctx.calendar.next_working_moment(now)
+            if opening > now:  # queued before closing, or the bot was down: not at night
+                await self._reschedule(row, opening - now, counted=False)
+                return True
         try:
             message_id = await (self._edit(row) if row.kind == EDIT else self._send(row))
-        except Postpone:
-            await self._reschedule(row, timedelta(seconds=1), counted=False)
+        except Postpone as wait:
+            delay = max(timedelta(seconds=1), (wait.until or now) - now)
+            await self._reschedule(row, delay, counted=False)
             return False
         except RetryAfter as exc:
             await self._reschedule(row, _retry_after(exc), counted=False, error=str(exc))
@@ -189,7 +200,7 @@ class Sender:
         if original is None or original.status in (DEAD, FAILED, SUPERSEDED):
             raise BadRequest("Message to edit not found")
         if original.status == PENDING:
-            raise Postpone
+            raise Postpone(original.next_attempt_at)
         if newer is not None:  # a later edit says it all; skip straight to it
             await self._finish(row, SUPERSEDED)
             return original.telegram_message_id

@@ -26,6 +26,7 @@ from bot.services.officials import add_official, assign_role
 from bot.services.proposals import register_proposal
 from bot.services.queries import reading
 from models import OutboxMessage
+from models.outbox import SEND
 
 GROUP_CHAT = -1
 UNIT = "Unit contoh"
@@ -150,7 +151,11 @@ async def _collect(ctx: Context, result: Walk, names: dict[int, str], after: int
     async with reading(ctx) as session:
         rows = await session.scalars(
             select(OutboxMessage)
-            .where(OutboxMessage.id > after, OutboxMessage.template.in_(SHOWN))
+            .where(
+                OutboxMessage.id > after,
+                OutboxMessage.template.in_(SHOWN),
+                OutboxMessage.kind == SEND,  # not the edits of earlier messages
+            )
             .order_by(OutboxMessage.id)
         )
         for row in rows:

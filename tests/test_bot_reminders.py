@@ -53,11 +53,11 @@ async def test_an_ignored_task_is_chased_then_escalated_and_handled_from_the_mes
     told = await world.tg.wait(karo, contains="Atasan telah diberi tahu", seconds=10)
     assert told
 
-    # /tugas and the group's card say how late, in working time.
+    # /tugas says how late, in working time; the group's card that it is late.
     await world.say("karo", "/tugas")
     mine = await world.latest("karo", "Tugas Anda")
     assert "⚠️" in mine["text"] and "lewat 2 jam" in mine["text"]
-    card = await world.tg.wait(world.group or 0, edited_contains="lewat 2 jam", seconds=10)
+    card = await world.tg.wait(world.group or 0, edited_contains="⚠️ terlambat", seconds=10)
     assert number in card[-1]["text"]
 
     # The superior adds a note from the escalation message…

@@ -15,15 +15,16 @@ from sqlalchemy import select
 from bot import audit
 from bot.clock import FrozenClock
 from bot.config import Settings
-from bot.engine import Approve
+from bot.engine import Approve, Reject
 from bot.render import Renderer
-from bot.services import notify, reminders, tasks
+from bot.services import notify, queries, reminders, tasks
 from bot.services.context import Context, build_context
 from bot.services.errors import NotYourTask
 from bot.services.officials import add_official, assign_role, delegate, revoke
 from bot.services.proposals import register_proposal
 from bot.services.queries import reading
 from models import Task
+from models.outbox import SEND
 from tests.conftest import WIB, Office
 from tests.helpers import events, open_tasks, outbox, pdf, register
 
@@ -46,7 +47,8 @@ async def walk(
         clock.advance(every)
         if await reminders.sweep(ctx):
             for message in await outbox(ctx):
-                if message.id not in seen and message.template in REMINDERS:
+                new = message.id not in seen and message.kind == SEND
+                if new and message.template in REMINDERS:
                     local = clock.now().astimezone(WIB)
                     day = ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min")[local.weekday()]
                     found.append((f"{day} {local:%d %H:%M}", message.template, message.chat_id))
@@ -200,11 +202,11 @@ async def test_a_crash_in_the_middle_of_a_sweep_loses_nothing(
     clock.set(wib("2026-11-23 08:06"))
     real = notify.tell_groups
 
-    async def crash(*args: object, **kwargs: object) -> None:
-        raise RuntimeError("power cut")
+    async def killed(*args: object, **kwargs: object) -> None:
+        raise asyncio.CancelledError  # the process stops mid-transaction
 
-    monkeypatch.setattr(notify, "tell_groups", crash)
-    with pytest.raises(RuntimeError):
+    monkeypatch.setattr(notify, "tell_groups", killed)
+    with pytest.raises(asyncio.CancelledError):
         await reminders.sweep(ctx)
     assert [m for m in await outbox(ctx) if m.template == "task_nudge"] == []
     monkeypatch.setattr(notify, "tell_groups", real)
@@ -212,6 +214,35 @@ async def test_a_crash_in_the_middle_of_a_sweep_loses_nothing(
     assert await reminders.sweep(ctx) == 0
     nudges = [m for m in await outbox(ctx) if m.template == "task_nudge"]
     assert len(nudges) == 1 and nudges[0].context["reminder"] == 1
+
+
+async def test_a_task_whose_reminder_fails_does_not_hold_up_the_others(
+    ctx: Context, clock: FrozenClock, office: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = await register(ctx, office, title="Usulan rusak")
+    fine = await register(ctx, office, title="Usulan baik")
+    clock.set(wib("2026-11-23 08:06"))
+    real = notify.tell_task
+
+    async def fails_for_one(uow: object, task: Task, *args: object, **kwargs: object) -> None:
+        if task.proposal_id == broken.proposal_id:
+            raise RuntimeError("a template that cannot render")
+        await real(uow, task, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(notify, "tell_task", fails_for_one)
+    assert await reminders.sweep(ctx, batch=1) == 2
+    reminded = [e.proposal_id for e in await events(ctx) if e.type == "task_nudged"]
+    assert reminded == [fine.proposal_id]  # the failed one left no half-written trace
+    stuck = (await open_tasks(ctx, broken.proposal_id))["karo"]
+    assert stuck.next_reminder_at == ctx.calendar.add_working_minutes(clock.now(), 60)
+    monkeypatch.setattr(notify, "tell_task", real)
+    # Both an interval later: the good one as its policy says, the other as a retry.
+    assert (
+        await walk(ctx, clock, wib("2026-11-23 09:06"))
+        == [("Sen 23 09:06", "task_nudge", office.chats["karo"])] * 2
+    )
+    async with reading(ctx) as session:
+        assert (await audit.verify(session)).ok
 
 
 async def test_a_restart_mid_sequence_neither_loses_nor_repeats(
@@ -263,19 +294,64 @@ async def test_the_superior_can_forward_and_note_from_the_escalation_but_not_dec
     ctx: Context, clock: FrozenClock, office: Office
 ) -> None:
     reg = await register(ctx, office)
-    await walk(ctx, clock, wib("2026-11-23 10:10"))
     task = (await open_tasks(ctx, reg.proposal_id))["karo"]
     asisten = office["asisten1"]
-    with pytest.raises(NotYourTask):
-        await tasks.act(ctx, task.id, asisten, Approve(), task.version)
+    with pytest.raises(NotYourTask):  # not before the task was escalated to them
+        await tasks.add_note(ctx, task.id, asisten, "Sudah sampai mana?")
+    await walk(ctx, clock, wib("2026-11-23 10:10"))
+    for refused in (
+        tasks.act(ctx, task.id, asisten, Approve(), task.version),
+        tasks.act(ctx, task.id, asisten, Reject("Tidak layak"), task.version),
+        tasks.attach_document(ctx, task.id, asisten, "usulan", pdf()),
+        tasks.add_note(ctx, task.id, office["gubernur"], "?"),  # not the superior
+    ):
+        with pytest.raises(NotYourTask):
+            await refused
     await tasks.add_note(ctx, task.id, asisten, "Mohon segera, ditunggu Gubernur")
+    note = next(m for m in await outbox(ctx) if m.template == "task_note")
+    assert note.chat_id == office.chats["karo"] and note.context["note_by"] == "Pejabat asisten1"
     await tasks.forward(ctx, task.id, asisten, office["kabag_ks"], "Bantu selesaikan", task.version)
     moved = (await open_tasks(ctx, reg.proposal_id))["karo"]
     assert moved.forwarded_to_id == office["kabag_ks"]
-    # Handed an overdue task, the colleague gets a full interval before being reminded.
+    forwarded = [e for e in await events(ctx) if e.type == "task_forwarded"]
+    assert forwarded[-1].payload["via"] == "superior"
+    # Handed an overdue task, the colleague gets a full interval and a clean slate: their first
+    # reminder is #1, and they are not reported upward for reminders they never had.
     assert moved.next_reminder_at == ctx.calendar.add_working_minutes(clock.now(), 60)
-    with pytest.raises(NotYourTask):  # someone who is not the superior cannot
-        await tasks.add_note(ctx, task.id, office["gubernur"], "?")
+    assert moved.reminders_sent == 0
+    sent = await walk(ctx, clock, wib("2026-11-23 11:30"))
+    assert sent == [("Sen 23 11:10", "task_nudge", office.chats["kabag_ks"])]
+    last = [m for m in await outbox(ctx) if m.template == "task_nudge"][-1]
+    assert last.context["reminder"] == 1 and last.context["escalated_to"] == []
+
+
+async def test_an_unreachable_superior_is_not_counted_as_told(
+    ctx: Context, clock: FrozenClock, office: Office
+) -> None:
+    from models import Official
+
+    async with ctx.sessions() as session, session.begin():
+        asisten = await session.get(Official, office["asisten1"])
+        assert asisten is not None
+        asisten.telegram_user_id = None  # invited, never started the bot
+    reg = await register(ctx, office)
+    sent = await walk(ctx, clock, wib("2026-11-23 10:10"))
+    assert [template for _, template, _ in sent] == ["task_nudge"] * 3
+    assert all(not m.context.get("escalated_to") for m in await outbox(ctx))
+    task = (await open_tasks(ctx, reg.proposal_id))["karo"]
+    assert task.escalated_at is None  # tried again at the next reminder
+
+
+async def test_only_the_newest_reminder_keeps_its_buttons(
+    ctx: Context, clock: FrozenClock, office: Office
+) -> None:
+    await register(ctx, office)
+    await walk(ctx, clock, wib("2026-11-24 12:00"))  # a day and a half of reminders
+    messages = await outbox(ctx)
+    nudges = [m.id for m in messages if m.template == "task_nudge"]
+    retired = {m.edit_of_id for m in messages if m.template == "task_closed"}
+    assert len(nudges) > 5
+    assert [n for n in nudges if n not in retired] == [nudges[-1]]
 
 
 async def test_a_task_nobody_holds_is_reported_to_the_admins_when_overdue(
@@ -405,27 +481,58 @@ async def test_the_group_card_shows_how_late_a_task_is(
     await register(ctx, office)
     await walk(ctx, clock, wib("2026-11-23 09:06"))
     cards = [m for m in await outbox(ctx) if m.template == "group_card"]
+    # The card turned overdue at the first reminder and says so without a duration, which
+    # would go stale; /status, drawn on request, says by how much.
+    assert len(cards) == 2
     text = Renderer(WIB).render("group_card", cards[-1].context)
-    assert "⚠️ lewat 1 jam\nStandar" in text  # as of the last reminder, at 09:05
+    assert "08:05 WIB ⚠️ terlambat\nStandar" in text
+    live = await queries.proposal_status(ctx, "0001/KS/2026")
+    assert "⚠️ lewat 1 jam 1 menit" in Renderer(WIB).render("group_card", live)
 
 
 async def test_claiming_due_tasks_reads_an_index(ctx: Context, office: Office) -> None:
     """The claim looks only at tasks whose reminder is due, through the index on
     next_reminder_at, so its cost does not grow with the number of open tasks."""
+    from sqlalchemy import text
+
+    query = reminders.due(datetime(2026, 1, 1, tzinfo=WIB), 100)
     async with reading(ctx) as session:
-        due = (
-            select(Task.id)
-            .where(Task.next_reminder_at <= datetime(2026, 1, 1, tzinfo=WIB))
-            .where(Task.completed_at.is_(None))
-            .order_by(Task.next_reminder_at)
-            .limit(100)
-        )
-        compiled = due.compile(session.bind, compile_kwargs={"literal_binds": True})
-        plan = (await session.execute(_explain(str(compiled)))).all()
+        assert session.bind is not None
+        compiled = query.compile(session.bind, compile_kwargs={"literal_binds": True})
+        plan = (await session.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))).all()
     assert "ix_tasks_next_reminder_at" in " ".join(str(row) for row in plan)
 
 
-def _explain(sql: str):  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+async def test_a_sweep_and_a_press_on_the_same_proposal_do_not_deadlock(
+    settings: Settings, ctx: Context, clock: FrozenClock, office: Office
+) -> None:
+    """A press locks the proposal, then the task. A sweep that claims the task between the two
+    writes rows referring to the proposal; with the proposal held FOR UPDATE those foreign-key
+    checks would wait on the press while the press waits on the task: a deadlock. FOR NO KEY
+    UPDATE lets the sweep through, so it finishes and the press then gets its task."""
     from sqlalchemy import text
 
-    return text("EXPLAIN QUERY PLAN " + sql)
+    from bot.services.uow import UnitOfWork
+
+    reg = await register(ctx, office)
+    task = (await open_tasks(ctx, reg.proposal_id))["karo"]
+    clock.set(wib("2026-11-23 08:06"))
+    sweeper = build_context(settings, clock=clock)  # another instance
+    try:
+        async with UnitOfWork(ctx) as press, ctx.engine.connect() as watcher:
+            assert await tasks.lock_proposal(press.session, reg.proposal_id) is not None
+            sweeping = asyncio.create_task(reminders.sweep(sweeper))
+            for _ in range(400):  # until the sweep is done, or stuck behind the press
+                if sweeping.done():
+                    break
+                stuck = await watcher.scalar(
+                    text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+                )
+                if stuck:
+                    break
+                await asyncio.sleep(0.05)
+            assert await tasks.lock_task(press.session, task.id) is not None
+        assert await sweeping == 1
+    finally:
+        await sweeper.close()

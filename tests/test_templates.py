@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.clock import FrozenClock
 from bot.engine import Decide
 from bot.render import Renderer, duration
 from bot.services import groups, tasks
@@ -106,3 +107,38 @@ def test_local_time_and_duration_formats(renderer: Renderer) -> None:
     assert duration(495) == "8 jam 15 menit"
     assert duration(120) == "2 jam"
     assert duration(-30) == "-30 menit"
+
+
+async def test_every_reminder_message_renders(
+    ctx: Context, office: Office, renderer: Renderer, clock: FrozenClock
+) -> None:
+    """Reminders, the escalation, a superior's note, the old reminders' closing edits, the
+    digest and the superseded analyst's closing edit, with a hostile title."""
+    from bot.services import digest, reminders
+
+    await groups.subscribe(ctx, -100123, "Tim Kerja Sama")
+    reg = await register(ctx, office, title=TITLE)
+    for _ in range(3 * 60 + 5):
+        clock.advance(minutes=1)
+        await reminders.sweep(ctx)
+    task = (await open_tasks(ctx, reg.proposal_id))["karo"]
+    await tasks.add_note(ctx, task.id, office["asisten1"], "<b>Segera</b> & tuntaskan")
+    clock.advance(days=1)
+    await digest.send_daily(ctx)
+    messages = await outbox(ctx)
+    expected = {"task_nudge", "task_escalated", "task_note", "task_closed", "digest"}
+    assert expected <= {m.template for m in messages}
+    for message in messages:
+        text = renderer.render(message.template, message.context)
+        assert 0 < len(text) <= 4096
+        assert "<script>" not in text and "<b>Segera</b>" not in text
+
+
+@pytest.mark.parametrize("action", ["superseded", "reminded", "forwarded"])
+async def test_a_closed_task_message_renders_without_a_note(
+    ctx: Context, office: Office, renderer: Renderer, action: str
+) -> None:
+    await register(ctx, office)
+    base = next(m for m in await outbox(ctx) if m.template == "task_assigned").context
+    text = renderer.render("task_closed", base | {"result": {"action": action, "to": "Ani"}})
+    assert "Langkah 1" in text and "Catatan" not in text

@@ -22,6 +22,7 @@ from models import GroupSubscription, Official, OutboxMessage, Proposal, Task
 from models.proposals import CLOSED, OPEN
 
 MAX_NUMBERS = 5  # proposal numbers listed per step; the rest are counted
+MAX_LISTED = 10  # officials and finished proposals listed; the rest are counted (4096 chars)
 
 
 def key_of(chat_id: int, day: date) -> str:
@@ -79,7 +80,7 @@ async def summarise(
     calendar, now, sops = uow.ctx.calendar, uow.now, uow.ctx.sops
     acting = func.coalesce(Task.forwarded_to_id, Task.assignee_id)
     query = (
-        select(Task, Proposal, Official.name)
+        select(Task, Proposal, Official.id, Official.name)
         .join(Proposal, Proposal.id == Task.proposal_id)
         .outerjoin(Official, Official.id == acting)
         .where(Task.completed_at.is_(None), Proposal.status == OPEN)
@@ -88,16 +89,16 @@ async def summarise(
     if sop_code is not None:
         query = query.where(Proposal.sop_code == sop_code)
     steps: dict[tuple[str, str, str], list[str]] = defaultdict(list)
-    late: dict[str, list[int]] = defaultdict(list)
+    late: dict[tuple[int | None, str], list[int]] = defaultdict(list)
     open_ids: set[int] = set()
-    for task, proposal, name in (await uow.session.execute(query)).all():
+    for task, proposal, official_id, name in (await uow.session.execute(query)).all():
         open_ids.add(proposal.id)
         numbers = steps[(proposal.sop_code, proposal.sop_version, task.step_key)]
         if proposal.number not in numbers:
             numbers.append(proposal.number)
         minutes = calendar.minutes_late(task.target_due_at, now)
         if minutes:
-            late[name or "—"].append(minutes)
+            late[(official_id, name or "—")].append(minutes)
     by_step: list[dict[str, Any]] = []
     for (code, version, key), numbers in steps.items():
         spec = sops.get(code, version)
@@ -140,7 +141,9 @@ async def summarise(
         "several_sops": len({s["sop"] for s in by_step}) > 1,
         "overdue": [
             {"name": name, "count": len(minutes), "late_minutes": max(minutes)}
-            for name, minutes in sorted(late.items(), key=lambda item: -max(item[1]))
-        ],
-        "finished": finished,
+            for (_, name), minutes in sorted(late.items(), key=lambda item: -max(item[1]))
+        ][:MAX_LISTED],
+        "overdue_more": max(0, len(late) - MAX_LISTED),
+        "finished": finished[:MAX_LISTED],
+        "finished_total": len(finished),
     }

@@ -22,7 +22,7 @@ from models import Document, Event, GroupSubscription, Official, OutboxMessage, 
 from models.outbox import SEND
 
 # Messages that show a task with its buttons, and so are edited when the task changes or ends.
-TASK_TEMPLATES = ("task_assigned", "task_forwarded", "task_nudge", "task_escalated")
+TASK_TEMPLATES = ("task_assigned", "task_forwarded", "task_nudge", "task_note", "task_escalated")
 
 
 def proposal_context(proposal: Proposal, spec: SopSpec) -> dict[str, Any]:
@@ -210,6 +210,7 @@ async def card_context(
     )
     step = spec.step(rows[0][0].step_key) if rows else None
     return {
+        "live": False,  # True when drawn on request (/status), not kept in a group
         "proposal": proposal_context(proposal, spec),
         "outcome": spec.outcomes[proposal.outcome].title if proposal.outcome else None,
         "step": step_context(step, spec) if step else None,
@@ -219,6 +220,7 @@ async def card_context(
                 "name": name or "—",
                 "since": task.started_at.isoformat(),
                 "due": task.target_due_at.isoformat() if task.target_due_at else None,
+                "overdue": task.target_due_at is not None and now >= task.target_due_at,
                 "late_minutes": calendar.minutes_late(task.target_due_at, now),
             }
             for task, name in rows

@@ -264,7 +264,8 @@ async def proposal_status(ctx: Context, number: str) -> dict[str, Any]:
         if found is None:
             raise NotFound("no such proposal", proposal=number)
         spec = ctx.sops.get(found.sop_code, found.sop_version)
-        return await card_context(session, found, spec, ctx.calendar, ctx.clock.now())
+        card = await card_context(session, found, spec, ctx.calendar, ctx.clock.now())
+        return card | {"live": True}
 
 
 async def document(ctx: Context, document_id: int) -> Document:

@@ -21,10 +21,11 @@ The policy, per SOP file (`reminders:`) with office defaults in settings:
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 
 from bot.config import Settings
 from bot.services import notify, roster
@@ -32,6 +33,8 @@ from bot.services.context import Context
 from bot.services.uow import UnitOfWork
 from bot.sop.spec import SopSpec
 from models import Official, Proposal, Task
+
+log = logging.getLogger(__name__)
 
 CLAIM_BATCH = 100  # tasks per transaction: keeps each hold on the audit chain short
 GENTLE, FIRM = "gentle", "firm"
@@ -61,8 +64,9 @@ def first_reminder(spec: SopSpec, settings: Settings, target_due_at: datetime) -
 
 
 def after_forward(uow: UnitOfWork, task: Task, spec: SopSpec) -> None:
-    """A colleague who has just been handed an overdue task gets one interval before the next
-    reminder, instead of the reminder arriving on the heels of the task message."""
+    """A colleague just handed a task starts with a clean slate: no reminders counted against
+    them, and, if it is already overdue, one interval before the first."""
+    task.reminders_sent = 0
     if task.next_reminder_at is None or task.target_due_at is None or uow.now < task.target_due_at:
         return
     rules = policy(spec, uow.ctx.settings)
@@ -73,7 +77,8 @@ def after_forward(uow: UnitOfWork, task: Task, spec: SopSpec) -> None:
 async def sweep(ctx: Context, batch: int = CLAIM_BATCH) -> int:
     """Send every reminder that is due now; returns how many tasks were reminded.
 
-    Outside office hours nothing is claimed: what is due waits for the opening."""
+    Outside office hours nothing is claimed: what is due waits for the opening. A task whose
+    reminder fails is put back an interval later, so it cannot hold up the others."""
     if not ctx.calendar.is_working_time(ctx.clock.now()):
         return 0
     total = 0
@@ -81,27 +86,39 @@ async def sweep(ctx: Context, batch: int = CLAIM_BATCH) -> int:
         async with UnitOfWork(ctx) as uow:
             claimed = await _claim(uow, batch)
             for task in claimed:
-                await _remind(uow, task)
+                task_id = task.id  # the object is expired if its savepoint rolls back
+                try:
+                    async with uow.savepoint():
+                        await _remind(uow, task)
+                except Exception:
+                    log.exception("reminder for task %s failed; retried later", task_id)
+                    task.next_reminder_at = ctx.calendar.add_working_minutes(
+                        uow.now, ctx.settings.nudge_repeat
+                    )
             await uow.commit()
         total += len(claimed)
         if len(claimed) < batch:
             return total
 
 
+def due(now: datetime, batch: int) -> Select[int]:
+    """The tasks whose reminder is due, oldest first, skipping those another sweeper holds."""
+    return (
+        select(Task.id)
+        .where(Task.next_reminder_at <= now, Task.completed_at.is_(None))
+        .order_by(Task.next_reminder_at)
+        .limit(batch)
+        .with_for_update(skip_locked=True, key_share=True)  # see tasks._open
+    )
+
+
 async def _claim(uow: UnitOfWork, batch: int) -> list[Task]:
     """Take the due tasks for this transaction: counted as reminded at once, and row-locked
     until commit (on SQLite, BEGIN IMMEDIATE already keeps a second sweeper out)."""
-    due = (
-        select(Task.id)
-        .where(Task.next_reminder_at <= uow.now, Task.completed_at.is_(None))
-        .order_by(Task.next_reminder_at)
-        .limit(batch)
-        .with_for_update(skip_locked=True)
-    )
     ids = (
         await uow.session.scalars(
             update(Task)
-            .where(Task.id.in_(due.scalar_subquery()))
+            .where(Task.id.in_(due(uow.now, batch).scalar_subquery()))
             .values(reminders_sent=Task.reminders_sent + 1)
             .returning(Task.id)
             .execution_options(synchronize_session=False)
@@ -153,6 +170,18 @@ async def _remind(uow: UnitOfWork, task: Task) -> None:
             "next_at": task.next_reminder_at.isoformat(),
         },
     )
+    # Only the newest reminder keeps its buttons: an older one says to look below.
+    for earlier in await notify.task_messages(uow, task):
+        if earlier.template == "task_nudge":
+            uow.send(
+                earlier.chat_id,
+                "task_closed",
+                notify.closed_context(task, proposal, spec, {"action": "reminded"}),
+                cause=nudged,
+                proposal_id=proposal.id,
+                task_id=task.id,
+                edit_of=earlier.id,
+            )
     await notify.tell_task(
         uow,
         task,
@@ -165,7 +194,10 @@ async def _remind(uow: UnitOfWork, task: Task) -> None:
         reminder=count,
         escalated_to=escalated_to,
     )
-    await notify.tell_groups(uow, proposal, spec, nudged)  # the card now shows how late
+    if count == 1 or escalated_to:
+        # The group's card turns overdue once, not at every repeat: a card edit per reminder
+        # would crowd a group's 20 messages a minute when many tasks are late at once.
+        await notify.tell_groups(uow, proposal, spec, nudged)
 
 
 async def _escalate(
@@ -187,7 +219,13 @@ async def _escalate(
     for holder in await roster.holders(uow.session, superior, uow.now, unit):
         acting = await roster.delegate_of(uow.session, holder.id, superior, uow.now)
         told.append(acting or holder)
-    told = [o for o in dict.fromkeys(told) if recipient is None or o.id != recipient.id]
+    # Only people the bot can reach: the holder must not read "your superior was told" when
+    # the superior never started the bot.
+    told = [
+        o
+        for o in dict.fromkeys(told)
+        if o.telegram_user_id is not None and (recipient is None or o.id != recipient.id)
+    ]
     if not told:
         return []
     task.escalated_at = uow.now
@@ -208,7 +246,6 @@ async def _escalate(
         "late_minutes": late,
         "reminders_ignored": ignored,
         "holder": recipient.name if recipient else None,
-        "superior_role": spec.roles[superior].title,
     }
     for official in told:
         uow.send(

@@ -94,18 +94,20 @@ async def standing(
     task: Task,
     official_id: int,
     at: datetime,
-    superior: str | None = None,
+    oversight: tuple[str, str | None] | None = None,
 ) -> Standing | None:
     """May `official_id` act on `task` now? Inactive officials never may; a holder only while
-    they still hold the task's role. With `superior` (the role the SOP escalates this task to),
-    its holders and their Plh stand too, "superior": the use case decides what they may do."""
+    they still hold the task's role. With `oversight` — the (role, unit) the task was escalated
+    to — that role's holders and their Plh stand too, as "superior": the use case decides what
+    they may do."""
     own = await _own_standing(session, task, official_id, at)
-    if own is not None or superior is None:
+    if own is not None or oversight is None:
         return own
     official = await session.get(Official, official_id)
     if official is None or not official.active:
         return None
-    oversees = await holds_any(session, official_id, (superior,), at, acting_counts=True)
+    role, unit = oversight
+    oversees = await holds_any(session, official_id, (role,), at, unit, acting_counts=True)
     return Standing(official_id, None, "superior") if oversees else None
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import engine
 from bot.engine import Action, Approve, Decide, Reject
@@ -59,6 +60,25 @@ class Acted:
 OVERSIGHT = frozenset({"forward", "note", "show"})
 
 
+# FOR NO KEY UPDATE (key_share) on both rows: it serialises actions as FOR UPDATE would, but
+# lets other transactions insert rows that refer to them. The reminder sweep holds a task row
+# and writes events and outbox rows that refer to its proposal; if we held the proposal FOR
+# UPDATE, its foreign-key check would wait on us while we wait on the task row: a deadlock.
+async def lock_proposal(session: AsyncSession, proposal_id: int) -> Proposal | None:
+    return await session.scalar(
+        select(Proposal).where(Proposal.id == proposal_id).with_for_update(key_share=True)
+    )
+
+
+async def lock_task(session: AsyncSession, task_id: int) -> Task | None:
+    return await session.scalar(
+        select(Task)
+        .where(Task.id == task_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)  # re-read after the lock
+    )
+
+
 async def _open(
     uow: UnitOfWork, task_id: int, official_id: int, version: int | None, what: str
 ) -> Opened:
@@ -66,19 +86,17 @@ async def _open(
     proposal_id = await session.scalar(select(Task.proposal_id).where(Task.id == task_id))
     if proposal_id is None:
         raise NotFound("no such task", task_id=task_id)
-    proposal = await session.scalar(
-        select(Proposal).where(Proposal.id == proposal_id).with_for_update()
-    )
-    task = await session.scalar(
-        select(Task)
-        .where(Task.id == task_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)  # re-read after the lock
-    )
+    proposal = await lock_proposal(session, proposal_id)
+    task = await lock_task(session, task_id)
     assert proposal is not None and task is not None
     spec = uow.ctx.sops.get(proposal.sop_code, proposal.sop_version)
-    superior = spec.roles[task.role].superior if what in OVERSIGHT else None
-    allowed = await standing(session, task, official_id, uow.now, superior)
+    oversight = None
+    if what in OVERSIGHT and task.escalated_at is not None:  # only once escalated to them
+        superior = spec.roles[task.role].superior
+        if superior is not None:
+            unit = task.unit if superior == spec.intake.origin_role else None
+            oversight = (superior, unit)
+    allowed = await standing(session, task, official_id, uow.now, oversight)
     if allowed is None:
         raise NotYourTask("not your task", task_id=task_id)
     if task.completed_at is not None or (version is not None and version != task.version):
@@ -268,6 +286,7 @@ async def forward(
                     "to": to_official_id,
                     "previous": previous,
                     "instruction": task.forward_note,
+                    "via": opened.standing.via,
                 },
             )
             sender = await uow.session.get(Official, official_id)
@@ -335,15 +354,27 @@ async def add_note(ctx: Context, task_id: int, official_id: int, text: str) -> N
             raise InvalidInput("empty note")
         async with UnitOfWork(ctx) as uow:
             opened = await _open(uow, task_id, official_id, None, "note")
-            uow.record(
+            noted = uow.record(
                 "note_added",
                 proposal_id=opened.proposal.id,
                 task_id=task_id,
                 step_key=opened.task.step_key,
                 actor_id=official_id,
                 on_behalf_of_id=opened.standing.on_behalf_of_id,
-                payload={"text": text.strip()},
+                payload={"text": text.strip(), "via": opened.standing.via},
             )
+            if opened.standing.via == "superior":  # a word from above reaches who must act
+                author = await uow.session.get(Official, official_id)
+                await notify.tell_task(
+                    uow,
+                    opened.task,
+                    opened.proposal,
+                    opened.spec,
+                    noted,
+                    "task_note",
+                    note=text.strip(),
+                    note_by=author.name if author else None,
+                )
             await uow.commit()
 
     await _guarded(ctx, task_id, official_id, "note", run)

@@ -7,6 +7,8 @@ crash between commit and send loses nothing (the sender drains the outbox later)
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -60,6 +62,19 @@ class UnitOfWork:
     ) -> None:
         await self.session.close()  # rolls back anything not committed
         self._session = None
+
+    @contextlib.asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """A part of the unit that may fail alone: on an exception its changes, events and
+        messages are dropped (and the exception propagates); the rest of the unit goes on."""
+        events, outbox, cards = len(self._events), len(self._outbox), dict(self._cards)
+        try:
+            async with self.session.begin_nested():
+                yield
+        except BaseException:
+            del self._events[events:], self._outbox[outbox:]
+            self._cards = cards
+            raise
 
     def record(self, type: str, **fields: Any) -> Event:
         """Queue an audit event; it is chained and written at commit. Flush new rows first,
