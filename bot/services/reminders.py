@@ -28,6 +28,7 @@ from datetime import datetime
 from sqlalchemy import Select, select, update
 
 from bot.config import Settings
+from bot.db import read_session
 from bot.services import notify, roster
 from bot.services.context import Context
 from bot.services.uow import UnitOfWork
@@ -79,8 +80,12 @@ async def sweep(ctx: Context, batch: int = CLAIM_BATCH) -> int:
 
     Outside office hours nothing is claimed: what is due waits for the opening. A task whose
     reminder fails is put back an interval later, so it cannot hold up the others."""
-    if not ctx.calendar.is_working_time(ctx.clock.now()):
+    now = ctx.clock.now()
+    if not ctx.calendar.is_working_time(now):
         return 0
+    async with read_session(ctx.engine) as session:  # most ticks find nothing: no write lock
+        if await session.scalar(due(now, 1, lock=False)) is None:
+            return 0
     total = 0
     while True:
         async with UnitOfWork(ctx) as uow:
@@ -101,15 +106,16 @@ async def sweep(ctx: Context, batch: int = CLAIM_BATCH) -> int:
             return total
 
 
-def due(now: datetime, batch: int) -> Select[int]:
-    """The tasks whose reminder is due, oldest first, skipping those another sweeper holds."""
-    return (
+def due(now: datetime, batch: int, *, lock: bool = True) -> Select[int]:
+    """The tasks whose reminder is due, oldest first; locked, skipping those another sweeper
+    holds, unless `lock` is False (a look before taking the write lock)."""
+    query = (
         select(Task.id)
         .where(Task.next_reminder_at <= now, Task.completed_at.is_(None))
         .order_by(Task.next_reminder_at)
         .limit(batch)
-        .with_for_update(skip_locked=True, key_share=True)  # see tasks._open
     )
+    return query.with_for_update(skip_locked=True, key_share=True) if lock else query
 
 
 async def _claim(uow: UnitOfWork, batch: int) -> list[Task]:
