@@ -157,6 +157,11 @@ AGENCY = "Dinas Pariwisata"
 
 @pytest.fixture
 async def office(ctx: Context) -> Office:
+    return await seed_office(ctx)
+
+
+async def seed_office(ctx: Context) -> Office:
+    """The twelve officials of the seed SOP, a staff member, a stranger and an IT admin."""
     ids, chats = {}, {}
     for number, role in enumerate(SEED_ROLES, start=1):
         chat = 1000 + number

@@ -8,6 +8,7 @@ from bot.engine import Action, Approve
 from bot.services import tasks
 from bot.services.context import Context
 from bot.services.documents import Upload
+from bot.services.officials import add_official, assign_role
 from bot.services.proposals import Registered, register_proposal
 from bot.services.queries import reading
 from models import Event, OutboxMessage, Proposal, Task
@@ -112,3 +113,13 @@ async def tkksd_ready(ctx: Context, office: Office, proposal_id: int) -> Task:
     for kind in ("notulen", "konsep_surat"):
         await tasks.attach_document(ctx, task.id, office["tkksd"], kind, pdf(f"{kind}.pdf"))
     return task
+
+
+async def leave_office(ctx: Context) -> dict[str, int]:
+    """The three people of the leave SOP (tests/data/sop_cuti.yaml), chats 500-502."""
+    people = {}
+    for chat, role in enumerate(("pegawai", "atasan", "kepegawaian"), start=500):
+        people[role] = await add_official(ctx, name=role.title(), telegram_user_id=chat)
+        unit = "Bidang A" if role == "pegawai" else None
+        await assign_role(ctx, official_id=people[role], role=role, unit=unit)
+    return people

@@ -15,9 +15,8 @@ from bot.config import Settings
 from bot.engine import Approve, Decide, Reject
 from bot.services import tasks
 from bot.services.context import Context, build_context
-from bot.services.officials import add_official, assign_role
 from bot.services.proposals import register_proposal
-from tests.helpers import open_tasks, outbox, pdf, proposal
+from tests.helpers import leave_office, open_tasks, outbox, pdf, proposal
 
 DATA = Path(__file__).parent / "data"
 
@@ -36,12 +35,7 @@ async def leave_ctx(
 
 async def test_a_leave_request_runs_from_its_file(leave_ctx: Context, clock: FrozenClock) -> None:
     ctx = leave_ctx
-    people = {}
-    for chat, role in enumerate(("pegawai", "atasan", "kepegawaian"), start=500):
-        people[role] = await add_official(ctx, name=role.title(), telegram_user_id=chat)
-        await assign_role(
-            ctx, official_id=people[role], role=role, unit="Bidang A" if role == "pegawai" else None
-        )
+    people = await leave_office(ctx)
 
     reg = await register_proposal(
         ctx,

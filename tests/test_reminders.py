@@ -20,13 +20,13 @@ from bot.render import Renderer
 from bot.services import notify, queries, reminders, tasks
 from bot.services.context import Context, build_context
 from bot.services.errors import NotYourTask
-from bot.services.officials import add_official, assign_role, delegate, revoke
+from bot.services.officials import delegate, revoke
 from bot.services.proposals import register_proposal
 from bot.services.queries import reading
 from models import Task
 from models.outbox import SEND
-from tests.conftest import WIB, Office
-from tests.helpers import events, open_tasks, outbox, pdf, register
+from tests.conftest import WIB, Office, seed_office
+from tests.helpers import events, leave_office, open_tasks, outbox, pdf, register
 
 BOTH = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 REMINDERS = ("task_nudge", "task_escalated")
@@ -118,7 +118,7 @@ async def test_a_friday_afternoon_and_a_long_weekend(
     ctx = build_context(settings.model_copy(update={"calendar_overrides": overrides}), clock=clock)
     try:
         clock.set(wib("2026-11-27 14:00"))
-        office = await _seed(ctx)
+        office = await seed_office(ctx)
         await register(ctx, office)
         sent = await walk(ctx, clock, wib("2026-12-01 10:00"))
     finally:
@@ -134,18 +134,6 @@ async def test_a_friday_afternoon_and_a_long_weekend(
         ("Sel 01 08:05", "task_nudge", karo),
         ("Sel 01 09:05", "task_nudge", karo),
     ]
-
-
-async def _seed(ctx: Context) -> Office:
-    from tests.conftest import AGENCY, SEED_ROLES
-
-    ids, chats = {}, {}
-    for number, role in enumerate(SEED_ROLES, start=1):
-        official = await add_official(ctx, name=f"Pejabat {role}", telegram_user_id=1000 + number)
-        unit = AGENCY if role == "perangkat_daerah" else None
-        await assign_role(ctx, official_id=official, role=role, unit=unit)
-        ids[role], chats[role] = official, 1000 + number
-    return Office(ids, chats)
 
 
 async def test_the_acting_delegate_is_reminded_instead_of_the_absent_holder(
@@ -392,11 +380,7 @@ def leave_sop(tmp_path: Path) -> Path:
 
 
 async def _leave_request(ctx: Context) -> dict[str, int]:
-    people = {}
-    for chat, role in enumerate(("pegawai", "atasan", "kepegawaian"), start=500):
-        people[role] = await add_official(ctx, name=role.title(), telegram_user_id=chat)
-        unit = "Bidang A" if role == "pegawai" else None
-        await assign_role(ctx, official_id=people[role], role=role, unit=unit)
+    people = await leave_office(ctx)
     await register_proposal(
         ctx,
         by=people["pegawai"],
