@@ -62,7 +62,9 @@ def setup_logging(settings: Settings) -> None:
 
 
 def build(ctx: Context, token: str, *, polling: bool = True) -> Application:  # type: ignore[type-arg]
-    limiter = PerChatRateLimiter(ctx.settings.private_chat_per_second)
+    limiter = PerChatRateLimiter(
+        ctx.settings.private_chat_per_second, group_max_rate=ctx.settings.group_chat_per_minute
+    )
     builder = ApplicationBuilder().token(token).rate_limiter(limiter)
     urls = api_urls(ctx.settings.telegram_api_url)
     if urls is not None:

@@ -6,151 +6,36 @@ registers the officials through invitation links as a person would, and offers t
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot import app
 from bot.clock import Clock
 from bot.config import Settings
-from bot.services.context import Context, build_context
-from bot.services.invites import create_invite
+from bot.demo.world import (
+    AGENCY,
+    TOKEN,
+    Json,
+    World,
+    intake,
+    kak_to_the_end,
+    through_step_7,
+    tkksd_attaches_both,
+)
+from bot.services.context import build_context
 from emulator.client import EmulatorClient
 from emulator.server import Emulator
-from tests.conftest import AGENCY, SEED_ROLES
 
-TOKEN = "123456:TEST-token-for-the-emulator"
-ROLES = SEED_ROLES
-Json = dict[str, Any]
-
-
-@dataclass
-class World:
-    emulator: Emulator | None  # None: an emulator in another process
-    tg: EmulatorClient
-    ctx: Context
-    running: app.Running | None = None
-    users: dict[str, int] = field(default_factory=dict)  # role -> Telegram user id
-    group: int | None = None
-    # Makes an invitation token: (role or "admin", unit) -> token. Default: the service.
-    inviter: Callable[[str, str | None], Awaitable[str]] | None = None
-
-    # -- setting up -------------------------------------------------------------------------
-
-    async def start_bot(self) -> None:
-        self.running = await app.start(self.ctx, migrate_first=False)
-
-    async def stop_bot(self) -> None:
-        if self.running is not None:
-            await app.stop(self.running)
-            self.running = None
-
-    async def register(self, role: str, *, unit: str | None = None, name: str | None = None) -> int:
-        """A person opens their invitation link: the emulator user sends /start TOKEN."""
-        token = await (self.inviter or self._invite)(role, unit)
-        user = await self.tg.create_user(name or f"Pejabat {role}")
-        await self.tg.send(user["id"], f"/start {token}")
-        await self.tg.wait(user["id"], contains="Selamat datang", seconds=10)
-        self.users[role] = user["id"]
-        return int(user["id"])
-
-    async def _invite(self, role: str, unit: str | None) -> str:
-        is_admin = role == "admin"
-        return await create_invite(
-            self.ctx, role=None if is_admin else role, unit=unit, is_admin=is_admin
-        )
-
-    async def register_office(self) -> None:
-        await self.register("admin", name="Admin TI")
-        for role in ROLES:
-            await self.register(role, unit=AGENCY if role == "perangkat_daerah" else None)
-        self.users["staf"] = await self.register("pengelola_info", name="Ani Staf Kerja Sama")
-        chat = await self.tg.create_chat("Tim Kerja Sama", [self.users["admin"]])
-        self.group = int(chat["id"])
-        await self.tg.send(self.users["admin"], "/langganan", chat_id=self.group)
-        await self.tg.wait(self.group, contains="kartu status", seconds=10)
-
-    # -- acting -----------------------------------------------------------------------------
-
-    def uid(self, who: str) -> int:
-        return self.users[who]
-
-    async def say(self, who: str, text: str) -> Json:
-        sent: Json = await self.tg.send(self.uid(who), text)
-        return sent
-
-    async def send_file(
-        self, who: str, name: str, mime: str = "application/pdf", content: bytes | None = None
-    ) -> Json:
-        body = content if content is not None else b"%PDF-1.4 " + name.encode()
-        sent: Json = await self.tg.send(self.uid(who), document=(name, mime, body))
-        return sent
-
-    async def latest(self, who: str, contains: str, seconds: float = 10.0) -> Json:
-        """The newest bot message in `who`'s chat containing `contains` (waiting for it)."""
-        found = await self.tg.wait(self.uid(who), contains=contains, seconds=seconds)
-        return found[-1]
-
-    async def press(
-        self, who: str, message: Json, label: str, *, chat_id: int | None = None
-    ) -> Json:
-        """Tap a button by the start of its label; returns the callback answer."""
-        fresh = next(
-            m
-            for m in await self.tg.messages(chat_id or self.uid(who))
-            if m["message_id"] == message["message_id"]
-        )
-        buttons = [b for row in fresh.get("buttons") or [] for b in row]
-        match = next((b for b in buttons if b["text"].startswith(label)), None)
-        assert match is not None, f"no button {label!r} in {[b['text'] for b in buttons]}"
-        pressed: Json = await self.tg.press(
-            self.uid(who), message["message_id"], chat_id=chat_id, label=match["text"], wait=10
-        )
-        return pressed.get("answer") or {}
-
-    async def task(self, who: str, number: str, seconds: float = 10.0) -> Json:
-        """The newest task message (with its buttons) for proposal `number` in `who`'s chat."""
-        since = 0
-        while True:
-            found = await self.tg.wait(
-                self.uid(who), contains=number, since_message_id=since, seconds=seconds
-            )
-            cards = [m for m in found if _has_button(m, "📎")]
-            if cards:
-                return cards[-1]
-            since = found[-1]["message_id"]
-
-    async def approve(self, who: str, number: str) -> Json:
-        return await self.press(who, await self.task(who, number), "✅ Setujui")
-
-    async def attach(
-        self, who: str, number: str, file_name: str, choice: str | None = None
-    ) -> None:
-        """📎 on the task, pick the document kind if asked, send the file, wait for the ack."""
-        before = await self.tg.messages(self.uid(who))
-        await self.press(who, await self.task(who, number), "📎 Lampirkan")
-        if choice is not None:
-            picker = await self.tg.wait(
-                self.uid(who),
-                contains="Dokumen apa",
-                since_message_id=before[-1]["message_id"],
-                seconds=10,
-            )
-            await self.press(who, picker[-1], choice)
-        await self.tg.wait(
-            self.uid(who),
-            contains="Kirim berkas",
-            since_message_id=before[-1]["message_id"],
-            seconds=10,
-        )
-        await self.send_file(who, file_name)
-        await self.tg.wait(
-            self.uid(who),
-            contains="dilampirkan",
-            since_message_id=before[-1]["message_id"],
-            seconds=10,
-        )
+__all__ = [
+    "AGENCY",
+    "Json",
+    "World",
+    "close_world",
+    "intake",
+    "kak_to_the_end",
+    "make_world",
+    "through_step_7",
+    "tkksd_attaches_both",
+]
 
 
 async def make_world(
@@ -178,59 +63,4 @@ def _secret(value: str) -> Any:
 
 
 async def close_world(world: World) -> None:
-    await world.stop_bot()
-    await world.tg.close()
-    await world.ctx.close()
-    if world.emulator is not None:
-        await world.emulator.stop()
-
-
-def _has_button(message: Json, start: str) -> bool:
-    return any(b["text"].startswith(start) for row in message.get("buttons") or [] for b in row)
-
-
-# -- the seed SOP, tapped through as its officials would ------------------------------------
-
-
-async def intake(world: World, kind: str = "KAK", title: str = "Kerja sama wisata bahari") -> str:
-    """The administration staff register a proposal with /usulan; returns its number."""
-    who = "pengadministrasi"
-    await world.say(who, "/usulan")
-    await world.press(who, await world.latest(who, "Jenis usulan"), f"{kind} ")
-    await world.latest(who, "judul usulan")
-    await world.say(who, title)
-    await world.latest(who, "Dari siapa")
-    await world.say(who, AGENCY if kind == "KAK" else "PT Timah Wisata")
-    await world.press(who, await world.latest(who, "Perangkat Daerah terkait"), AGENCY)
-    await world.latest(who, "Kirim berkas")
-    await world.send_file(who, f"{kind.lower()}.pdf")
-    await world.press(who, await world.latest(who, "catatan disposisi"), "Lewati")
-    await world.press(who, await world.latest(who, "Periksa lagi"), "✅ Daftarkan")
-    done = await world.latest(who, "Usulan terdaftar")
-    return str(done["text"].split("terdaftar: ")[1].split(" ")[0])
-
-
-async def through_step_7(world: World, number: str) -> None:
-    """Steps 1–7 as the SOP runs them, the analysts attaching their reviews."""
-    for who in ("karo", "kabag_ks", "kasubbag_kss_ln"):
-        await world.approve(who, number)
-    for analyst in ("analis_ls", "analis_pks"):
-        await world.attach(analyst, number, f"telaah-{analyst}.pdf")
-        assert "Tersimpan" in (await world.approve(analyst, number))["text"]
-    for who in ("kasubbag_kss_ln", "kabag_ks", "karo"):
-        await world.approve(who, number)
-
-
-async def tkksd_attaches_both(world: World, number: str) -> None:
-    await world.attach("tkksd", number, "notulen.pdf", choice="Notulen")
-    await world.attach("tkksd", number, "konsep.pdf", choice="Konsep surat")
-
-
-async def kak_to_the_end(world: World, number: str) -> None:
-    """From step 8 to the letter sent, on the KAK branch."""
-    await tkksd_attaches_both(world, number)
-    await world.press("tkksd", await world.task("tkksd", number), "Setuju — KAK")
-    await world.press("gubernur", await world.task("gubernur", number), "Setuju")
-    await world.attach("karo", number, "surat-usulan.pdf")
-    await world.approve("karo", number)
-    await world.approve("pengadministrasi", number)
+    await world.close()
