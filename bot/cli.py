@@ -5,6 +5,8 @@ disposisi sop show FILE         the steps as a table, then the flowchart as Merm
 disposisi db upgrade            create or migrate the schema (a no-op when up to date)
 disposisi audit verify          recompute the audit hash chain
 disposisi reminders simulate    walk a clock over some days: when reminders and digests go
+disposisi demo                  the whole SOP on a built-in Telegram emulator, no token needed
+disposisi playground            the emulator's web page beside the bot: play each official
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
@@ -62,6 +65,12 @@ def _parser() -> argparse.ArgumentParser:
     audit = commands.add_parser("audit", help="the audit trail").add_subparsers(title="audit")
     verify = audit.add_parser("verify", help="recompute the event hash chain")
     verify.set_defaults(run=_audit_verify)
+
+    demo = commands.add_parser("demo", help="play the seed SOP on the built-in emulator")
+    demo.add_argument("--path", choices=("fs", "kak", "rejected"), default="fs")
+    demo.add_argument("--json", action="store_true", help="print the run as JSON")
+    demo.add_argument("--start", help="the bot's clock at the start, e.g. '2026-11-23 08:00'")
+    demo.set_defaults(run=_demo)
 
     remind = commands.add_parser("reminders", help="reminders of overdue tasks")
     simulate = remind.add_subparsers(title="reminders").add_parser(
@@ -177,22 +186,15 @@ def _audit_verify(_args: argparse.Namespace) -> int:
 def _reminders_simulate(args: argparse.Namespace) -> int:
     import dataclasses
     import json
-    from datetime import datetime, timedelta
+    from datetime import timedelta
 
     from bot import simulate
     from bot.render import Renderer
 
     settings = load_settings()
-    try:
-        start = datetime.fromisoformat(args.start)
-    except ValueError:
-        print(
-            f"--from: bukan waktu yang dikenal: {args.start!r} (contoh: 2026-11-27 14:00)",
-            file=sys.stderr,
-        )
+    start = _local_time(args.start, settings, "--from")
+    if start is None:
         return 2
-    if start.tzinfo is None:
-        start = start.replace(tzinfo=settings.zone)
     if args.sop is not None and args.sop not in _sop_codes(settings):
         print(f"--sop: SOP tidak dikenal: {args.sop!r}", file=sys.stderr)
         return 2
@@ -201,7 +203,44 @@ def _reminders_simulate(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(dataclasses.asdict(walked), ensure_ascii=False, indent=2))
     else:
-        print(Renderer(settings.zone).render("reminder_walk", dataclasses.asdict(walked)))
+        text = Renderer(settings.zone, html=False).render(
+            "reminder_walk", dataclasses.asdict(walked)
+        )
+        print(text)
+    return 0
+
+
+def _local_time(text: str, settings: Settings, option: str) -> datetime | None:
+    """An ISO date and time, in the office's zone unless it says otherwise; None if unreadable."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        print(
+            f"{option}: bukan waktu yang dikenal: {text!r} (contoh: 2026-11-27 14:00)",
+            file=sys.stderr,
+        )
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=settings.zone)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    import json
+
+    from bot.demo.run import as_json, run_demo
+    from bot.render import Renderer
+
+    settings = load_settings()
+    start = _local_time(args.start, settings, "--start") if args.start else None
+    if args.start and start is None:
+        return 2
+    result = asyncio.run(run_demo(settings, args.path, start))
+    if args.json:
+        print(json.dumps(as_json(result), ensure_ascii=False, indent=2))
+        return 0
+    renderer = Renderer(settings.zone, html=False)
+    print(renderer.render("demo", as_json(result)))
+    print()
+    print(renderer.render("demo_summary", as_json(result)))
     return 0
 
 

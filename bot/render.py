@@ -25,11 +25,12 @@ ZONE_NAMES = {
 
 
 class Renderer:
-    def __init__(self, zone: ZoneInfo) -> None:
+    def __init__(self, zone: ZoneInfo, *, html: bool = True) -> None:
+        """`html`: Telegram HTML, user content escaped; False for a terminal (the CLI)."""
         self.zone = zone
         self.env = Environment(
             loader=FileSystemLoader(data_dir("templates")),
-            autoescape=True,
+            autoescape=html,
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
@@ -38,6 +39,7 @@ class Renderer:
         self.env.filters["waktu"] = self.local_time
         self.env.filters["durasi"] = duration
         self.env.filters["tanggal"] = day_text
+        self.env.filters["jam"] = self.clock_time
 
     def render(self, template: str, context: dict[str, object]) -> str:
         return self.env.get_template(f"{template}.j2").render(**context).strip()
@@ -54,6 +56,12 @@ class Renderer:
             f"{DAYS[local.weekday()]}, {local.day} {MONTHS[local.month - 1]} {local.year} "
             f"{local:%H:%M} {zone}"
         ).strip()
+
+    def clock_time(self, moment: datetime | str) -> str:
+        """'10:30' in the office's zone."""
+        if isinstance(moment, str):
+            moment = datetime.fromisoformat(moment)
+        return f"{moment.astimezone(self.zone):%H:%M}"
 
 
 def day_text(day: date | str) -> str:

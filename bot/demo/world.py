@@ -34,8 +34,9 @@ class World:
     group: int | None = None
     # Makes an invitation token: (role or "admin", unit) -> token. Default: the service.
     inviter: Callable[[str, str | None], Awaitable[str]] | None = None
-    # Told of every act of an official (who, what, detail), e.g. to write a transcript.
-    on_act: Callable[[str, str, str], None] | None = None
+    # Told of every act of an official (who, what, detail) before it happens, and of the
+    # answer to a tap ("answer") after: the demo's transcript.
+    on_act: Callable[[str, str, str], Awaitable[None]] | None = None
 
     # -- setting up -------------------------------------------------------------------------
 
@@ -93,12 +94,12 @@ class World:
     def uid(self, who: str) -> int:
         return self.users[who]
 
-    def _acted(self, who: str, what: str, detail: str) -> None:
+    async def _acted(self, who: str, what: str, detail: str) -> None:
         if self.on_act is not None:
-            self.on_act(who, what, detail)
+            await self.on_act(who, what, detail)
 
     async def say(self, who: str, text: str) -> Json:
-        self._acted(who, "text", text)
+        await self._acted(who, "text", text)
         sent: Json = await self.tg.send(self.uid(who), text)
         return sent
 
@@ -106,7 +107,7 @@ class World:
         self, who: str, name: str, mime: str = "application/pdf", content: bytes | None = None
     ) -> Json:
         body = content if content is not None else b"%PDF-1.4 " + name.encode()
-        self._acted(who, "file", name)
+        await self._acted(who, "file", name)
         sent: Json = await self.tg.send(self.uid(who), document=(name, mime, body))
         return sent
 
@@ -127,33 +128,55 @@ class World:
         buttons = [b for row in fresh.get("buttons") or [] for b in row]
         match = next((b for b in buttons if b["text"].startswith(label)), None)
         assert match is not None, f"no button {label!r} in {[b['text'] for b in buttons]}"
-        self._acted(who, "tap", match["text"])
+        await self._acted(who, "tap", match["text"])
         pressed: Json = await self.tg.press(
             self.uid(who), message["message_id"], chat_id=chat_id, label=match["text"], wait=10
         )
-        return pressed.get("answer") or {}
+        answer: Json = pressed.get("answer") or {}
+        if answer.get("text"):
+            await self._acted(who, "answer", answer["text"])
+        return answer
 
-    async def task(self, who: str, number: str, seconds: float = 10.0) -> Json:
-        """The newest task message (with its buttons) for proposal `number` in `who`'s chat."""
+    async def task(
+        self, who: str, number: str, seconds: float = 10.0, step: int | None = None
+    ) -> Json:
+        """The newest task message (with its buttons) for proposal `number` in `who`'s chat;
+        with `step`, for that step (an earlier step's message may not be closed yet)."""
         since = 0
+        wanted = f"Langkah {step}:" if step is not None else ""
         while True:
             found = await self.tg.wait(
                 self.uid(who), contains=number, since_message_id=since, seconds=seconds
             )
-            cards = [m for m in found if _has_button(m, "📎")]
+            cards = [m for m in found if _has_button(m, "📎") and wanted in m["text"]]
             if cards:
                 return cards[-1]
             since = found[-1]["message_id"]
 
-    async def approve(self, who: str, number: str) -> Json:
-        return await self.press(who, await self.task(who, number), "✅ Setujui")
+    async def download(self, who: str, message: Json, file_name: str) -> Json:
+        """Tap a document's button on `message`; returns the document message the bot sends."""
+        uid = self.uid(who)
+        before = sum(1 for m in await self.tg.messages(uid) if m["from_bot"])
+        await self.press(who, message, f"📄 {file_name}")
+        found = await self.tg.wait(uid, count=before + 1, seconds=10)
+        sent = [m for m in found if (m.get("document") or {}).get("file_name") == file_name]
+        assert sent, f"{file_name} was not sent to {who}"
+        return sent[-1]
+
+    async def approve(self, who: str, number: str, step: int | None = None) -> Json:
+        return await self.press(who, await self.task(who, number, step=step), "✅ Setujui")
 
     async def attach(
-        self, who: str, number: str, file_name: str, choice: str | None = None
+        self,
+        who: str,
+        number: str,
+        file_name: str,
+        choice: str | None = None,
+        step: int | None = None,
     ) -> None:
         """📎 on the task, pick the document kind if asked, send the file, wait for the ack."""
         before = await self.tg.messages(self.uid(who))
-        await self.press(who, await self.task(who, number), "📎 Lampirkan")
+        await self.press(who, await self.task(who, number, step=step), "📎 Lampirkan")
         if choice is not None:
             picker = await self.tg.wait(
                 self.uid(who),
