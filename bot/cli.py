@@ -72,6 +72,13 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--start", help="the bot's clock at the start, e.g. '2026-11-23 08:00'")
     demo.set_defaults(run=_demo)
 
+    playground = commands.add_parser(
+        "playground", help="the emulator's web page beside the bot: play each official"
+    )
+    playground.add_argument("--host", default="127.0.0.1")
+    playground.add_argument("--port", type=int, default=8080, help="0 picks a free port")
+    playground.set_defaults(run=_playground)
+
     remind = commands.add_parser("reminders", help="reminders of overdue tasks")
     simulate = remind.add_subparsers(title="reminders").add_parser(
         "simulate",
@@ -241,6 +248,20 @@ def _demo(args: argparse.Namespace) -> int:
     print(renderer.render("demo", as_json(result)))
     print()
     print(renderer.render("demo_summary", as_json(result)))
+    return 0
+
+
+def _playground(args: argparse.Namespace) -> int:
+    from bot.demo.playground import serve
+
+    settings = load_settings()
+    try:
+        asyncio.run(serve(settings, args.host, args.port))
+    except OSError as exc:  # the port is taken, most likely
+        print(
+            f"Playground tidak dapat dijalankan di {args.host}:{args.port}: {exc}", file=sys.stderr
+        )
+        return 1
     return 0
 
 

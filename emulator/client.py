@@ -67,9 +67,11 @@ class EmulatorClient:
         username: str | None = None,
         language_code: str = "id",
         id: int | None = None,
+        note: str | None = None,
     ) -> Json:
         body: Json = {"first_name": first_name, "language_code": language_code}
-        for key, value in (("last_name", last_name), ("username", username), ("id", id)):
+        fields = (("last_name", last_name), ("username", username), ("id", id), ("note", note))
+        for key, value in fields:
             if value is not None:
                 body[key] = value
         user: Json = await self.call("POST", "users", body)
@@ -135,6 +137,10 @@ class EmulatorClient:
             body["callback_data"] = callback_data
         pressed: Json = await self.call("POST", "press", body)
         return pressed
+
+    async def overview(self) -> list[Json]:
+        listed: list[Json] = await self.call("GET", "overview")
+        return listed
 
     async def messages(self, chat_id: int, since_message_id: int = 0) -> list[Json]:
         path = f"chats/{chat_id}/messages?since_message_id={since_message_id}"

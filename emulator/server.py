@@ -10,7 +10,8 @@ event loop:
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -36,12 +37,35 @@ async def _index(request: web.Request) -> web.Response:
     )
 
 
-def create_app(core: Core) -> web.Application:
+WEB = Path(__file__).parent / "web"
+_WEB_TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
+
+
+async def _web_file(request: web.Request) -> web.StreamResponse:
+    """The playground: a page that shows every chat and lets a person act as any user."""
+    name = request.match_info.get("name") or "index.html"
+    path = WEB / name
+    if path.parent != WEB or path.suffix not in _WEB_TYPES or not path.is_file():
+        raise web.HTTPNotFound()
+    return web.Response(
+        body=path.read_bytes(), content_type=_WEB_TYPES[path.suffix], charset="utf-8"
+    )
+
+
+async def _to_playground(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPFound("/playground/")
+
+
+def create_app(core: Core, extra_routes: Sequence[web.RouteDef] = ()) -> web.Application:
     app = web.Application(client_max_size=MAX_UPLOAD + 1024 * 1024)
     app[botapi.CORE] = core
     app.router.add_get("/", _index)
+    app.router.add_get("/playground", _to_playground)
+    app.router.add_get("/playground/", _web_file)
+    app.router.add_get("/playground/{name}", _web_file)
     app.router.add_routes(botapi.routes())
     app.router.add_routes(control.routes())
+    app.router.add_routes(extra_routes)
     return app
 
 
@@ -58,7 +82,9 @@ class Emulator:
         callback_query_max_age: float = 900.0,
         strict_ampersand: bool = True,
         record_api: bool = False,
+        extra_routes: Sequence[web.RouteDef] = (),
     ) -> None:
+        """`extra_routes`: more HTTP routes on the same server (the playground's clock)."""
         config = Config(
             bot_username=bot_username,
             bot_first_name=bot_first_name,
@@ -69,7 +95,7 @@ class Emulator:
             record_api=record_api,
         )
         self.core = Core(config)
-        self.app = create_app(self.core)
+        self.app = create_app(self.core, extra_routes)
         self._runner: web.AppRunner | None = None
         self._url: str | None = None
 

@@ -61,6 +61,7 @@ class User:
     language_code: str | None = "id"
     blocked: bool = False  # the user blocked the bot
     started: bool = False  # the user has written to the bot in private
+    note: str | None = None  # the emulator's own label (e.g. the official's role), not Telegram's
 
 
 @dataclass

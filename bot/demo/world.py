@@ -56,10 +56,18 @@ class World:
         if self.emulator is not None:
             await self.emulator.stop()
 
-    async def register(self, role: str, *, unit: str | None = None, name: str | None = None) -> int:
-        """A person opens their invitation link: the emulator user sends /start TOKEN."""
+    async def register(
+        self,
+        role: str,
+        *,
+        unit: str | None = None,
+        name: str | None = None,
+        note: str | None = None,
+    ) -> int:
+        """A person opens their invitation link: the emulator user sends /start TOKEN. `note`
+        labels the user in the playground (their role)."""
         token = await (self.inviter or self._invite)(role, unit)
-        user = await self.tg.create_user(name or f"Pejabat {role}")
+        user = await self.tg.create_user(name or f"Pejabat {role}", note=note)
         await self.tg.send(user["id"], f"/start {token}")
         await self.tg.wait(user["id"], contains="Selamat datang", seconds=10)
         self.users[role] = user["id"]
@@ -77,13 +85,18 @@ class World:
         """An IT admin, one official per role of the SOP (named `names[role]`, else "Pejabat
         <role>"), a staff member to forward to, and the team's group, subscribed to the cards."""
         names = names or {}
-        roles = roles or tuple(self.ctx.sops.latest()[0].roles)
-        await self.register("admin", name=names.get("admin", "Admin TI"))
+        spec = self.ctx.sops.latest()[0]
+        roles = roles or tuple(spec.roles)
+        await self.register("admin", name=names.get("admin", "Admin TI"), note="admin TI")
         for role in roles:
             unit = AGENCY if role == "perangkat_daerah" else None
-            await self.register(role, unit=unit, name=names.get(role))
+            title = spec.roles[role].title if role in spec.roles else role
+            note = f"{title}, {unit}" if unit else title
+            await self.register(role, unit=unit, name=names.get(role), note=note)
         staff = names.get("staf", "Ani Staf Kerja Sama")
-        self.users["staf"] = await self.register("pengelola_info", name=staff)
+        self.users["staf"] = await self.register(
+            "pengelola_info", name=staff, note="staf Bagian Kerja Sama"
+        )
         chat = await self.tg.create_chat("Tim Kerja Sama", [self.users["admin"]])
         self.group = int(chat["id"])
         await self.tg.send(self.users["admin"], "/langganan", chat_id=self.group)

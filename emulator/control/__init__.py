@@ -18,6 +18,7 @@ def routes() -> list[web.RouteDef]:
         ("POST", "/control/chats", people.create_chat),
         ("GET", "/control/chats", people.list_chats),
         ("GET", "/control/chats/{chat_id}/messages", people.chat_messages),
+        ("GET", "/control/overview", people.overview),
         ("POST", "/control/messages", people.send_message),
         ("POST", "/control/press", people.press),
         ("POST", "/control/wait", people.wait),
@@ -32,4 +33,5 @@ def routes() -> list[web.RouteDef]:
         ("POST", "/control/reset", admin.reset),
         ("GET", "/control/updates", admin.updates),
     ]
-    return [web.route(verb, path, view(handler)) for verb, path, handler in table]
+    routes = [web.route(verb, path, view(handler)) for verb, path, handler in table]
+    return [*routes, web.get("/control/files/{file_id}/download", admin.download)]

@@ -7,6 +7,7 @@ import base64
 
 from aiohttp import web
 
+from emulator.botapi import CORE
 from emulator.control.base import ControlError, Json, field
 from emulator.core import Core, Fault
 from emulator.rules import FloodLimits
@@ -66,6 +67,20 @@ async def expire_callbacks(core: Core, request: web.Request, body: Json) -> Json
     for query in open_queries:
         query.expired = True
     return {"expired": len(open_queries)}
+
+
+async def download(request: web.Request) -> web.Response:
+    """A file's bytes, as a browser downloads them (the playground's document links)."""
+    core: Core = request.app[CORE]
+    stored = core.world.files.get(request.match_info["file_id"])
+    if stored is None:
+        return web.json_response({"error": "no such file"}, status=404)
+    name = (stored.file_name or "berkas").replace('"', "")
+    return web.Response(
+        body=stored.content,
+        content_type=stored.mime_type or "application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 async def file(core: Core, request: web.Request, body: Json) -> Json:

@@ -45,15 +45,35 @@ async def create_user(core: Core, request: web.Request, body: Json) -> Json:
         last_name=field(body, "last_name", str),
         username=field(body, "username", str),
         language_code=field(body, "language_code", str, default="id"),
+        note=field(body, "note", str),
     )
     return user_json(world.add_user(user))
 
 
 async def list_users(core: Core, request: web.Request, body: Json) -> list[Json]:
     return [
-        {**user_json(u), "blocked": u.blocked, "started": u.started}
+        {**user_json(u), "blocked": u.blocked, "started": u.started, "note": u.note}
         for u in core.world.users.values()
     ]
+
+
+async def overview(core: Core, request: web.Request, body: Json) -> list[Json]:
+    """Every chat in one call, for the playground's list: who or what it is, how many bot
+    messages it has, and a `version` that changes whenever anything in it does."""
+    world = core.world
+    listed = []
+    for chat in world.chats.values():
+        user = world.users.get(chat.id) if chat.type == "private" else None
+        shown = [m for m in chat.messages.values() if not m.deleted]
+        listed.append(
+            {
+                **chat_json(world, chat),
+                "note": user.note if user else None,
+                "bot_messages": sum(1 for m in shown if m.from_id == BOT),
+                "version": sum(1 + m.edits for m in chat.messages.values()),
+            }
+        )
+    return listed
 
 
 async def block_user(core: Core, request: web.Request, body: Json) -> Json:
