@@ -4,6 +4,7 @@ message appear — the real bot behind the emulator's page."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 from collections.abc import AsyncIterator
@@ -118,7 +119,8 @@ async def test_play_the_sop_in_the_browser(page: Any, playground: Playground) ->
     async with page.expect_download() as waiting:
         await link.click()
     download = await waiting.value
-    assert Path(await download.path()).read_bytes() == UPLOAD
+    saved = Path(await download.path())
+    assert await asyncio.to_thread(saved.read_bytes) == UPLOAD
 
     await _open(page, "Tim Kerja Sama")
     await expect(messages).to_contain_text("Langkah 2")
