@@ -53,6 +53,8 @@ class EmulatorClient:
     async def call(self, verb: str, path: str, body: Json | None = None) -> Any:
         if self._session is None:
             self._session = aiohttp.ClientSession()
+        if body is None and verb != "GET":
+            body = {}  # the control API takes only JSON for what changes something
         async with self._session.request(verb, f"{self.url}/control/{path}", json=body) as r:
             answer = await r.json()
             if r.status >= 400:

@@ -10,7 +10,7 @@ event loop:
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +56,33 @@ async def _to_playground(request: web.Request) -> web.StreamResponse:
     raise web.HTTPFound("/playground/")
 
 
+HOSTS = web.AppKey("hosts", set)  # the Host headers the control API answers; empty: any
+LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+
+
+@web.middleware
+async def _same_origin(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """The control API and the playground act as any user, so keep other web pages out: a
+    page elsewhere cannot send JSON here without asking first (which we never allow), and a
+    DNS-rebound name is not one of our hosts."""
+    if request.path.startswith(("/control", "/playground")):
+        hosts = request.app[HOSTS]
+        if hosts and request.host not in hosts:
+            return web.json_response({"error": "unknown Host"}, status=403)
+        if request.method not in ("GET", "HEAD"):
+            if request.content_type != "application/json":
+                return web.json_response({"error": "send application/json"}, status=415)
+            origin = request.headers.get("Origin")
+            if origin is not None and origin != f"{request.scheme}://{request.host}":
+                return web.json_response({"error": "cross-origin request"}, status=403)
+    return await handler(request)
+
+
 def create_app(core: Core, extra_routes: Sequence[web.RouteDef] = ()) -> web.Application:
-    app = web.Application(client_max_size=MAX_UPLOAD + 1024 * 1024)
+    app = web.Application(client_max_size=MAX_UPLOAD + 1024 * 1024, middlewares=[_same_origin])
+    app[HOSTS] = set()
     app[botapi.CORE] = core
     app.router.add_get("/", _index)
     app.router.add_get("/playground", _to_playground)
@@ -127,8 +152,12 @@ class Emulator:
         if self._runner is not None:
             raise RuntimeError("the emulator is already started")
         sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+        except OSError:
+            sock.close()
+            raise
         runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         await web.SockSite(runner, sock).start()
@@ -136,6 +165,8 @@ class Emulator:
         bound: Any = sock.getsockname()
         shown = f"[{host}]" if ":" in host else host
         self._url = f"http://{shown}:{bound[1]}"
+        if shown in LOOPBACK:  # on a loopback address only loopback names may call
+            self.app[HOSTS].update(f"{name}:{bound[1]}" for name in LOOPBACK)
         return self._url
 
     async def stop(self) -> None:

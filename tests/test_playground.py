@@ -91,7 +91,7 @@ async def test_play_the_sop_in_the_browser(page: Any, playground: Playground) ->
     await _write(page, "/usulan")
     await _press(page, "FS — ")
     await expect(messages).to_contain_text("Tulis judul usulan")
-    await _write(page, "Dermaga wisata <Tanjung Kelayang>")
+    await _write(page, "Dermaga <img src=x onerror=\"document.title='diretas'\"> Kelayang")
     await expect(messages).to_contain_text("Dari siapa")
     await _write(page, "PT Timah Wisata")
     await _press(page, "Dinas Pariwisata")
@@ -99,11 +99,14 @@ async def test_play_the_sop_in_the_browser(page: Any, playground: Playground) ->
     await page.set_input_files(
         "#file", files=[{"name": "fs.pdf", "mimeType": "application/pdf", "buffer": UPLOAD}]
     )
+    await expect(messages).to_contain_text("catatan disposisi")
     await _press(page, "Lewati")
     await _press(page, "✅ Daftarkan")
     await expect(messages).to_contain_text("Usulan terdaftar: 0001/KS/2026")
     # What a user typed is shown as text, never run as markup.
-    await expect(messages).to_contain_text("Dermaga wisata <Tanjung Kelayang>")
+    await expect(messages).to_contain_text("Dermaga <img src=x")
+    assert await page.locator("#messages img").count() == 0
+    assert await page.title() == "Disposisi Bot — Playground"
 
     await _open(page, "Agus Salim")  # the Karo has a task, with its buttons
     await expect(messages).to_contain_text("Tugas baru")

@@ -47,11 +47,11 @@ class Playground:
 async def start_playground(
     base: Settings, host: str = "127.0.0.1", port: int = 0, start: datetime | None = None
 ) -> Playground:
-    scratch = tempfile.TemporaryDirectory(prefix="disposisi-playground-")
     clock = ShiftedClock(start or default_start(base))
     holder: dict[str, World] = {}
     emulator = Emulator(extra_routes=_clock_routes(clock, holder, Renderer(base.zone)))
-    url = await emulator.start(host=host, port=port)
+    url = await emulator.start(host=host, port=port)  # fails first if the port is taken
+    scratch = tempfile.TemporaryDirectory(prefix="disposisi-playground-")
     settings = demo_settings(base, Path(scratch.name), url)
     ctx = build_context(settings, clock=clock)
     world = World(emulator, EmulatorClient(url), ctx)
@@ -97,6 +97,12 @@ async def serve(base: Settings, host: str, port: int) -> None:
     """Run until Ctrl-C (or SIGTERM), then stop cleanly."""
     playground = await start_playground(base, host, port)
     print(f"Playground: {playground.url}  (Ctrl-C untuk berhenti)", flush=True)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        print(
+            f"Perhatian: {host} bukan alamat lokal — siapa pun di jaringan dapat bermain sebagai "
+            "pejabat mana pun, tanpa kata sandi.",
+            flush=True,
+        )
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -24,7 +24,7 @@ from bot.clock import ShiftedClock
 from bot.config import Settings
 from bot.demo.scenario import NAMES, PATHS, Script, play
 from bot.demo.tape import Entry, Tape
-from bot.demo.world import TOKEN, World
+from bot.demo.world import SEED_SOP, TOKEN, World
 from bot.services.context import Context, build_context
 from emulator.client import EmulatorClient
 from emulator.server import Emulator
@@ -68,8 +68,28 @@ class DemoResult:
     wall_seconds: float = 0.0
 
 
+# The script relies on these: the shipped SOPs, the office's usual rules. An operator's own
+# SOP_DIR, calendar file or reminder policy would change the story, so the demo ignores them.
+PINNED = (
+    "sop_dir",
+    "calendar_overrides",
+    "default_step_minutes",
+    "max_document_mb",
+    "allowed_document_types",
+    "nudge_repeat",
+    "escalate_after",
+    "office_hours",
+    "holiday_country",
+    "holiday_subdivision",
+)
+
+
+def pinned(base: Settings) -> Settings:
+    return base.model_copy(update={name: Settings.model_fields[name].default for name in PINNED})
+
+
 def demo_settings(base: Settings, scratch: FilePath, api_url: str) -> Settings:
-    return base.model_copy(
+    return pinned(base).model_copy(
         update={
             "database_url": f"sqlite+aiosqlite:///{scratch / 'demo.db'}",
             "archive_dir": scratch / "arsip",
@@ -85,7 +105,7 @@ def default_start(base: Settings) -> datetime:
     """The next opening of the office from now: the demo's first day starts at the door."""
     from bot.services.context import build_calendar
 
-    calendar = build_calendar(base)
+    calendar = build_calendar(pinned(base))
     now = datetime.now(base.zone)
     return calendar.next_opening(now.replace(hour=0, minute=0, second=0, microsecond=0))
 
@@ -104,17 +124,18 @@ async def run_demo(base: Settings, path: str, start: datetime | None = None) -> 
             await migrate.upgrade(ctx.engine)
             await world.start_bot()
             await world.register_office(NAMES)
-            titles = {r: t.title for r, t in ctx.sops.latest()[0].roles.items()}
+            titles = {r: t.title for r, t in ctx.sops.get(SEED_SOP).roles.items()}
             names = {role: _display(role, titles) for role in world.users}
             people = {uid: names[role] for role, uid in world.users.items()}
             tape = Tape(emulator, ctx, people, names)
+            before = (await world.tg.stats())["calls"]  # registration is not the story
             world.on_act = tape.act
             number = await play(Script(world, tape, clock), chosen)
             await tape.settle()
             result = await _summary(ctx, chosen.key, chosen.about, number, tape.entries)
             stats = await world.tg.stats()
             result.messages = {
-                method: int(stats["calls"].get(method, 0))
+                method: int(stats["calls"].get(method, 0)) - int(before.get(method, 0))
                 for method in ("sendMessage", "editMessageText", "sendDocument")
             }
         finally:

@@ -59,6 +59,7 @@ class Script:
 
     async def takes(self, minutes: int) -> None:
         """The next official takes `minutes` of working time before acting."""
+        await self.tape.settle()  # what came before belongs to the act before
         calendar = self.world.ctx.calendar
         later = calendar.add_working_minutes(self.clock.now(), minutes)
         self.clock.advance(later - self.clock.now())

@@ -32,7 +32,7 @@ class Shown:
     text: str
     buttons: list[list[str]]
     document: str | None = None
-    gist: str = ""  # for an edit: the first line and the line that says what changed
+    gist: str = ""  # for an edit: the first line and the first line that changed
 
 
 @dataclass
@@ -45,8 +45,8 @@ class Entry:
     shown: list[Shown] = field(default_factory=list)
 
 
-# How a line that says what changed begins: a step moving on, an outcome, a decision, a reminder.
-_NEWS = ("▶️", "🏁", "✅", "↩️", "☑️", "↪️", "⏰", "⏹")
+# A changed line that begins so says most: a step moving on, an outcome, a decision, a reminder.
+_NEWS = ("▶️", "🏁", "✅", "↩️", "☑️", "↪️", "⏰", "⏹", "✓")
 
 
 class Tape:
@@ -61,7 +61,7 @@ class Tape:
         self.emulator, self.ctx, self.people, self.names = emulator, ctx, people, names
         self.clock = ctx.clock
         self.entries: list[Entry] = []
-        self._seen: dict[tuple[int, int], int] = {}  # (chat, message) -> edits seen
+        self._seen: dict[tuple[int, int], tuple[int, str]] = {}  # (chat, message) -> (edits, text)
         self.collect(keep=False)  # what happened before the tape started is not in it
 
     async def act(self, who: str, what: str, detail: str) -> None:
@@ -99,18 +99,22 @@ class Tape:
                     continue
                 key = (chat.id, message.message_id)
                 before = self._seen.get(key)
-                if before == message.edits:
+                if before is not None and before[0] == message.edits:
                     continue
-                self._seen[key] = message.edits
+                shown = entry_json(world, message)
+                self._seen[key] = (message.edits, shown["text"] or "")
                 if keep and self.entries:
-                    self.entries[-1].shown.append(self._shown(chat, entry_json(world, message)))
+                    earlier = before[1] if before else ""
+                    self.entries[-1].shown.append(self._shown(chat, shown, earlier))
 
-    def _shown(self, chat: Any, message: dict[str, Any]) -> Shown:
+    def _shown(self, chat: Any, message: dict[str, Any], earlier: str) -> Shown:
         document = message["document"]["file_name"] if message["document"] else None
         lines = [line for line in (message["text"] or "").splitlines() if line.strip()]
-        news = [line for line in lines[1:] if line.startswith(_NEWS)] or lines[-1:]
+        old = set(earlier.splitlines())
+        changed = [line for line in lines[1:] if line not in old] or lines[-1:]
+        telling = [line for line in changed if line.startswith(_NEWS)] or changed
         return Shown(
-            gist=" … ".join(dict.fromkeys(lines[:1] + news[:1])),
+            gist=" … ".join(dict.fromkeys(lines[:1] + telling[:1])),
             chat=chat.title if chat.is_group else self.people.get(chat.id, str(chat.id)),
             group=chat.is_group,
             edited=bool(message["edited"]),

@@ -19,6 +19,7 @@ from emulator.client import EmulatorClient
 from emulator.server import Emulator
 
 AGENCY = "Dinas Pariwisata"
+SEED_SOP = "kerjasama_pihak_ketiga"  # the script below plays this SOP
 
 TOKEN = "123456:TEST-token-for-the-emulator"
 Json = dict[str, Any]
@@ -80,12 +81,15 @@ class World:
         )
 
     async def register_office(
-        self, names: dict[str, str] | None = None, roles: tuple[str, ...] | None = None
+        self,
+        names: dict[str, str] | None = None,
+        roles: tuple[str, ...] | None = None,
+        sop_code: str = SEED_SOP,
     ) -> None:
         """An IT admin, one official per role of the SOP (named `names[role]`, else "Pejabat
         <role>"), a staff member to forward to, and the team's group, subscribed to the cards."""
         names = names or {}
-        spec = self.ctx.sops.latest()[0]
+        spec = self.ctx.sops.get(sop_code)
         roles = roles or tuple(spec.roles)
         await self.register("admin", name=names.get("admin", "Admin TI"), note="admin TI")
         for role in roles:

@@ -4,6 +4,7 @@ callback expiry, uploaded files, the update log and reset."""
 from __future__ import annotations
 
 import base64
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -75,11 +76,15 @@ async def download(request: web.Request) -> web.Response:
     stored = core.world.files.get(request.match_info["file_id"])
     if stored is None:
         return web.json_response({"error": "no such file"}, status=404)
-    name = (stored.file_name or "berkas").replace('"', "")
+    name = stored.file_name or "berkas"
+    plain = (c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in name)
+    fallback = "".join(plain)
+    disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+    # Never the uploader's own type: a file named .html must not become a page of this site.
     return web.Response(
         body=stored.content,
-        content_type=stored.mime_type or "application/octet-stream",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        content_type="application/octet-stream",
+        headers={"Content-Disposition": disposition, "X-Content-Type-Options": "nosniff"},
     )
 
 

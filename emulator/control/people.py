@@ -70,7 +70,7 @@ async def overview(core: Core, request: web.Request, body: Json) -> list[Json]:
                 **chat_json(world, chat),
                 "note": user.note if user else None,
                 "bot_messages": sum(1 for m in shown if m.from_id == BOT),
-                "version": sum(1 + m.edits for m in chat.messages.values()),
+                "version": sum(1 + m.edits + m.deleted for m in chat.messages.values()),
             }
         )
     return listed

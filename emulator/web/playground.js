@@ -3,7 +3,7 @@
 // Telegram's entities, never as HTML, so nothing a user typed can run in the page.
 "use strict";
 
-const state = { chats: [], chat: null, versions: {}, seen: {}, shownVersion: -1 };
+const state = { chats: [], chat: null, seen: {}, shownVersion: -1, listed: "" };
 const $ = (id) => document.getElementById(id);
 
 async function api(method, path, body) {
@@ -32,6 +32,10 @@ function toast(text) {
 // -- the list of chats ----------------------------------------------------------------------
 
 function renderChats() {
+  // Rebuilt only when something changed, so a click is never lost to a rebuild under it.
+  const key = JSON.stringify([state.chats, state.chat && state.chat.id, state.seen]);
+  if (key === state.listed) return;
+  state.listed = key;
   const list = $("chats");
   list.replaceChildren();
   const ordered = [...state.chats].sort((a, b) =>
@@ -234,9 +238,13 @@ async function showClock() {
 
 for (const button of document.querySelectorAll("#clock button")) {
   button.addEventListener("click", async () => {
-    const clock = await api("POST", "/playground/clock", { minutes: Number(button.dataset.minutes) });
-    $("clock-now").textContent = clock.now;
-    toast("⏩ Jam bot: " + clock.now);
+    try {
+      const clock = await api("POST", "/playground/clock", { minutes: Number(button.dataset.minutes) });
+      $("clock-now").textContent = clock.now;
+      toast("⏩ Jam bot: " + clock.now);
+    } catch (error) {
+      toast("⚠️ " + error.message);
+    }
   });
 }
 

@@ -1,0 +1,72 @@
+"""The control API and the playground act as any user: other web pages must not drive them, and
+files downloaded from them must not become pages of the emulator's site."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from emulator.client import EmulatorClient
+from emulator.server import Emulator
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[Emulator]:
+    emu = Emulator()
+    await emu.start()
+    yield emu
+    await emu.stop()
+
+
+async def test_a_page_elsewhere_cannot_act_as_a_user(emulator: Emulator) -> None:
+    async with EmulatorClient(emulator.url) as control:
+        user = await control.create_user("Siti")
+    body = f'{{"user_id": {user["id"]}, "text": "/usulan"}}'
+    async with aiohttp.ClientSession() as http:
+        # A cross-site form or fetch without a preflight can only send "simple" types.
+        plain = await http.post(
+            f"{emulator.url}/control/messages", data=body, headers={"Content-Type": "text/plain"}
+        )
+        assert plain.status == 415
+        other = await http.post(
+            f"{emulator.url}/control/messages",
+            data=body,
+            headers={"Content-Type": "application/json", "Origin": "http://evil.example"},
+        )
+        assert other.status == 403
+        rebound = await http.get(
+            f"{emulator.url}/control/overview", headers={"Host": "evil.example"}
+        )
+        assert rebound.status == 403
+        same = await http.post(
+            f"{emulator.url}/control/messages",
+            data=body,
+            headers={"Content-Type": "application/json", "Origin": emulator.url},
+        )
+        assert same.status == 200
+    assert [m.text for m in emulator.world.chats[user["id"]].messages.values()] == ["/usulan"]
+
+
+async def test_a_download_is_an_attachment_whatever_its_type_and_name(
+    emulator: Emulator,
+) -> None:
+    name = 'surat "Ñusantara".html'
+    async with EmulatorClient(emulator.url) as control:
+        user = await control.create_user("Siti")
+        sent = await control.send(
+            user["id"], document=(name, "text/html", b"<script>alert(1)</script>")
+        )
+    file_id = sent["message"]["document"]["file_id"]
+    async with aiohttp.ClientSession() as http:
+        got = await http.get(f"{emulator.url}/control/files/{file_id}/download")
+        assert got.status == 200
+        assert got.headers["Content-Type"] == "application/octet-stream"
+        assert got.headers["X-Content-Type-Options"] == "nosniff"
+        disposition = got.headers["Content-Disposition"]
+        assert disposition.startswith('attachment; filename="surat _')
+        assert "filename*=UTF-8''surat%20%22%C3%91usantara%22.html" in disposition
+        assert await got.read() == b"<script>alert(1)</script>"
+        missing = await http.get(f"{emulator.url}/control/files/nope/download")
+        assert missing.status == 404
