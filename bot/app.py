@@ -8,6 +8,7 @@ import contextlib
 import logging
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 from telegram import BotCommand, Update
@@ -62,10 +63,12 @@ def setup_logging(settings: Settings) -> None:
 
 
 def build(ctx: Context, token: str, *, polling: bool = True) -> Application:  # type: ignore[type-arg]
-    limiter = PerChatRateLimiter(
-        ctx.settings.private_chat_per_second, group_max_rate=ctx.settings.group_chat_per_minute
-    )
-    builder = ApplicationBuilder().token(token).rate_limiter(limiter)
+    builder: Any = ApplicationBuilder().token(token)  # its type changes with a rate limiter
+    if ctx.settings.telegram_rate_limits:
+        limiter = PerChatRateLimiter(
+            ctx.settings.private_chat_per_second, group_max_rate=ctx.settings.group_chat_per_minute
+        )
+        builder = builder.rate_limiter(limiter)
     urls = api_urls(ctx.settings.telegram_api_url)
     if urls is not None:
         builder = builder.base_url(urls[0]).base_file_url(urls[1])

@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     # Telegram asks for at most one message per second in a private chat; tests may raise it.
     private_chat_per_second: float = Field(default=1.0, gt=0, le=30)
     group_chat_per_minute: int = Field(default=20, ge=1, le=1200)  # Telegram's limit: 20
+    # False only against the emulator with its limits off (benchmarks): Telegram would ban us.
+    telegram_rate_limits: bool = True
     log_level: str = "INFO"
     # Reminders (an SOP file may set its own `reminders:`; these are the office defaults).
     nudge_sweep_seconds: float = Field(default=30.0, gt=0, le=3600)
