@@ -74,7 +74,7 @@ def build(ctx: Context, token: str, *, polling: bool = True) -> Application:  # 
         builder = builder.base_url(urls[0]).base_file_url(urls[1])
     if not polling:
         builder = builder.updater(None)
-    application = builder.concurrent_updates(8).build()
+    application: Application = builder.concurrent_updates(8).build()  # type: ignore[type-arg]
     renderer = Renderer(ctx.settings.zone)
     application.bot_data["app"] = App(ctx, renderer)
     handlers.register(application)
