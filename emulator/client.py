@@ -70,8 +70,11 @@ class EmulatorClient:
         language_code: str = "id",
         id: int | None = None,
         note: str | None = None,
+        started: bool = False,
     ) -> Json:
         body: Json = {"first_name": first_name, "language_code": language_code}
+        if started:
+            body["started"] = True
         fields = (("last_name", last_name), ("username", username), ("id", id), ("note", note))
         for key, value in fields:
             if value is not None:

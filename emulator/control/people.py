@@ -47,7 +47,11 @@ async def create_user(core: Core, request: web.Request, body: Json) -> Json:
         language_code=field(body, "language_code", str, default="id"),
         note=field(body, "note", str),
     )
-    return user_json(world.add_user(user))
+    world.add_user(user)
+    if field(body, "started", bool, default=False):  # as if they had written /start already
+        user.started = True
+        world.private_chat(user)
+    return user_json(user)
 
 
 async def list_users(core: Core, request: web.Request, body: Json) -> list[Json]:
@@ -264,8 +268,14 @@ async def wait(core: Core, request: web.Request, body: Json) -> Json:
     def satisfied() -> bool:
         nonlocal found
         chat = core.world.chats.get(chat_id)
-        messages = chat.messages.values() if chat is not None else ()
-        bot = [m for m in messages if m.from_id == BOT and not m.deleted and m.message_id > since]
+        bot = []
+        # Newest first, stopping at `since`: a long chat costs only its new messages.
+        for m in reversed(chat.messages.values()) if chat is not None else ():
+            if m.message_id <= since:
+                break
+            if m.from_id == BOT and not m.deleted:
+                bot.append(m)
+        bot.reverse()
         found = bot
         if contains is not None:
             found = [m for m in found if contains in shown(m)]
