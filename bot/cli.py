@@ -7,6 +7,7 @@ disposisi audit verify          recompute the audit hash chain
 disposisi reminders simulate    walk a clock over some days: when reminders and digests go
 disposisi demo                  the whole SOP on a built-in Telegram emulator, no token needed
 disposisi playground            the emulator's web page beside the bot: play each official
+disposisi bench [--quick]       benchmarks against the baseline of a bare PTB bot (bench/)
 """
 
 from __future__ import annotations
@@ -78,6 +79,12 @@ def _parser() -> argparse.ArgumentParser:
     playground.add_argument("--host", default="127.0.0.1")
     playground.add_argument("--port", type=int, default=8080, help="0 picks a free port")
     playground.set_defaults(run=_playground)
+
+    bench = commands.add_parser(
+        "bench", help="benchmarks (python -m bench --help)", add_help=False, prefix_chars="\0"
+    )
+    bench.add_argument("rest", nargs=argparse.REMAINDER)
+    bench.set_defaults(run=_bench)
 
     remind = commands.add_parser("reminders", help="reminders of overdue tasks")
     simulate = remind.add_subparsers(title="reminders").add_parser(
@@ -263,6 +270,12 @@ def _playground(args: argparse.Namespace) -> int:
         )
         return 1
     return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from bench.__main__ import main as bench
+
+    return bench(args.rest)
 
 
 def _sop_codes(settings: Settings) -> set[str]:

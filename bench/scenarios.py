@@ -1,0 +1,354 @@
+"""The seven scenarios of bench/README (issue 6). Each sets up its own emulator, database and
+bot processes in a scratch folder, measures, and returns plain figures."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, text
+
+from bench import bulk
+from bench.drive import Officials, Tally
+from bench.office import CHAIN, OTHERS, local_settings, prepare, users
+from bench.procs import Proc, bot_env, start_baseline, start_bot, start_emulator
+from bot import migrate
+from bot.clock import FrozenClock
+from bot.db import create_engine
+from bot.services import reminders
+from bot.services.context import build_context
+from bot.services.officials import add_official, assign_role
+from emulator.client import EmulatorClient
+from models import OutboxMessage
+from models.outbox import PENDING
+
+WIB = ZoneInfo("Asia/Jakarta")
+MONDAY_1000 = datetime(2026, 11, 23, 10, 0, tzinfo=WIB)  # office hours, not a holiday
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How much of everything: `quick` for CI, the full run for RESULTS.md."""
+
+    proposals: int
+    warmup: float
+    seconds: float  # per concurrency level
+    levels: tuple[int, ...]
+    paced_rate: float
+    paced_seconds: float
+    sweep_tasks: int
+    outbox_messages: int
+    outbox_privates: int
+    memory_proposals: int
+
+
+FULL = Plan(3000, 2.0, 10.0, (1, 8, 32), 50.0, 60.0, 100_000, 3000, 300, 100_000)
+QUICK = Plan(700, 1.0, 3.0, (1, 8, 32), 50.0, 5.0, 10_000, 300, 30, 5_000)
+
+
+# -- 1, 2, 3: the workflow against the baseline ------------------------------------------------
+
+
+async def _levels(officials: Officials, proc: Proc, plan: Plan) -> dict[str, Any]:
+    await officials.closed_loop(8, plan.warmup)  # warm: connections, caches, the JIT of the OS
+    found = {}
+    for concurrency in plan.levels:
+        cpu = proc.cpu_seconds()
+        tally = await officials.closed_loop(concurrency, plan.seconds)
+        used = proc.cpu_seconds() - cpu
+        found[str(concurrency)] = tally.summary() | {
+            "cpu_ms_per_approval": round(used / tally.count * 1000, 2) if tally.count else None
+        }
+    return found
+
+
+async def baseline(scratch: Path, plan: Plan) -> dict[str, Any]:
+    emulator, url = await start_emulator(scratch)
+    proc: Proc | None = None
+    try:
+        async with EmulatorClient(url) as client:
+            ids, group = await users(client)
+            chats = [ids[role] for role in CHAIN]
+            args = ["--api", url, "--chats", ",".join(map(str, chats)), "--group", str(group)]
+            # The baseline is cheap to feed; never let it run dry before the real bot does.
+            count = 2 * plan.proposals
+            proc = await start_baseline([*args, "--proposals", str(count)], scratch)
+            officials = Officials(client, chats)
+            await officials.collect_first_tasks(count)
+            return await _levels(officials, proc, plan)
+    finally:
+        if proc is not None:
+            await proc.stop()
+        await emulator.stop()
+
+
+async def workflow(scratch: Path, plan: Plan, database_url: str, *, paced: bool) -> dict[str, Any]:
+    """The real bot, `python -m bot run`, on `database_url`."""
+    emulator, url = await start_emulator(scratch)
+    proc: Proc | None = None
+    try:
+        office = await prepare(database_url, url, scratch, plan.proposals)
+        proc = await start_bot(bot_env(database_url, url, scratch), scratch)
+        async with EmulatorClient(url) as client:
+            officials = Officials(client, office.chats)
+            await officials.collect_first_tasks(plan.proposals)
+            found = await _levels(officials, proc, plan)
+            if paced:
+                tally = await officials.paced(plan.paced_rate, plan.paced_seconds)
+                found["paced"] = tally.summary() | {"rate": plan.paced_rate}
+            found["rss_mb"] = round(proc.rss_mb(), 1)
+            return found
+    finally:
+        if proc is not None:
+            await proc.stop()
+        await emulator.stop()
+
+
+# -- 4: the reminder sweep -------------------------------------------------------------------
+
+
+async def sweep(scratch: Path, plan: Plan, database_url: str) -> dict[str, Any]:
+    clock = FrozenClock(MONDAY_1000)
+    ctx = build_context(local_settings(database_url, scratch), clock=clock)
+    try:
+        await migrate.upgrade(ctx.engine)
+        karo = await add_official(ctx, name="Pejabat karo", telegram_user_id=1)
+        await assign_role(ctx, official_id=karo, role="karo")
+        loaded = time.perf_counter()
+        due = await bulk.open_tasks(ctx.engine, plan.sweep_tasks, karo, clock.now(), 0.01)
+        await bulk.fix_sequences(ctx.engine)
+        load_seconds = time.perf_counter() - loaded
+        await _analyze(ctx.engine)
+        plan_text = await _plan(ctx.engine, clock.now())
+        started = time.perf_counter()
+        claimed = await _claim_only(ctx)
+        claim_ms = (time.perf_counter() - started) * 1000
+        started = time.perf_counter()
+        sent = await reminders.sweep(ctx)
+        sweep_ms = (time.perf_counter() - started) * 1000
+        return {
+            "open_tasks": plan.sweep_tasks,
+            "due": due,
+            "claim_batch_ms": round(claim_ms, 1),
+            "claim_batch": claimed,
+            "sweep_ms": round(sweep_ms, 1),
+            "reminded": sent + claimed,
+            "ms_per_reminder": round(sweep_ms / sent, 2) if sent else None,
+            "uses_index": "ix_tasks_next_reminder_at" in plan_text,
+            "plan": plan_text,
+            "load_seconds": round(load_seconds, 1),
+        }
+    finally:
+        await ctx.close()
+
+
+async def _analyze(engine: Any) -> None:
+    async with engine.begin() as connection:
+        await connection.exec_driver_sql("ANALYZE")
+
+
+async def _plan(engine: Any, now: datetime) -> str:
+    """The query plan of the claim's inner select, on this database."""
+    query = reminders.due(now, reminders.CLAIM_BATCH)
+    compiled = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
+    explain = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
+    async with engine.connect() as connection:
+        rows = (await connection.execute(text(explain + compiled))).all()
+    return "\n".join(" ".join(str(c) for c in row) for row in rows)
+
+
+async def _claim_only(ctx: Any) -> int:
+    """One claim of a batch, committed: the part of the sweep that reads the index."""
+    from bot.services.uow import UnitOfWork
+
+    async with UnitOfWork(ctx) as uow:
+        claimed = await reminders._claim(uow, reminders.CLAIM_BATCH)
+        for task in claimed:  # handled as the sweep would: its next time is set
+            task.next_reminder_at = None
+        await uow.session.commit()
+    return len(claimed)
+
+
+# -- 5: the outbox against Telegram's limits --------------------------------------------------
+
+
+async def outbox(scratch: Path, plan: Plan, database_url: str) -> dict[str, Any]:
+    emulator, url = await start_emulator(scratch, flood=True)
+    proc: Proc | None = None
+    try:
+        async with EmulatorClient(url) as client:
+            privates = [
+                int((await client.create_user(f"Pegawai {n}", started=True))["id"])
+                for n in range(plan.outbox_privates)
+            ]
+            groups = [
+                int((await client.create_chat(f"Grup {n}", privates[:1]))["id"]) for n in range(3)
+            ]
+            per_group = 10  # 20 a minute per group: ten go at once, more would wait minutes
+            per_private = (plan.outbox_messages - 3 * per_group) // len(privates)
+            per_chat = {chat: per_private for chat in privates} | dict.fromkeys(groups, per_group)
+            engine = create_engine(database_url)
+            try:
+                await migrate.upgrade(engine)
+                env = bot_env(
+                    database_url,
+                    url,
+                    scratch,
+                    TELEGRAM_RATE_LIMITS="true",
+                    OUTBOX_POLL_SECONDS="0.2",
+                )
+                proc = await start_bot(env, scratch)
+                await _until_started(client)
+                queued = await bulk.queued(
+                    engine, [*privates, *groups], per_chat, datetime.now(WIB)
+                )
+                started = time.monotonic()
+                await _drained(engine)
+                drained = time.monotonic() - started
+            finally:
+                await engine.dispose()
+            stats = await client.stats()
+        return {
+            "messages": queued,
+            "private_chats": len(privates),
+            "groups": len(groups),
+            "seconds_to_drain": round(drained, 1),
+            "per_second": round(queued / drained, 1),
+            "too_many_requests": int(stats["too_many_requests"]),
+            "limit_per_second": 30,
+        }
+    finally:
+        if proc is not None:
+            await proc.stop()
+        await emulator.stop()
+
+
+async def _drained(engine: Any, poll: float = 0.1, at_most: float = 3600.0) -> None:
+    """Poll (the sender is another process) until no message is pending."""
+    for _ in range(int(at_most / poll)):
+        if not await _pending(engine):
+            return
+        await asyncio.sleep(poll)
+    raise RuntimeError("the outbox did not drain")
+
+
+async def _pending(engine: Any) -> int:
+    async with engine.connect() as connection:
+        found = await connection.scalar(
+            select(func.count(OutboxMessage.id)).where(OutboxMessage.status == PENDING)
+        )
+    return int(found or 0)
+
+
+async def _until_started(client: EmulatorClient) -> None:
+    """The bot is up once it has registered its commands."""
+    for _ in range(600):
+        if await client.commands():
+            return
+        await asyncio.sleep(0.05)
+    raise RuntimeError("the bot did not start")
+
+
+# -- 6 and 7: memory and start-up -------------------------------------------------------------
+
+
+async def memory_and_startup(scratch: Path, plan: Plan, database_url: str) -> dict[str, Any]:
+    emulator, url = await start_emulator(scratch)
+    proc: Proc | None = None
+    try:
+        async with EmulatorClient(url) as client:
+            ids, group = await users(client)
+            engine = create_engine(database_url)
+            ctx = build_context(local_settings(database_url, scratch), engine=engine)
+            try:
+                await migrate.upgrade(engine)
+                holders = {}
+                roles = (*CHAIN, *OTHERS, "kabag_ks", "tkksd", "gubernur")
+                for role in dict.fromkeys(roles):
+                    uid = ids.get(role)
+                    holders[role] = await add_official(
+                        ctx, name=f"Pejabat {role}", telegram_user_id=uid
+                    )
+                    unit = "Dinas Pariwisata" if role == "perangkat_daerah" else None
+                    await assign_role(ctx, official_id=holders[role], role=role, unit=unit)
+                startup_empty = await _startup(client, ids["karo"], database_url, url, scratch)
+                loaded = time.perf_counter()
+                await bulk.history(engine, plan.memory_proposals, holders, datetime.now(WIB), group)
+                await bulk.fix_sequences(engine)
+                load_seconds = time.perf_counter() - loaded
+            finally:
+                await ctx.close()
+            proc = await start_bot(bot_env(database_url, url, scratch), scratch)
+            karo = ids["karo"]
+            started = time.monotonic()
+            await client.send(karo, "/bantuan")
+            await client.wait(karo, contains="Disposisi Bot", seconds=60)
+            startup_loaded = time.monotonic() - started
+            idle = proc.rss_mb()
+            number = f"{plan.memory_proposals // 2:06d}/KS/2026"
+            for command, expect in (
+                ("/tugas", "Tugas"),
+                (f"/status {number}", number),
+                (f"/riwayat {number}", number),
+                ("/cari uji beban", "uji beban"),
+            ):
+                since = max((m["message_id"] for m in await client.messages(karo)), default=0)
+                await client.send(karo, command)
+                await client.wait(karo, contains=expect, since_message_id=since, seconds=60)
+            busy = proc.rss_mb()
+        return {
+            "proposals": plan.memory_proposals,
+            "rows_loaded_seconds": round(load_seconds, 1),
+            "rss_idle_mb": round(idle, 1),
+            "rss_after_commands_mb": round(busy, 1),
+            "startup_empty_seconds": round(startup_empty, 2),
+            "startup_loaded_seconds": round(startup_loaded, 2),
+        }
+    finally:
+        if proc is not None:
+            await proc.stop()
+        await emulator.stop()
+
+
+async def _startup(
+    client: EmulatorClient, user: int, database_url: str, url: str, scratch: Path
+) -> float:
+    """From `disposisi run` to the first update handled: a message waits, the bot starts, and
+    the clock stops when its answer reaches the emulator."""
+    since = max((m["message_id"] for m in await client.messages(user)), default=0)
+    await client.send(user, "/bantuan")
+    started = time.monotonic()
+    proc = await start_bot(bot_env(database_url, url, scratch), scratch, name="startup")
+    try:
+        await client.wait(user, contains="Disposisi Bot", since_message_id=since, seconds=60)
+        return time.monotonic() - started
+    finally:
+        await proc.stop()
+
+
+def ratio(real: dict[str, Any], base: dict[str, Any]) -> dict[str, float | None]:
+    """real ÷ baseline approvals per second, per concurrency."""
+    out: dict[str, float | None] = {}
+    for level, figures in base.items():
+        if level in real and figures.get("per_second"):
+            out[level] = round(real[level]["per_second"] / figures["per_second"], 2)
+    return out
+
+
+__all__ = [
+    "FULL",
+    "QUICK",
+    "Plan",
+    "Tally",
+    "baseline",
+    "memory_and_startup",
+    "outbox",
+    "ratio",
+    "sweep",
+    "workflow",
+]
