@@ -137,7 +137,7 @@ async def sweep(scratch: Path, plan: Plan, database_url: str) -> dict[str, Any]:
             "claim_batch_ms": round(claim_ms, 1),
             "claim_batch": claimed,
             "sweep_ms": round(sweep_ms, 1),
-            "reminded": sent + claimed,
+            "reminded": sent,
             "ms_per_reminder": round(sweep_ms / sent, 2) if sent else None,
             "uses_index": "ix_tasks_next_reminder_at" in plan_text,
             "plan": plan_text,
@@ -163,14 +163,12 @@ async def _plan(engine: Any, now: datetime) -> str:
 
 
 async def _claim_only(ctx: Any) -> int:
-    """One claim of a batch, committed: the part of the sweep that reads the index."""
+    """One claim of a batch, the part of the sweep that reads the index; rolled back, so the
+    sweep measured next finds everything still due."""
     from bot.services.uow import UnitOfWork
 
     async with UnitOfWork(ctx) as uow:
         claimed = await reminders._claim(uow, reminders.CLAIM_BATCH)
-        for task in claimed:  # handled as the sweep would: its next time is set
-            task.next_reminder_at = None
-        await uow.session.commit()
     return len(claimed)
 
 
@@ -220,6 +218,7 @@ async def outbox(scratch: Path, plan: Plan, database_url: str) -> dict[str, Any]
             "seconds_to_drain": round(drained, 1),
             "per_second": round(queued / drained, 1),
             "too_many_requests": int(stats["too_many_requests"]),
+            "too_many_requests_by_method": stats.get("too_many_requests_by_method"),
             "limit_per_second": 30,
         }
     finally:

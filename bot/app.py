@@ -17,7 +17,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 import handlers
 from bot import jobs, migrate
 from bot.config import Settings
-from bot.ratelimit import PerChatRateLimiter
+from bot.ratelimit import TelegramLimits
 from bot.render import Renderer
 from bot.sender import Sender
 from bot.services import updates
@@ -65,8 +65,9 @@ def setup_logging(settings: Settings) -> None:
 def build(ctx: Context, token: str, *, polling: bool = True) -> Application:  # type: ignore[type-arg]
     builder: Any = ApplicationBuilder().token(token)  # its type changes with a rate limiter
     if ctx.settings.telegram_rate_limits:
-        limiter = PerChatRateLimiter(
-            ctx.settings.private_chat_per_second, group_max_rate=ctx.settings.group_chat_per_minute
+        limiter = TelegramLimits(
+            private_per_second=ctx.settings.private_chat_per_second,
+            group_per_minute=ctx.settings.group_chat_per_minute,
         )
         builder = builder.rate_limiter(limiter)
     urls = api_urls(ctx.settings.telegram_api_url)

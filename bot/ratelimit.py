@@ -1,34 +1,99 @@
-"""Telegram's limits, all of them: PTB's AIORateLimiter keeps the overall (30/s) and per-group
-(20/min) ones; this adds the one message per second per private chat that it leaves out."""
+"""Telegram's limits, as Telegram counts them: at most 30 messages in any second overall, one
+per second in a private chat, 20 in any minute in a group.
+
+PTB's AIORateLimiter uses leaky buckets that let a burst through and then drip at the rate, so
+a burst followed by a steady flow puts up to twice the limit into one second — and Telegram
+answers 429. Here each limit is a sliding window of the times requests were let through, as
+Telegram (and the emulator) keep them, with a small margin for the time a request takes to
+arrive. A 429 that still comes is not retried here: it goes back to the outbox sender, which
+reschedules the message after `retry_after`.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from aiolimiter import AsyncLimiter
-from telegram.ext import AIORateLimiter
+from telegram.ext import BaseRateLimiter
 
 JSONish = bool | dict[str, Any] | list[dict[str, Any]]
-_IDLE_SECONDS = 60.0  # forget a chat's limiter after this long, so memory stays bounded
+# The clock and the wait, named here so that tests can walk them without touching the loop's.
+monotonic = time.monotonic
+sleep = asyncio.sleep
+_IDLE_SECONDS = 120.0  # forget a chat's window after this long, so memory stays bounded
 
 
-class PerChatRateLimiter(AIORateLimiter):
-    def __init__(self, per_chat_per_second: float = 1.0, **kwargs: Any) -> None:
-        kwargs.setdefault("max_retries", 0)  # a 429 goes back to the sender, which reschedules
-        super().__init__(**kwargs)
-        self._per_chat_rate = per_chat_per_second
-        self._chats: dict[int, tuple[AsyncLimiter, float]] = {}
+class SlidingWindow:
+    """At most `limit` requests in any `period` seconds (plus `margin`)."""
 
-    def _limiter(self, chat_id: int) -> AsyncLimiter:
-        now = time.monotonic()
-        if len(self._chats) > 1000:
-            self._chats = {c: v for c, v in self._chats.items() if now - v[1] < _IDLE_SECONDS}
-        limiter = self._chats.get(chat_id, (AsyncLimiter(1, 1 / self._per_chat_rate), now))[0]
-        self._chats[chat_id] = (limiter, now)
-        return limiter
+    def __init__(self, limit: int, period: float, margin: float = 0.0) -> None:
+        self.limit, self.period = limit, period + margin
+        self.times: deque[float] = deque()
+        self.last_used = monotonic()
+
+    def wait(self, now: float) -> float:
+        """Seconds until there is room (0: room now)."""
+        while self.times and now - self.times[0] >= self.period:
+            self.times.popleft()
+        return 0.0 if len(self.times) < self.limit else self.period - (now - self.times[0])
+
+    def take(self, now: float) -> None:
+        self.times.append(now)
+        self.last_used = now
+
+
+async def acquire(*windows: SlidingWindow) -> None:
+    """Room in every window at the same moment, taken in all of them at once: a request that
+    waited for one window must not be counted in another from before it waited."""
+    while True:
+        now = monotonic()
+        longest = max(w.wait(now) for w in windows)
+        if longest <= 0:
+            for window in windows:
+                window.take(now)
+            return
+        await sleep(max(longest, 0.001))  # never a zero wait: time must move on
+
+
+class TelegramLimits(BaseRateLimiter[int]):
+    def __init__(
+        self,
+        overall_per_second: int = 30,
+        private_per_second: float = 1.0,
+        group_per_minute: int = 20,
+    ) -> None:
+        # Margins: a request let through now reaches Telegram a few milliseconds later.
+        self.overall = SlidingWindow(overall_per_second, 1.0, margin=0.02)
+        self._private_period = 1.0 / private_per_second
+        self._group_per_minute = group_per_minute
+        self._chats: dict[int | str, SlidingWindow] = {}
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    def _window(self, chat: int | str) -> SlidingWindow:
+        found = self._chats.get(chat)
+        if found is None:
+            if len(self._chats) > 1000:
+                now = monotonic()
+                self._chats = {
+                    c: w for c, w in self._chats.items() if now - w.last_used < _IDLE_SECONDS
+                }
+            group = isinstance(chat, str) or chat < 0
+            found = (
+                SlidingWindow(self._group_per_minute, 60.0, margin=0.5)
+                if group
+                else SlidingWindow(1, self._private_period, margin=0.05)
+            )
+            self._chats[chat] = found
+        return found
 
     async def process_request(
         self,
@@ -39,14 +104,10 @@ class PerChatRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> JSONish:
-        chat_id: Any = data.get("chat_id")
+        chat: Any = data.get("chat_id")
+        if chat is None:  # getUpdates, answerCallbackQuery…: not messages to a chat
+            return await callback(*args, **kwargs)
         with contextlib.suppress(ValueError, TypeError):
-            chat_id = int(chat_id)
-        if isinstance(chat_id, int) and chat_id > 0:
-            async with self._limiter(chat_id):
-                return await super().process_request(
-                    callback, args, kwargs, endpoint, data, rate_limit_args
-                )
-        return await super().process_request(
-            callback, args, kwargs, endpoint, data, rate_limit_args
-        )
+            chat = int(chat)
+        await acquire(self._window(chat), self.overall)
+        return await callback(*args, **kwargs)
