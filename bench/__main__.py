@@ -53,6 +53,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     figures = asyncio.run(run(QUICK if args.quick else FULL, chosen, postgres))
     figures["run"] |= {"mode": "quick" if args.quick else "full", "command": " ".join(sys.argv)}
     print(json.dumps(figures, indent=2, ensure_ascii=False) if args.json else table(figures))
+    broken = [
+        name for name, block in figures.items() if isinstance(block, dict) and "error" in block
+    ]
+    if broken:  # the harness itself failed somewhere: say so in the exit code too
+        print(f"scenarios that failed: {', '.join(broken)}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -68,7 +74,7 @@ async def run(plan: Plan, chosen: set[str], postgres: str | None) -> dict[str, A
             try:
                 out[name] = await work(folder)
             except Exception as exc:  # a scenario that breaks is reported, not hidden
-                out[name] = {"error": f"{type(exc).__name__}: {exc}"}
+                out[name] = {"error": f"{type(exc).__name__}: {str(exc)[:300]}"}
 
         def sqlite(folder: Path) -> str:
             return f"sqlite:///{folder / 'bench.db'}"

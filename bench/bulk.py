@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from models import AuditHead, Event, OutboxMessage, Proposal, Task
@@ -141,7 +141,11 @@ async def history(
                 }
 
     await _insert(engine, Task, tasks())
-    last: dict[str, Any] = {"id": 0, "hash": "0" * 64}
+    async with engine.connect() as connection:  # the chain goes on from where it is
+        head = (
+            await connection.execute(select(AuditHead.last_event_id, AuditHead.last_hash))
+        ).one()
+    last: dict[str, Any] = {"id": head[0], "hash": head[1]}
 
     def events() -> Iterator[dict[str, Any]]:
         for n in range(1, count + 1):
@@ -167,7 +171,9 @@ async def history(
     async with engine.begin() as connection:
         await connection.execute(
             update(AuditHead).values(
-                last_event_id=last["id"], last_hash=last["hash"], count=last["id"]
+                last_event_id=last["id"],
+                last_hash=last["hash"],
+                count=AuditHead.count + (last["id"] - head[0]),
             )
         )
 

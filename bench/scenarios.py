@@ -282,16 +282,13 @@ async def memory_and_startup(scratch: Path, plan: Plan, database_url: str) -> di
                 load_seconds = time.perf_counter() - loaded
             finally:
                 await ctx.close()
-            proc = await start_bot(bot_env(database_url, url, scratch), scratch)
             karo = ids["karo"]
-            started = time.monotonic()
-            await client.send(karo, "/bantuan")
-            await client.wait(karo, contains="Disposisi Bot", seconds=60)
-            startup_loaded = time.monotonic() - started
+            startup_loaded, proc = await _start(client, karo, database_url, url, scratch, "bot")
+            await asyncio.sleep(1.0)  # idle: the first sweep and drain have run
             idle = proc.rss_mb()
             number = f"{plan.memory_proposals // 2:06d}/KS/2026"
             for command, expect in (
-                ("/tugas", "Tugas"),
+                ("/tugas", "ugas"),
                 (f"/status {number}", number),
                 (f"/riwayat {number}", number),
                 ("/cari uji beban", "uji beban"),
@@ -317,17 +314,26 @@ async def memory_and_startup(scratch: Path, plan: Plan, database_url: str) -> di
 async def _startup(
     client: EmulatorClient, user: int, database_url: str, url: str, scratch: Path
 ) -> float:
+    seconds, proc = await _start(client, user, database_url, url, scratch, "startup")
+    await proc.stop()
+    return seconds
+
+
+async def _start(
+    client: EmulatorClient, user: int, database_url: str, url: str, scratch: Path, name: str
+) -> tuple[float, Proc]:
     """From `disposisi run` to the first update handled: a message waits, the bot starts, and
     the clock stops when its answer reaches the emulator."""
     since = max((m["message_id"] for m in await client.messages(user)), default=0)
     await client.send(user, "/bantuan")
     started = time.monotonic()
-    proc = await start_bot(bot_env(database_url, url, scratch), scratch, name="startup")
+    proc = await start_bot(bot_env(database_url, url, scratch), scratch, name=name)
     try:
         await client.wait(user, contains="Disposisi Bot", since_message_id=since, seconds=60)
-        return time.monotonic() - started
-    finally:
+    except BaseException:
         await proc.stop()
+        raise
+    return time.monotonic() - started, proc
 
 
 def ratio(real: dict[str, Any], base: dict[str, Any]) -> dict[str, float | None]:
