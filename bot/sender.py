@@ -199,34 +199,44 @@ class Sender:
         return message.message_id
 
     async def _edit(self, row: OutboxMessage) -> int | None:
-        async with self.ctx.sessions() as session:
-            original = await session.get(OutboxMessage, row.edit_of_id)
-            newer = await session.scalar(
-                select(OutboxMessage.id)
-                .where(
-                    OutboxMessage.edit_of_id == row.edit_of_id,
-                    OutboxMessage.id > row.id,
-                    OutboxMessage.status == PENDING,
-                )
-                .limit(1)
+        newer = (
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.edit_of_id == row.edit_of_id,
+                OutboxMessage.id > row.id,
+                OutboxMessage.status == PENDING,
             )
-        if original is None or original.status in (DEAD, FAILED, SUPERSEDED):
+            .exists()
+        )
+        async with self.ctx.sessions() as session:  # one statement: edits are most messages
+            found = (
+                await session.execute(
+                    select(
+                        OutboxMessage.status,
+                        OutboxMessage.next_attempt_at,
+                        OutboxMessage.telegram_message_id,
+                        newer,
+                    ).where(OutboxMessage.id == row.edit_of_id)
+                )
+            ).first()
+        if found is None or found.status in (DEAD, FAILED, SUPERSEDED):
             raise BadRequest("Message to edit not found")
-        if original.status == PENDING:
-            raise Postpone(original.next_attempt_at)
-        if newer is not None:  # a later edit says it all; skip straight to it
+        status, due, message_id, superseded = found
+        if status == PENDING:
+            raise Postpone(due)
+        if superseded:  # a later edit says it all; skip straight to it
             await self._finish(row, SUPERSEDED)
-            return original.telegram_message_id
+            return int(message_id) if message_id is not None else None
         out = compose(self.renderer, row.template, row.context)
         await self.bot.edit_message_text(
             out.text,
             chat_id=row.chat_id,
-            message_id=original.telegram_message_id,
+            message_id=message_id,
             parse_mode=ParseMode.HTML,
             reply_markup=out.markup,
             link_preview_options=NO_PREVIEW,
         )
-        return original.telegram_message_id
+        return int(message_id) if message_id is not None else None
 
     async def _finish(
         self,

@@ -26,6 +26,7 @@ class OutboxMessage(Base):
         Index(None, "status", "next_attempt_at"),
         Index(None, "task_id"),
         Index(None, "chat_id", "telegram_message_id"),
+        Index(None, "proposal_id", "chat_id"),  # a group's card for a proposal
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

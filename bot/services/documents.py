@@ -69,6 +69,7 @@ async def record(
     )
     uow.session.add(document)
     await uow.session.flush()
+    uow.document_added(document)
     event = uow.record(
         "document_attached",
         proposal_id=proposal_id,

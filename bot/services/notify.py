@@ -56,11 +56,7 @@ async def task_context(
     uow: UnitOfWork, task: Task, proposal: Proposal, spec: SopSpec
 ) -> dict[str, Any]:
     step = spec.step(task.step_key)
-    docs = (
-        await uow.session.scalars(
-            select(Document).where(Document.proposal_id == proposal.id).order_by(Document.id)
-        )
-    ).all()
+    docs = await uow.documents(proposal.id)
     on_task = {d.kind for d in docs if d.task_id == task.id}
     on_proposal = {d.kind for d in docs}
     return {
@@ -164,7 +160,8 @@ async def tell_groups(
     ).all()
     if not groups:
         return
-    context = await card_context(uow.session, proposal, spec, uow.ctx.calendar, uow.now)
+    kinds = {d.kind for d in await uow.documents(proposal.id)}
+    context = await card_context(uow.session, proposal, spec, uow.ctx.calendar, uow.now, kinds)
     for group in groups:
         card = await uow.session.scalar(
             select(OutboxMessage.id).where(
@@ -191,9 +188,10 @@ async def card_context(
     spec: SopSpec,
     calendar: WorkCalendar,
     now: datetime,
+    documents: set[str] | None = None,
 ) -> dict[str, Any]:
     """Where a proposal stands: its open step, who holds it, since when, until when, and how
-    late (in working time, as of `now`)."""
+    late (in working time, as of `now`). `documents`: the kinds on the proposal, if known."""
     rows = (
         await session.execute(
             select(Task, Official.name)
@@ -205,9 +203,10 @@ async def card_context(
             .order_by(Task.id)
         )
     ).all()
-    documents = set(
-        await session.scalars(select(Document.kind).where(Document.proposal_id == proposal.id))
-    )
+    if documents is None:
+        documents = set(
+            await session.scalars(select(Document.kind).where(Document.proposal_id == proposal.id))
+        )
     step = spec.step(rows[0][0].step_key) if rows else None
     return {
         "live": False,  # True when drawn on request (/status), not kept in a group

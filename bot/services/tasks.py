@@ -31,7 +31,7 @@ from bot.services.errors import (
 from bot.services.roster import Standing, standing
 from bot.services.uow import UnitOfWork
 from bot.sop.spec import SopSpec, Step
-from models import Document, Official, Proposal, Task
+from models import Official, Proposal, Task
 
 T = TypeVar("T")
 
@@ -244,12 +244,8 @@ def _note_of(action: Action) -> str | None:
 
 
 async def _documents_in_place(uow: UnitOfWork, task: Task) -> tuple[set[str], set[str]]:
-    rows = (
-        await uow.session.execute(
-            select(Document.kind, Document.task_id).where(Document.proposal_id == task.proposal_id)
-        )
-    ).all()
-    return {kind for kind, on in rows if on == task.id}, {kind for kind, _ in rows}
+    found = await uow.documents(task.proposal_id)
+    return {d.kind for d in found if d.task_id == task.id}, {d.kind for d in found}
 
 
 async def forward(

@@ -14,11 +14,12 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import audit
 from bot.services.context import Context
-from models import Event, OutboxMessage
+from models import Document, Event, OutboxMessage
 from models.outbox import EDIT, SEND
 
 
@@ -41,6 +42,7 @@ class UnitOfWork:
         self._events: list[Event] = []
         self._outbox: list[_Pending] = []
         self._cards: dict[tuple[int, int], _Pending] = {}  # the last card per (chat, proposal)
+        self._documents: dict[int, list[Document]] = {}  # per proposal, read once per unit
         self._session: AsyncSession | None = None
 
     @property
@@ -63,6 +65,24 @@ class UnitOfWork:
         await self.session.close()  # rolls back anything not committed
         self._session = None
 
+    async def documents(self, proposal_id: int) -> list[Document]:
+        """The proposal's documents, oldest first: read once per unit of work (a use case asks
+        for them three times: the gate, the task message, the group's card)."""
+        found = self._documents.get(proposal_id)
+        if found is None:
+            found = self._documents[proposal_id] = list(
+                await self.session.scalars(
+                    select(Document)
+                    .where(Document.proposal_id == proposal_id)
+                    .order_by(Document.id)
+                )
+            )
+        return found
+
+    def document_added(self, document: Document) -> None:
+        if document.proposal_id in self._documents:
+            self._documents[document.proposal_id].append(document)
+
     @contextlib.asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
         """A part of the unit that may fail alone: on an exception its changes, events and
@@ -74,6 +94,7 @@ class UnitOfWork:
         except BaseException:
             del self._events[events:], self._outbox[outbox:]
             self._cards = cards
+            self._documents.clear()  # rows added inside are gone
             raise
 
     def record(self, type: str, **fields: Any) -> Event:
