@@ -1,0 +1,38 @@
+"""The benchmark harness's own arithmetic and report (the figures themselves are measured by
+`disposisi bench`, never asserted)."""
+
+from __future__ import annotations
+
+from bench.drive import Tally, _quantile
+from bench.report import table
+from bench.scenarios import ratio
+
+
+def test_quantiles_and_a_summary() -> None:
+    tally = Tally(latencies=[i / 1000 for i in range(1, 101)], errors=2, seconds=4.0)
+    summary = tally.summary()
+    assert summary["approvals"] == 100 and summary["per_second"] == 25.0
+    assert (summary["p50_ms"], summary["p99_ms"]) == (50.5, 99.0)  # inclusive method
+    assert summary["errors"] == 2
+    assert _quantile([], 0.5) == 0.0 and _quantile([7.0], 0.99) == 7.0
+
+
+def test_the_ratio_is_per_concurrency_and_only_where_both_ran() -> None:
+    base = {"1": {"per_second": 200.0}, "8": {"per_second": 250.0}, "32": {"per_second": 0}}
+    real = {"1": {"per_second": 50.0}, "8": {"per_second": 200.0}}
+    assert ratio(real, base) == {"1": 0.25, "8": 0.8}
+
+
+def test_the_table_shows_figures_skips_and_failures_side_by_side() -> None:
+    row = {"per_second": 10.0, "p50_ms": 1.0, "p95_ms": 2.0, "p99_ms": 3.0, "errors": 0}
+    figures = {
+        "run": {"mode": "quick", "cpu": "CPU", "cores": 2, "python": "3.11", "seconds": 9},
+        "baseline": {"8": row | {"cpu_ms_per_approval": 4.0}},
+        "sqlite": {"8": row | {"cpu_ms_per_approval": 20.0}, "ratio_to_baseline": {"8": 1.0}},
+        "postgres": {"skipped": "no PostgreSQL URL"},
+        "outbox": {"error": "RuntimeError: the bot did not start"},
+    }
+    text = table(figures)
+    assert "sqlite        8     10.0" in text and "1.0" in text
+    assert "postgres   no PostgreSQL URL" in text
+    assert "Outbox: RuntimeError: the bot did not start" in text
