@@ -188,8 +188,9 @@ async def outbox(scratch: Path, plan: Plan, database_url: str) -> dict[str, Any]
                 int((await client.create_chat(f"Grup {n}", privates[:1]))["id"]) for n in range(3)
             ]
             per_group = 10  # 20 a minute per group: ten go at once, more would wait minutes
-            per_private = (plan.outbox_messages - 3 * per_group) // len(privates)
-            per_chat = {chat: per_private for chat in privates} | dict.fromkeys(groups, per_group)
+            share, extra = divmod(plan.outbox_messages - 3 * per_group, len(privates))
+            per_chat = {chat: share + (n < extra) for n, chat in enumerate(privates)}
+            per_chat |= dict.fromkeys(groups, per_group)
             engine = create_engine(database_url)
             try:
                 await migrate.upgrade(engine)
