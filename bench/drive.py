@@ -79,17 +79,22 @@ class Officials:
             if len(tasks) >= expected or time.monotonic() > deadline:
                 break
             await asyncio.sleep(0.2)
+        if len(tasks) < expected:
+            raise RuntimeError(f"only {len(tasks)} of {expected} task messages arrived")
         for message in tasks:
             match = NUMBER.search(message["text"] or "")
             if match:
                 self.ready.append(Item(match.group(), 0, message["message_id"]))
         self.seen[chat] = max((m["message_id"] for m in found), default=0)
 
-    async def approve(self, item: Item) -> tuple[float, Item | None]:
-        """Press, then wait for the next official's message; (seconds, the next item)."""
+    async def approve(
+        self, item: Item, since_moment: float | None = None
+    ) -> tuple[float, Item | None]:
+        """Press, then wait for the next official's message; (seconds, the next item). The
+        time runs from `since_moment` (perf_counter) if given: when the press was due."""
         here, there = self.chats[item.step], self.chats[item.step + 1]
         since = self.seen[there]  # whatever comes for this proposal comes after the press
-        started = time.perf_counter()
+        started = time.perf_counter() if since_moment is None else since_moment
         await self.client.press(here, item.message_id, chat_id=here, label=APPROVE, wait=0)
         found = await self.client.wait(
             there, contains=item.number, since_message_id=since, seconds=30
@@ -131,9 +136,9 @@ class Officials:
         pending: set[asyncio.Task[None]] = set()
         follow: deque[Item] = deque()
 
-        async def one(item: Item) -> None:
-            try:
-                elapsed, nxt = await self.approve(item)
+        async def one(item: Item, due: float) -> None:
+            try:  # timed from when the press was due, so a harness that falls behind shows
+                elapsed, nxt = await self.approve(item, due)
             except Exception:
                 tally.errors += 1
                 return
@@ -142,6 +147,7 @@ class Officials:
                 follow.append(nxt)
 
         started = time.monotonic()
+        origin = time.perf_counter()
         for k in range(int(rate * seconds)):
             delay = started + k / rate - time.monotonic()
             if delay > 0:
@@ -150,7 +156,7 @@ class Officials:
             if not source:
                 tally.errors += 1  # nothing left to press: too few proposals in flight
                 continue
-            task = asyncio.create_task(one(source.popleft()))
+            task = asyncio.create_task(one(source.popleft(), origin + k / rate))
             pending.add(task)
             task.add_done_callback(pending.discard)
         await asyncio.gather(*pending)

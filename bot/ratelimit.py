@@ -90,10 +90,15 @@ class TelegramLimits(BaseRateLimiter[int]):
             found = (
                 SlidingWindow(self._group_per_minute, 60.0, margin=0.5)
                 if group
-                else SlidingWindow(1, self._private_period, margin=0.05)
+                else SlidingWindow(1, self._private_period, margin=0.1)
             )
             self._chats[chat] = found
         return found
+
+    def chat_wait(self, chat_id: int | str) -> float:
+        """Seconds until `chat_id` may be sent to (its own window only)."""
+        found = self._chats.get(chat_id)
+        return found.wait(monotonic()) if found is not None else 0.0
 
     async def process_request(
         self,

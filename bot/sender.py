@@ -25,6 +25,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.messages import OFFICE_HOURS_ONLY, compose
+from bot.ratelimit import TelegramLimits
 from bot.render import Renderer
 from bot.services import notify
 from bot.services.context import Context
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", message=".*retry_after.*", category=PTBDeprecationWarning)
 
 MAX_ATTEMPTS = 8
+HOLD_SECONDS = 2.0  # a chat that must wait longer than this goes back to the queue
 PER_CHAT = 3  # rows of one chat in one claim: a chat's messages go in order, one at a time
 MAX_BACKOFF = timedelta(minutes=10)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -104,6 +106,11 @@ class Sender:
         )
         # The first few rows of each chat, not the first rows overall: a batch drained one
         # chat at a time would send at one chat's pace (1 a second), not Telegram's (30).
+        free = (
+            OutboxMessage.status == PENDING,
+            OutboxMessage.next_attempt_at <= now,
+            or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
+        )
         ranked = (
             select(
                 OutboxMessage.id,
@@ -111,17 +118,17 @@ class Sender:
                 .over(partition_by=OutboxMessage.chat_id, order_by=OutboxMessage.id)
                 .label("rank"),
             )
-            .where(
-                OutboxMessage.status == PENDING,
-                OutboxMessage.next_attempt_at <= now,
-                or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
-                OutboxMessage.chat_id.not_in(busy),
-            )
+            .where(*free, OutboxMessage.chat_id.not_in(busy))
             .subquery()
         )
         due = (
             select(OutboxMessage.id)
-            .where(OutboxMessage.id.in_(select(ranked.c.id).where(ranked.c.rank <= PER_CHAT)))
+            # The conditions again at the level that locks: PostgreSQL re-checks a row it had
+            # to wait for against these only, so a row another instance has just leased is
+            # dropped here instead of being sent twice.
+            .where(
+                *free, OutboxMessage.id.in_(select(ranked.c.id).where(ranked.c.rank <= PER_CHAT))
+            )
             .order_by(OutboxMessage.id)
             .limit(self.batch)
             .with_for_update(skip_locked=True, key_share=True)
@@ -146,6 +153,10 @@ class Sender:
         for index, row in enumerate(rows):
             if self.stopping.is_set():  # stopping: what is not yet sent goes back to the queue
                 await self._release(rows[index:])
+                return
+            wait = self._chat_wait(row.chat_id)
+            if wait > HOLD_SECONDS:  # a group's minute is full: do not hold the whole batch
+                await self._hold(rows[index:], timedelta(seconds=wait))
                 return
             if not await self._deliver(row):  # this chat is throttled: the rest wait too
                 await self._release(rows[index + 1 :])
@@ -272,6 +283,23 @@ class Sender:
                     lease_until=None,
                     attempts=OutboxMessage.attempts - (0 if counted else 1),
                     last_error=error[:1000] if error else OutboxMessage.last_error,
+                )
+            )
+
+    def _chat_wait(self, chat_id: int) -> float:
+        limiter = getattr(self.bot, "rate_limiter", None)
+        return limiter.chat_wait(chat_id) if isinstance(limiter, TelegramLimits) else 0.0
+
+    async def _hold(self, rows: list[OutboxMessage], delay: timedelta) -> None:
+        """Put a chat's rows back until its window has room, in their order, uncounted."""
+        async with self.ctx.sessions() as session, session.begin():
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_([r.id for r in rows]))
+                .values(
+                    lease_until=None,
+                    next_attempt_at=self.ctx.clock.now() + delay,
+                    attempts=OutboxMessage.attempts - 1,
                 )
             )
 

@@ -46,10 +46,10 @@ async def create_user(core: Core, request: web.Request, body: Json) -> Json:
         username=field(body, "username", str),
         language_code=field(body, "language_code", str, default="id"),
         note=field(body, "note", str),
+        started=field(body, "started", bool, default=False),  # as if they had written already
     )
     world.add_user(user)
-    if field(body, "started", bool, default=False):  # as if they had written /start already
-        user.started = True
+    if user.started:
         world.private_chat(user)
     return user_json(user)
 
