@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
 from bot import migrate
+from bot.calendar import WorkCalendar
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.services import digest, groups, reminders
@@ -125,7 +126,7 @@ async def _walk(ctx: Context, clock: FrozenClock, until: datetime, sop_code: str
     return result
 
 
-def _closed_days(result: Walk, calendar: Any, closed: datetime, opening: datetime) -> None:
+def _closed_days(result: Walk, calendar: WorkCalendar, closed: datetime, opening: datetime) -> None:
     """The days the office stays shut between `closed` and `opening`, with the reason."""
     first = closed.astimezone(calendar.tz).date()
     last = opening.astimezone(calendar.tz).date()
@@ -135,16 +136,11 @@ def _closed_days(result: Walk, calendar: Any, closed: datetime, opening: datetim
     while day < last:
         if calendar.hours_on(day) is None:
             result.entries.append(
-                {"at": day.isoformat(), "kind": "day_off", "reason": _reason(calendar, day)}
+                {"at": day.isoformat(), "kind": "day_off", "reason": calendar.holiday_name(day)}
             )
         day += timedelta(days=1)
     if calendar.is_working_time(opening):
         result.entries.append({"at": opening.isoformat(), "kind": "opens"})
-
-
-def _reason(calendar: Any, day: date) -> str | None:
-    named: str | None = calendar.holiday_name(day)
-    return named
 
 
 async def _collect(ctx: Context, result: Walk, names: dict[int, str], after: int) -> int:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from bot.clock import ShiftedClock
 from bot.demo.tape import Tape
-from bot.demo.world import AGENCY, World, intake
+from bot.demo.world import World, intake
 
 
 @dataclass(frozen=True)
@@ -154,5 +154,3 @@ STEP_8: dict[str, Callable[[Script, str], Awaitable[None]]] = {
     "kak": _kak,
     "rejected": _rejected,
 }
-
-__all__ = ["AGENCY", "NAMES", "PATHS", "Path", "Script", "play"]
