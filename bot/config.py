@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     )
 
     # repr=False: a URL may carry a password, and settings do get printed while debugging.
-    database_url: str = Field(default="sqlite+aiosqlite:///disposisi.db", repr=False, exclude=True)
+    database_url: str = Field(default="sqlite+inline:///disposisi.db", repr=False, exclude=True)
     timezone: str = "Asia/Jakarta"
     office_hours: str = DEFAULT_OFFICE_HOURS
     holiday_country: str = "ID"
@@ -113,13 +113,14 @@ def normalize_database_url(url: str) -> str:
     """Accept the plain URLs operators know and pick the asyncio driver for them."""
     url = url.strip()
     for plain, asynchronous in (
-        ("sqlite://", "sqlite+aiosqlite://"),
+        ("sqlite://", "sqlite+inline://"),
+        ("sqlite+aiosqlite://", "sqlite+inline://"),  # what earlier versions wrote
         ("postgresql://", "postgresql+asyncpg://"),
         ("postgres://", "postgresql+asyncpg://"),
     ):
         if url.startswith(plain):
             return asynchronous + url[len(plain) :]
-    if url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+    if url.startswith(("sqlite+inline://", "postgresql+asyncpg://")):
         return url
     raise ValueError("harus URL sqlite:///BERKAS.db atau postgresql://PENGGUNA@HOST/BASISDATA")
 

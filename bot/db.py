@@ -1,6 +1,8 @@
 """Database engines: one code path for SQLite (one office) and PostgreSQL (a province).
 
-SQLite: WAL so readers never block the writer, a busy timeout so a writer waits for its turn, and
+SQLite: the driver in bot/sqlite_inline.py (statements on the loop's thread, writers queued on
+an asyncio lock), WAL so readers never block the writer, a busy timeout so a writer waits for
+its turn, and
 `BEGIN IMMEDIATE` so a write transaction takes the write lock before it reads — a plain `BEGIN`
 reads first and fails with "database is locked" when it later tries to write under load.
 """
@@ -13,9 +15,15 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 
+from bot import sqlite_inline  # noqa: F401  (registers the sqlite+inline:// driver)
 from bot.config import normalize_database_url
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -65,13 +73,19 @@ def redact_url(url: str) -> str:
 
 
 @asynccontextmanager
-async def read_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
-    """A session for reads only: on SQLite a DEFERRED transaction, so it never waits for (or
-    holds) the write lock."""
+async def read_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection for reads only: on SQLite a DEFERRED transaction, so it never waits for
+    (or holds) the write lock."""
     async with engine.connect() as connection:
-        connection = await connection.execution_options(readonly=True)
-        async with (
-            AsyncSession(bind=connection, expire_on_commit=False) as session,
-            session.begin(),
-        ):
-            yield session
+        yield await connection.execution_options(readonly=True)
+
+
+@asynccontextmanager
+async def read_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session for reads only (see `read_connection`)."""
+    async with (
+        read_connection(engine) as connection,
+        AsyncSession(bind=connection, expire_on_commit=False) as session,
+        session.begin(),
+    ):
+        yield session

@@ -17,13 +17,15 @@ import logging
 import warnings
 from collections import defaultdict
 from datetime import datetime, timedelta
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Table, func, or_, select, update
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.db import read_connection
 from bot.messages import OFFICE_HOURS_ONLY, compose
 from bot.ratelimit import TelegramLimits
 from bot.render import Renderer
@@ -43,6 +45,25 @@ HOLD_SECONDS = 2.0  # a chat that must wait longer than this goes back to the qu
 PER_CHAT = 3  # rows of one chat in one claim: a chat's messages go in order, one at a time
 MAX_BACKOFF = timedelta(minutes=10)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+OUTBOX = cast(
+    Table, OutboxMessage.__table__
+)  # Core, not the ORM: the sender's statements run per message
+
+
+class Queued(NamedTuple):
+    """A claimed outbox row, as the sender needs it: plain values, no ORM session behind it."""
+
+    id: int
+    chat_id: int
+    template: str
+    context: dict[str, Any]
+    kind: str
+    edit_of_id: int | None
+    attempts: int
+    proposal_id: int | None
+    task_id: int | None
+
+
 _GONE = ("chat not found", "message to edit not found", "message can't be edited")
 
 
@@ -93,63 +114,55 @@ class Sender:
     async def drain(self) -> int:
         """Claim due rows and deliver them, chats in parallel, each chat in order."""
         rows = await self.claim()
-        by_chat: dict[int, list[OutboxMessage]] = defaultdict(list)
+        by_chat: dict[int, list[Queued]] = defaultdict(list)
         for row in rows:
             by_chat[row.chat_id].append(row)
         await asyncio.gather(*(self._deliver_all(chat_rows) for chat_rows in by_chat.values()))
         return len(rows)
 
-    async def claim(self) -> list[OutboxMessage]:
+    async def claim(self) -> list[Queued]:
         now = self.ctx.clock.now()
-        busy = select(OutboxMessage.chat_id).where(
-            OutboxMessage.status == PENDING, OutboxMessage.lease_until >= now
+        busy = select(OUTBOX.c.chat_id).where(
+            OUTBOX.c.status == PENDING, OUTBOX.c.lease_until >= now
         )
         # The first few rows of each chat, not the first rows overall: a batch drained one
         # chat at a time would send at one chat's pace (1 a second), not Telegram's (30).
         free = (
-            OutboxMessage.status == PENDING,
-            OutboxMessage.next_attempt_at <= now,
-            or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until < now),
+            OUTBOX.c.status == PENDING,
+            OUTBOX.c.next_attempt_at <= now,
+            or_(OUTBOX.c.lease_until.is_(None), OUTBOX.c.lease_until < now),
         )
         ranked = (
             select(
-                OutboxMessage.id,
+                OUTBOX.c.id,
                 func.row_number()
-                .over(partition_by=OutboxMessage.chat_id, order_by=OutboxMessage.id)
+                .over(partition_by=OUTBOX.c.chat_id, order_by=OUTBOX.c.id)
                 .label("rank"),
             )
-            .where(*free, OutboxMessage.chat_id.not_in(busy))
+            .where(*free, OUTBOX.c.chat_id.not_in(busy))
             .subquery()
         )
         due = (
-            select(OutboxMessage.id)
+            select(OUTBOX.c.id)
             # The conditions again at the level that locks: PostgreSQL re-checks a row it had
             # to wait for against these only, so a row another instance has just leased is
             # dropped here instead of being sent twice.
-            .where(
-                *free, OutboxMessage.id.in_(select(ranked.c.id).where(ranked.c.rank <= PER_CHAT))
-            )
-            .order_by(OutboxMessage.id)
+            .where(*free, OUTBOX.c.id.in_(select(ranked.c.id).where(ranked.c.rank <= PER_CHAT)))
+            .order_by(OUTBOX.c.id)
             .limit(self.batch)
             .with_for_update(skip_locked=True, key_share=True)
         )
-        async with self.ctx.sessions() as session, session.begin():
-            ids = (
-                await session.scalars(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id.in_(due.scalar_subquery()))
-                    .values(lease_until=now + self.lease, attempts=OutboxMessage.attempts + 1)
-                    .returning(OutboxMessage.id)
-                )
-            ).all()
-            if not ids:
-                return []
-            found = await session.scalars(
-                select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)
-            )
-            return list(found)
+        claimed = (
+            update(OUTBOX)
+            .where(OUTBOX.c.id.in_(due.scalar_subquery()))
+            .values(lease_until=now + self.lease, attempts=OUTBOX.c.attempts + 1)
+            .returning(*(OUTBOX.c[name] for name in Queued._fields))
+        )
+        async with self.ctx.engine.begin() as connection:
+            rows = (await connection.execute(claimed)).all()
+        return sorted((Queued(*row) for row in rows), key=lambda queued: queued.id)
 
-    async def _deliver_all(self, rows: list[OutboxMessage]) -> None:
+    async def _deliver_all(self, rows: list[Queued]) -> None:
         for index, row in enumerate(rows):
             if self.stopping.is_set():  # stopping: what is not yet sent goes back to the queue
                 await self._release(rows[index:])
@@ -162,7 +175,7 @@ class Sender:
                 await self._release(rows[index + 1 :])
                 return
 
-    async def _deliver(self, row: OutboxMessage) -> bool:
+    async def _deliver(self, row: Queued) -> bool:
         """Deliver one row; False when the chat must wait (429 or postponed)."""
         now = self.ctx.clock.now()
         if row.kind != EDIT and row.template in OFFICE_HOURS_ONLY:
@@ -198,7 +211,7 @@ class Sender:
             await self._finish(row, SENT, message_id=message_id)
         return True
 
-    async def _send(self, row: OutboxMessage) -> int:
+    async def _send(self, row: Queued) -> int:
         out = compose(self.renderer, row.template, row.context)
         message = await self.bot.send_message(
             row.chat_id,
@@ -209,25 +222,25 @@ class Sender:
         )
         return message.message_id
 
-    async def _edit(self, row: OutboxMessage) -> int | None:
+    async def _edit(self, row: Queued) -> int | None:
         newer = (
-            select(OutboxMessage.id)
+            select(OUTBOX.c.id)
             .where(
-                OutboxMessage.edit_of_id == row.edit_of_id,
-                OutboxMessage.id > row.id,
-                OutboxMessage.status == PENDING,
+                OUTBOX.c.edit_of_id == row.edit_of_id,
+                OUTBOX.c.id > row.id,
+                OUTBOX.c.status == PENDING,
             )
             .exists()
         )
-        async with self.ctx.sessions() as session:  # one statement: edits are most messages
+        async with read_connection(self.ctx.engine) as connection:  # one statement: most are edits
             found = (
-                await session.execute(
+                await connection.execute(
                     select(
-                        OutboxMessage.status,
-                        OutboxMessage.next_attempt_at,
-                        OutboxMessage.telegram_message_id,
+                        OUTBOX.c.status,
+                        OUTBOX.c.next_attempt_at,
+                        OUTBOX.c.telegram_message_id,
                         newer,
-                    ).where(OutboxMessage.id == row.edit_of_id)
+                    ).where(OUTBOX.c.id == row.edit_of_id)
                 )
             ).first()
         if found is None or found.status in (DEAD, FAILED, SUPERSEDED):
@@ -251,13 +264,13 @@ class Sender:
 
     async def _finish(
         self,
-        row: OutboxMessage,
+        row: Queued,
         status: str,
         *,
         message_id: int | None = None,
         error: str | None = None,
     ) -> None:
-        async with self.ctx.sessions() as session, session.begin():
+        async with self.ctx.engine.begin() as connection:
             values: dict[str, object] = {"status": status, "lease_until": None}
             if status == SENT:
                 values["sent_at"] = self.ctx.clock.now()
@@ -265,24 +278,24 @@ class Sender:
                     values["telegram_message_id"] = message_id
             if error is not None:
                 values["last_error"] = error[:1000]
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == row.id, OutboxMessage.status == PENDING)
+            await connection.execute(
+                update(OUTBOX)
+                .where(OUTBOX.c.id == row.id, OUTBOX.c.status == PENDING)
                 .values(**values)
             )
 
     async def _reschedule(
-        self, row: OutboxMessage, delay: timedelta, *, counted: bool, error: str | None = None
+        self, row: Queued, delay: timedelta, *, counted: bool, error: str | None = None
     ) -> None:
-        async with self.ctx.sessions() as session, session.begin():
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == row.id)
+        async with self.ctx.engine.begin() as connection:
+            await connection.execute(
+                update(OUTBOX)
+                .where(OUTBOX.c.id == row.id)
                 .values(
                     next_attempt_at=self.ctx.clock.now() + delay,
                     lease_until=None,
-                    attempts=OutboxMessage.attempts - (0 if counted else 1),
-                    last_error=error[:1000] if error else OutboxMessage.last_error,
+                    attempts=OUTBOX.c.attempts - (0 if counted else 1),
+                    last_error=error[:1000] if error else OUTBOX.c.last_error,
                 )
             )
 
@@ -290,29 +303,29 @@ class Sender:
         limiter = getattr(self.bot, "rate_limiter", None)
         return limiter.chat_wait(chat_id) if isinstance(limiter, TelegramLimits) else 0.0
 
-    async def _hold(self, rows: list[OutboxMessage], delay: timedelta) -> None:
+    async def _hold(self, rows: list[Queued], delay: timedelta) -> None:
         """Put a chat's rows back until its window has room, in their order, uncounted."""
-        async with self.ctx.sessions() as session, session.begin():
-            await session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_([r.id for r in rows]))
+        async with self.ctx.engine.begin() as connection:
+            await connection.execute(
+                update(OUTBOX)
+                .where(OUTBOX.c.id.in_([r.id for r in rows]))
                 .values(
                     lease_until=None,
                     next_attempt_at=self.ctx.clock.now() + delay,
-                    attempts=OutboxMessage.attempts - 1,
+                    attempts=OUTBOX.c.attempts - 1,
                 )
             )
 
-    async def _release(self, rows: list[OutboxMessage]) -> None:
+    async def _release(self, rows: list[Queued]) -> None:
         if rows:
-            async with self.ctx.sessions() as session, session.begin():
-                await session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id.in_([r.id for r in rows]))
-                    .values(lease_until=None, attempts=OutboxMessage.attempts - 1)
+            async with self.ctx.engine.begin() as connection:
+                await connection.execute(
+                    update(OUTBOX)
+                    .where(OUTBOX.c.id.in_([r.id for r in rows]))
+                    .values(lease_until=None, attempts=OUTBOX.c.attempts - 1)
                 )
 
-    async def _fail(self, row: OutboxMessage, error: str) -> None:
+    async def _fail(self, row: Queued, error: str) -> None:
         """Give up on a row, record it, and tell the admins (unless it was such an alert)."""
         log.error("outbox %s to %s failed: %s", row.id, row.chat_id, error)
         await self._finish(row, FAILED, error=error)

@@ -53,7 +53,7 @@ async def walk(
     with tempfile.TemporaryDirectory(prefix="disposisi-simulasi-") as scratch:
         local = settings.model_copy(
             update={
-                "database_url": f"sqlite+aiosqlite:///{Path(scratch) / 'simulasi.db'}",
+                "database_url": f"sqlite+inline:///{Path(scratch) / 'simulasi.db'}",
                 "archive_dir": Path(scratch) / "arsip",
             }
         )

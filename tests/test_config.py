@@ -27,7 +27,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None
 
 def test_defaults() -> None:
     settings = load_settings()
-    assert settings.database_url == "sqlite+aiosqlite:///disposisi.db"
+    assert settings.database_url == "sqlite+inline:///disposisi.db"
     assert settings.timezone == "Asia/Jakarta"
     assert settings.telegram_bot_token is None
 
@@ -35,7 +35,7 @@ def test_defaults() -> None:
 @pytest.mark.parametrize(
     ("given", "expected"),
     [
-        ("sqlite:///data/kantor.db", "sqlite+aiosqlite:///data/kantor.db"),
+        ("sqlite:///data/kantor.db", "sqlite+inline:///data/kantor.db"),
         ("postgresql://bot@db/disposisi", "postgresql+asyncpg://bot@db/disposisi"),
         ("postgres://bot@db/disposisi", "postgresql+asyncpg://bot@db/disposisi"),
     ],

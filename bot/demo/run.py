@@ -91,7 +91,7 @@ def pinned(base: Settings) -> Settings:
 def demo_settings(base: Settings, scratch: FilePath, api_url: str) -> Settings:
     return pinned(base).model_copy(
         update={
-            "database_url": f"sqlite+aiosqlite:///{scratch / 'demo.db'}",
+            "database_url": f"sqlite+inline:///{scratch / 'demo.db'}",
             "archive_dir": scratch / "arsip",
             "telegram_bot_token": SecretStr(TOKEN),
             "telegram_api_url": f"{api_url}/bot",

@@ -3,9 +3,11 @@ is handled once."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from bot.services.context import Context
@@ -25,31 +27,23 @@ async def record(ctx: Context, update_id: int, payload: dict[str, Any]) -> bool:
 
 
 async def claim(ctx: Context, update_id: int) -> bool:
-    """Take an update for handling; False if it is being or has been handled already."""
+    """Take an update for handling; False if it is being or has been handled already.
+
+    One statement: insert it as handled (polling mode, first sight), or mark a webhook's stored
+    update handled if nobody has; a row already handled returns nothing."""
     now = ctx.clock.now()
-    async with ctx.sessions() as session, session.begin():
-        taken = await session.execute(
-            update(ReceivedUpdate)
-            .where(ReceivedUpdate.update_id == update_id, ReceivedUpdate.handled_at.is_(None))
-            .values(handled_at=now)
-        )
-        if taken.rowcount == 1:  # type: ignore[attr-defined]
-            return True
-        if (
-            await session.scalar(
-                select(ReceivedUpdate.update_id).where(ReceivedUpdate.update_id == update_id)
-            )
-            is not None
-        ):
-            return False
-    try:  # polling mode: first sight of this update
-        async with ctx.sessions() as session, session.begin():
-            session.add(
-                ReceivedUpdate(update_id=update_id, payload=None, received_at=now, handled_at=now)
-            )
-    except IntegrityError:
-        return False
-    return True
+    table = cast(Table, ReceivedUpdate.__table__)
+    insert = pg_insert if ctx.engine.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(table).values(
+        update_id=update_id, payload=None, received_at=now, handled_at=now
+    )
+    upsert = statement.on_conflict_do_update(
+        index_elements=[table.c.update_id],
+        set_={"handled_at": statement.excluded.handled_at},
+        where=table.c.handled_at.is_(None),
+    ).returning(table.c.update_id)
+    async with ctx.engine.begin() as connection:
+        return (await connection.execute(upsert)).first() is not None
 
 
 async def unhandled(ctx: Context) -> list[dict[str, Any]]:

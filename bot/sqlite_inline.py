@@ -1,0 +1,238 @@
+"""SQLite for asyncio without a thread: statements run on the event loop's own thread.
+
+Why not aiosqlite: it runs every cursor operation on a worker thread, and SQLAlchemy's adapter
+makes about four per statement (cursor, execute, fetchall, close). An approval is about thirty
+statements, so it paid some two hundred hand-offs between the loop and that thread — a queue
+put, a `call_soon_threadsafe` and an epoll wake-up each — which cost more than SQLite itself
+(bench/RESULTS.md). A SQLite statement on a local file takes microseconds to a millisecond, and
+the one thing that can make it wait long, another writer, is handled here instead:
+
+- Writers in this process queue on an asyncio lock, taken when a transaction says `BEGIN
+  IMMEDIATE` (see bot/db.py) and given back at its commit, rollback or close. Only one writer
+  at a time can hold SQLite's lock anyway, so the queue costs no concurrency, and a writer
+  never blocks the loop while another coroutine holds the database.
+- Readers (`BEGIN DEFERRED`, WAL) never wait for a writer.
+- Another process's writer (a CLI command beside the running bot) is waited for by SQLite's
+  busy timeout, which does block the loop for as long as that writer holds the lock.
+
+The dialect is SQLAlchemy's aiosqlite dialect with this module as its DBAPI, registered under
+the URL `sqlite+inline://`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import os
+import sqlite3
+import weakref
+from collections.abc import Sequence
+from typing import Any, cast
+
+from sqlalchemy.dialects import registry
+from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
+from sqlalchemy.engine import AdaptedConnection
+from sqlalchemy.util import await_only
+
+# One write queue per database file per event loop (an asyncio.Lock belongs to one loop, and
+# tests run many loops; two engines on one file in one loop must share the queue).
+_write_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _write_lock(database: str) -> asyncio.Lock:
+    per_loop = _write_locks.setdefault(asyncio.get_running_loop(), {})
+    return per_loop.setdefault(database, asyncio.Lock())
+
+
+def _takes_write_lock(operation: str) -> bool:
+    head = operation.lstrip()[:16].upper()
+    return head.startswith(("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE"))
+
+
+class Cursor:
+    """A DBAPI cursor over sqlite3's, on the loop's thread."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._cursor = connection.sqlite.cursor()
+        self._rows: collections.deque[Any] = collections.deque()
+
+    @property
+    def description(self) -> Any:
+        return self._cursor.description
+
+    @property
+    def rowcount(self) -> int:
+        return int(self._cursor.rowcount)
+
+    @property
+    def lastrowid(self) -> int | None:
+        rowid = self._cursor.lastrowid
+        return None if rowid is None else int(rowid)
+
+    @property
+    def arraysize(self) -> int:
+        return int(self._cursor.arraysize)
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        self._cursor.arraysize = value
+
+    def execute(self, operation: str, parameters: Sequence[Any] | None = None) -> Cursor:
+        # Always one await: SQLAlchemy's AsyncConnection insists that a statement awaited
+        # something (a greenlet switch, not a trip through the loop unless the lock is busy).
+        await_only(self._connection.before(operation))
+        try:
+            self._cursor.execute(operation, parameters or ())
+        except BaseException:
+            if _takes_write_lock(operation):
+                self._connection.give_write_lock()
+            raise
+        # Read the rows now, as SQLAlchemy's asyncio adapters do: a result may be read after
+        # its transaction ended, and no SQLite statement is left open across a commit.
+        self._rows = collections.deque(self._cursor.fetchall() if self._cursor.description else ())
+        return self
+
+    def executemany(self, operation: str, seq_of_parameters: Sequence[Any]) -> Cursor:
+        self._cursor.executemany(operation, seq_of_parameters)
+        return self
+
+    def fetchone(self) -> Any:
+        return self._rows.popleft() if self._rows else None
+
+    def fetchmany(self, size: int | None = None) -> list[Any]:
+        size = size if size is not None else self._cursor.arraysize
+        return [self._rows.popleft() for _ in range(min(size, len(self._rows)))]
+
+    def fetchall(self) -> list[Any]:
+        rows = list(self._rows)
+        self._rows.clear()
+        return rows
+
+    def setinputsizes(self, *sizes: Any) -> None:
+        pass
+
+    async def _async_soft_close(self) -> None:
+        """Called by SQLAlchemy's asyncio results; the rows are already read."""
+
+    def close(self) -> None:
+        self._rows.clear()
+        self._cursor.close()
+
+    def __iter__(self) -> Any:
+        while self._rows:
+            yield self._rows.popleft()
+
+
+class Connection(AdaptedConnection):
+    """A DBAPI connection over sqlite3's that queues its write transactions on the loop."""
+
+    __slots__ = ("_database", "_holds_lock", "_lock", "_sqlite", "dbapi")
+
+    def __init__(self, dbapi: InlineDBAPI, connection: sqlite3.Connection, database: str) -> None:
+        self.dbapi = dbapi
+        self._sqlite = connection
+        self._connection = cast(Any, connection)  # what SQLAlchemy calls the driver connection
+        self._database = database
+        self._lock: asyncio.Lock | None = None
+        self._holds_lock = False
+
+    @property
+    def sqlite(self) -> sqlite3.Connection:
+        return self._sqlite
+
+    async def before(self, operation: str) -> None:
+        if self._holds_lock or not _takes_write_lock(operation):
+            return
+        lock = _write_lock(self._database)
+        await lock.acquire()  # suspends this coroutine only, never the loop
+        self._lock, self._holds_lock = lock, True
+
+    def give_write_lock(self) -> None:
+        if self._holds_lock and self._lock is not None:
+            self._holds_lock = False
+            self._lock.release()
+
+    @property
+    def isolation_level(self) -> str | None:
+        level = self._sqlite.isolation_level
+        return None if level is None else str(level)
+
+    @isolation_level.setter
+    def isolation_level(self, value: str | None) -> None:
+        self._sqlite.isolation_level = value  # type: ignore[assignment]  # str, not Literal
+
+    def cursor(self, server_side: bool = False) -> Cursor:
+        return Cursor(self)
+
+    def execute(self, operation: str, parameters: Sequence[Any] | None = None) -> Cursor:
+        return self.cursor().execute(operation, parameters)
+
+    def create_function(self, *args: Any, **kwargs: Any) -> None:
+        self._sqlite.create_function(*args, **kwargs)
+
+    def commit(self) -> None:
+        try:
+            self._sqlite.commit()
+        finally:
+            self.give_write_lock()
+
+    def rollback(self) -> None:
+        try:
+            self._sqlite.rollback()
+        finally:
+            self.give_write_lock()
+
+    def close(self) -> None:
+        try:
+            self._sqlite.close()
+        finally:
+            self.give_write_lock()
+
+    def terminate(self) -> None:
+        self.close()
+
+
+class InlineDBAPI:
+    """The DBAPI module SQLAlchemy sees: sqlite3's names, and a `connect` that wraps."""
+
+    paramstyle = "qmark"
+    has_stop = False
+    sqlite = sqlite3
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(sqlite3, name)
+
+    def connect(self, database: str, *args: Any, **kwargs: Any) -> Connection:
+        kwargs.pop("async_creator_fn", None)
+        kwargs["check_same_thread"] = False  # the pool may close it from a garbage collector
+        connection = sqlite3.connect(database, *args, **kwargs)
+        key = (
+            database
+            if kwargs.get("uri") or database in ("", ":memory:")
+            else os.path.abspath(database)
+        )
+        return Connection(self, connection, key)
+
+
+class SQLiteDialect_inline(SQLiteDialect_aiosqlite):
+    driver = "inline"
+    supports_statement_cache = True
+    supports_server_side_cursors = False
+    has_terminate = False
+
+    @classmethod
+    def import_dbapi(cls) -> Any:
+        return InlineDBAPI()
+
+    def retrieve_dbapi_version(self, dbapi: Any) -> Any:
+        return sqlite3.sqlite_version_info
+
+    def get_driver_connection(self, connection: Any) -> Any:
+        return connection.sqlite
+
+
+registry.register("sqlite.inline", __name__, "SQLiteDialect_inline")
+dialect = SQLiteDialect_inline
