@@ -96,7 +96,9 @@ class Cursor:
         return self
 
     def executemany(self, operation: str, seq_of_parameters: Sequence[Any]) -> Cursor:
+        await_only(self._connection.before(operation))
         self._cursor.executemany(operation, seq_of_parameters)
+        self._rows.clear()
         return self
 
     def fetchone(self) -> Any:

@@ -204,8 +204,9 @@ async def test_a_crash_in_the_middle_of_a_sweep_loses_nothing(
     assert len(nudges) == 1 and nudges[0].context["reminder"] == 1
 
 
+@pytest.mark.parametrize("batch", [1, 100], ids=["alone", "in-one-batch"])
 async def test_a_task_whose_reminder_fails_does_not_hold_up_the_others(
-    ctx: Context, clock: FrozenClock, office: Office, monkeypatch: pytest.MonkeyPatch
+    ctx: Context, clock: FrozenClock, office: Office, monkeypatch: pytest.MonkeyPatch, batch: int
 ) -> None:
     broken = await register(ctx, office, title="Usulan rusak")
     fine = await register(ctx, office, title="Usulan baik")
@@ -218,7 +219,7 @@ async def test_a_task_whose_reminder_fails_does_not_hold_up_the_others(
         await real(uow, task, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(notify, "tell_task", fails_for_one)
-    assert await reminders.sweep(ctx, batch=1) == 2
+    assert await reminders.sweep(ctx, batch=batch) == 2
     reminded = [e.proposal_id for e in await events(ctx) if e.type == "task_nudged"]
     assert reminded == [fine.proposal_id]  # the failed one left no half-written trace
     stuck = (await open_tasks(ctx, broken.proposal_id))["karo"]
@@ -520,3 +521,48 @@ async def test_a_sweep_and_a_press_on_the_same_proposal_do_not_deadlock(
         assert await sweeping == 1
     finally:
         await sweeper.close()
+
+
+async def test_a_batch_reads_in_a_fixed_number_of_queries_whatever_its_size(
+    ctx: Context, clock: FrozenClock, office: Office
+) -> None:
+    """The sweep loads what its reminders read for the whole batch (bot/services/preload.py):
+    the queries it reads with stay the same for 2 due tasks or 8, with a group subscribed and a
+    Plh acting; only the writes grow with the batch."""
+    from sqlalchemy import event
+
+    from bot.services import groups
+
+    await groups.subscribe(ctx, -100, "Tim Kerja Sama")
+    await delegate(
+        ctx,
+        holder_id=office["karo"],
+        acting_id=office["staf"],
+        role="karo",
+        start=clock.now(),
+        end=clock.now() + timedelta(days=3),
+    )
+
+    async def reads_of_a_sweep(due: int) -> int:
+        for n in range(due):
+            await register(ctx, office, title=f"Usulan {n}")
+        clock.advance(timedelta(minutes=6))
+        statements: list[str] = []
+
+        def seen(_c: object, _cur: object, statement: str, *_rest: object) -> None:
+            statements.append(statement)
+
+        event.listen(ctx.engine.sync_engine, "before_cursor_execute", seen)
+        try:
+            assert await reminders.sweep(ctx) == due
+        finally:
+            event.remove(ctx.engine.sync_engine, "before_cursor_execute", seen)
+        return sum(1 for s in statements if s.lstrip().upper().startswith("SELECT"))
+
+    few = await reads_of_a_sweep(2)
+    many = await reads_of_a_sweep(8)
+    assert many == few
+    nudged = [m for m in await outbox(ctx) if m.template == "task_nudge"]
+    assert len(nudged) == 10 and {m.chat_id for m in nudged} == {office.chats["staf"]}
+    cards = [m for m in await outbox(ctx) if m.chat_id == -100 and m.template == "group_card"]
+    assert len({m.proposal_id for m in cards}) == 10  # each card turned overdue

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -94,7 +94,7 @@ async def tell_task(
 ) -> None:
     """Tell whoever should act on `task` now; if nobody holds the role, tell the admins."""
     context = await task_context(uow, task, proposal, spec) | extra
-    who = await roster.recipient(uow.session, task, uow.now)
+    who = await recipient(uow, task)
     if who is None:
         for admin in await admins(uow):
             uow.send(
@@ -147,30 +147,31 @@ async def tell_groups(
 ) -> None:
     """Bring each subscribed group's card for this proposal up to date (one card per proposal,
     edited in place), and on an outcome add one short message."""
-    groups = (
-        await uow.session.scalars(
-            select(GroupSubscription).where(
-                GroupSubscription.active.is_(True),
-                or_(
-                    GroupSubscription.sop_code.is_(None),
-                    GroupSubscription.sop_code == proposal.sop_code,
-                ),
-            )
-        )
-    ).all()
+    known = uow.preloaded
+    if known is not None and proposal.sop_code in known.groups:
+        groups = known.groups[proposal.sop_code]
+    else:
+        groups = list(await uow.session.scalars(subscribed({proposal.sop_code})))
     if not groups:
         return
+    preloaded = known is not None and proposal.id in known.open_tasks
     kinds = {d.kind for d in await uow.documents(proposal.id)}
-    context = await card_context(uow.session, proposal, spec, uow.ctx.calendar, uow.now, kinds)
+    context = await card_context(
+        uow.session,
+        proposal,
+        spec,
+        uow.ctx.calendar,
+        uow.now,
+        kinds,
+        known.open_tasks[proposal.id] if known is not None and preloaded else None,
+    )
     for group in groups:
-        card = await uow.session.scalar(
-            select(OutboxMessage.id).where(
-                OutboxMessage.chat_id == group.chat_id,
-                OutboxMessage.proposal_id == proposal.id,
-                OutboxMessage.template == "group_card",
-                OutboxMessage.kind == SEND,
+        if known is not None and preloaded:
+            card = known.cards.get((group.chat_id, proposal.id))
+        else:
+            card = await uow.session.scalar(
+                cards({group.chat_id}, {proposal.id}).with_only_columns(OutboxMessage.id)
             )
-        )
         uow.card(group.chat_id, context, cause=cause, proposal_id=proposal.id, edit_of=card)
         if outcome is not None:
             uow.send(
@@ -182,6 +183,34 @@ async def tell_groups(
             )
 
 
+def subscribed(sop_codes: set[str]) -> Select[GroupSubscription]:
+    """The groups subscribed to these SOPs' cards (or to every SOP's)."""
+    return select(GroupSubscription).where(
+        GroupSubscription.active.is_(True),
+        or_(GroupSubscription.sop_code.is_(None), GroupSubscription.sop_code.in_(sop_codes)),
+    )
+
+
+def cards(chat_ids: set[int], proposal_ids: set[int]) -> Select[int, int | None, int]:
+    """The group cards (the first message, which later ones edit) of these proposals."""
+    return select(OutboxMessage.chat_id, OutboxMessage.proposal_id, OutboxMessage.id).where(
+        OutboxMessage.chat_id.in_(chat_ids),
+        OutboxMessage.proposal_id.in_(proposal_ids),
+        OutboxMessage.template == "group_card",
+        OutboxMessage.kind == SEND,
+    )
+
+
+def open_tasks(proposal_ids: set[int]) -> Select[Task, str | None]:
+    """The open tasks of these proposals, with the name of whoever holds each."""
+    return (
+        select(Task, Official.name)
+        .outerjoin(Official, Official.id == func.coalesce(Task.forwarded_to_id, Task.assignee_id))
+        .where(Task.proposal_id.in_(proposal_ids), Task.completed_at.is_(None))
+        .order_by(Task.id)
+    )
+
+
 async def card_context(
     session: AsyncSession,
     proposal: Proposal,
@@ -189,20 +218,13 @@ async def card_context(
     calendar: WorkCalendar,
     now: datetime,
     documents: set[str] | None = None,
+    rows: list[tuple[Task, str | None]] | None = None,
 ) -> dict[str, Any]:
     """Where a proposal stands: its open step, who holds it, since when, until when, and how
-    late (in working time, as of `now`). `documents`: the kinds on the proposal, if known."""
-    rows = (
-        await session.execute(
-            select(Task, Official.name)
-            .outerjoin(
-                Official,
-                Official.id == func.coalesce(Task.forwarded_to_id, Task.assignee_id),
-            )
-            .where(Task.proposal_id == proposal.id, Task.completed_at.is_(None))
-            .order_by(Task.id)
-        )
-    ).all()
+    late (in working time, as of `now`). `documents`: the kinds on the proposal, `rows`: its
+    open tasks with their holders' names (`open_tasks`), if already read."""
+    if rows is None:
+        rows = [(t, n) for t, n in await session.execute(open_tasks({proposal.id}))]
     if documents is None:
         documents = set(
             await session.scalars(select(Document.kind).where(Document.proposal_id == proposal.id))
@@ -231,8 +253,22 @@ async def card_context(
     }
 
 
-async def task_messages(uow: UnitOfWork, task: Task) -> list[OutboxMessage]:
-    """The messages that still show a task with its buttons (to the holder, delegate,
+async def recipient(uow: UnitOfWork, task: Task) -> Official | None:
+    """`roster.recipient`, answered from the unit's preload where it has the holder's Plh."""
+    known = uow.preloaded
+    if (
+        known is None
+        or task.forwarded_to_id is not None
+        or task.assignee_id not in known.acting_known
+    ):
+        return await roster.recipient(uow.session, task, uow.now)
+    assert task.assignee_id is not None
+    acting = known.acting.get((task.assignee_id, task.role))
+    return acting or await uow.session.get(Official, task.assignee_id)
+
+
+def showing_buttons(*task_ids: int) -> Select[OutboxMessage]:
+    """The messages that still show these tasks with their buttons (to the holder, delegate,
     forwardee): those not yet edited into a closed card."""
     closing = aliased(OutboxMessage)
     closed = (
@@ -240,17 +276,22 @@ async def task_messages(uow: UnitOfWork, task: Task) -> list[OutboxMessage]:
         .where(closing.edit_of_id == OutboxMessage.id, closing.template == "task_closed")
         .exists()
     )
-    found = await uow.session.scalars(
+    return (
         select(OutboxMessage)
         .where(
-            OutboxMessage.task_id == task.id,
+            OutboxMessage.task_id.in_(task_ids),
             OutboxMessage.kind == SEND,
             OutboxMessage.template.in_(TASK_TEMPLATES),
             ~closed,
         )
         .order_by(OutboxMessage.id)
     )
-    return list(found)
+
+
+async def task_messages(uow: UnitOfWork, task: Task) -> list[OutboxMessage]:
+    if uow.preloaded is not None and task.id in uow.preloaded.task_messages:
+        return list(uow.preloaded.task_messages[task.id])
+    return list(await uow.session.scalars(showing_buttons(task.id)))
 
 
 def closed_context(

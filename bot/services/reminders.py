@@ -29,7 +29,7 @@ from sqlalchemy import Select, select, update
 
 from bot.config import Settings
 from bot.db import read_session
-from bot.services import notify, roster
+from bot.services import notify, preload, roster
 from bot.services.context import Context
 from bot.services.uow import UnitOfWork
 from bot.sop.spec import SopSpec
@@ -90,20 +90,37 @@ async def sweep(ctx: Context, batch: int = CLAIM_BATCH) -> int:
     while True:
         async with UnitOfWork(ctx) as uow:
             claimed = await _claim(uow, batch)
-            for task in claimed:
-                task_id = task.id  # the object is expired if its savepoint rolls back
-                try:
-                    async with uow.savepoint():
-                        await _remind(uow, task)
-                except Exception:
-                    log.exception("reminder for task %s failed; retried later", task_id)
-                    task.next_reminder_at = ctx.calendar.add_working_minutes(
-                        uow.now, ctx.settings.nudge_repeat
-                    )
+            if claimed:
+                await _remind_all(uow, claimed)
             await uow.commit()
         total += len(claimed)
         if len(claimed) < batch:
             return total
+
+
+async def _remind_all(uow: UnitOfWork, claimed: list[Task]) -> None:
+    """Remind a claimed batch with what it reads loaded up front; if one reminder fails, go
+    again task by task, each in its own savepoint, so that it cannot hold up the others."""
+    await preload.for_tasks(uow, claimed)
+    try:
+        async with uow.savepoint():
+            for task in claimed:
+                await _remind(uow, task)
+        return
+    except Exception:
+        log.warning("a reminder in a batch of %d failed; reminding one by one", len(claimed))
+    for task in claimed:
+        await uow.session.refresh(task)  # expired by the rollback
+        task_id = task.id
+        try:
+            async with uow.savepoint():
+                await _remind(uow, task)
+        except Exception:
+            log.exception("reminder for task %s failed; retried later", task_id)
+            await uow.session.refresh(task)
+            task.next_reminder_at = uow.ctx.calendar.add_working_minutes(
+                uow.now, uow.ctx.settings.nudge_repeat
+            )
 
 
 def due(now: datetime, batch: int, *, lock: bool = True) -> Select[int]:
@@ -159,7 +176,7 @@ async def _remind(uow: UnitOfWork, task: Task) -> None:
     task.next_reminder_at = calendar.next_working_moment(upcoming)
     late = calendar.minutes_late(task.target_due_at, now)
     level = FIRM if count > 1 or limit_passed else GENTLE
-    recipient = await roster.recipient(uow.session, task, now)
+    recipient = await notify.recipient(uow, task)
     escalated_to: list[str] = []
     if rules.escalate_after and task.escalated_at is None and count > rules.escalate_after:
         escalated_to = await _escalate(uow, task, proposal, spec, recipient, late, count - 1)

@@ -8,11 +8,11 @@ crash between commit and send loses nothing (the sender drains the outbox later)
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +21,9 @@ from bot import audit
 from bot.services.context import Context
 from models import Document, Event, OutboxMessage
 from models.outbox import EDIT, SEND
+
+if TYPE_CHECKING:
+    from bot.services.preload import Preloaded
 
 
 @dataclass
@@ -43,6 +46,8 @@ class UnitOfWork:
         self._outbox: list[_Pending] = []
         self._cards: dict[tuple[int, int], _Pending] = {}  # the last card per (chat, proposal)
         self._documents: dict[int, list[Document]] = {}  # per proposal, read once per unit
+        self._kept: list[object] = []
+        self.preloaded: Preloaded | None = None  # what a batch use case read ahead
         self._session: AsyncSession | None = None
 
     @property
@@ -79,6 +84,23 @@ class UnitOfWork:
             )
         return found
 
+    async def load_documents(self, proposal_ids: Iterable[int]) -> None:
+        """Read the documents of many proposals in one query (a batch use case)."""
+        wanted = [i for i in proposal_ids if i not in self._documents]
+        if not wanted:
+            return
+        for proposal_id in wanted:
+            self._documents[proposal_id] = []
+        for document in await self.session.scalars(
+            select(Document).where(Document.proposal_id.in_(wanted)).order_by(Document.id)
+        ):
+            self._documents[document.proposal_id].append(document)
+
+    def keep(self, rows: Iterable[object]) -> None:
+        """Hold loaded rows for the unit's life, so `session.get` finds them again: the
+        session's identity map holds only weak references."""
+        self._kept.extend(rows)
+
     def document_added(self, document: Document) -> None:
         if document.proposal_id in self._documents:
             self._documents[document.proposal_id].append(document)
@@ -95,6 +117,7 @@ class UnitOfWork:
             del self._events[events:], self._outbox[outbox:]
             self._cards = cards
             self._documents.clear()  # rows added inside are gone
+            self.preloaded = None  # and rows changed inside are expired
             raise
 
     def record(self, type: str, **fields: Any) -> Event:

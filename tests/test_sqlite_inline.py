@@ -1,0 +1,82 @@
+"""The SQLite driver that runs statements on the loop (bot/sqlite_inline.py): writers in one
+process queue without blocking the loop, and every way a transaction ends lets the next one in."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.db import create_engine, read_connection
+
+
+@pytest.fixture
+async def engine(tmp_path: Path) -> AsyncEngine:
+    engine = create_engine(f"sqlite:///{tmp_path / 'antre.db'}")
+    async with engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE catatan (id INTEGER PRIMARY KEY, isi TEXT)"))
+    yield engine  # type: ignore[misc]
+    await engine.dispose()
+
+
+async def test_a_second_writer_waits_in_the_loop_not_in_sqlite(engine: AsyncEngine) -> None:
+    order: list[str] = []
+    first_holds = asyncio.Event()
+    release_first = asyncio.Event()
+
+    async def first() -> None:
+        async with engine.begin() as connection:
+            await connection.execute(text("INSERT INTO catatan (isi) VALUES ('pertama')"))
+            first_holds.set()
+            await release_first.wait()  # holds the write lock across an await
+            order.append("first commits")
+
+    async def second() -> None:
+        await first_holds.wait()
+        async with engine.begin() as connection:
+            order.append("second begins")
+            await connection.execute(text("INSERT INTO catatan (isi) VALUES ('kedua')"))
+
+    async def meanwhile() -> None:
+        await first_holds.wait()
+        await asyncio.sleep(0.05)  # the loop is free while the second writer waits
+        order.append("loop ran")
+        async with read_connection(engine) as connection:  # readers do not wait (WAL)
+            rows = (await connection.execute(text("SELECT count(*) FROM catatan"))).scalar()
+        order.append(f"read {rows}")
+        release_first.set()
+
+    async with asyncio.timeout(10):
+        await asyncio.gather(first(), second(), meanwhile())
+    assert order == ["loop ran", "read 0", "first commits", "second begins"]
+
+
+async def test_a_rolled_back_or_failed_transaction_lets_the_next_writer_in(
+    engine: AsyncEngine,
+) -> None:
+    with pytest.raises(RuntimeError):
+        async with engine.begin() as connection:
+            await connection.execute(text("INSERT INTO catatan (isi) VALUES ('batal')"))
+            raise RuntimeError("the use case failed")
+    with pytest.raises(Exception, match="no such table"):
+        async with engine.begin() as connection:
+            await connection.execute(text("INSERT INTO tidak_ada VALUES (1)"))
+    async with asyncio.timeout(5), engine.begin() as connection:  # not stuck behind either
+        await connection.execute(
+            text("INSERT INTO catatan (isi) VALUES (:isi)"), [{"isi": "a"}, {"isi": "b"}]
+        )
+    async with read_connection(engine) as connection:
+        rows = (await connection.execute(text("SELECT isi FROM catatan ORDER BY id"))).all()
+    assert [r.isi for r in rows] == ["a", "b"]
+
+
+async def test_results_outlive_their_transaction(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("INSERT INTO catatan (isi) VALUES (:isi)"), [{"isi": str(n)} for n in range(50)]
+        )
+        result = await connection.execute(text("SELECT isi FROM catatan ORDER BY id"))
+    assert [r.isi for r in result] == [str(n) for n in range(50)]
