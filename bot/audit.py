@@ -23,6 +23,9 @@ GENESIS = "0" * 64
 HEAD_ID = 1
 
 
+_HEAD = select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update()
+
+
 def digest(event: Event) -> str:
     fields: dict[str, Any] = {
         "id": event.id,
@@ -45,7 +48,7 @@ async def append(session: AsyncSession, events: Sequence[Event]) -> None:
     """Chain and add `events` (in order) inside the caller's transaction."""
     if not events:
         return
-    head = await session.scalar(select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update())
+    head = await session.scalar(_HEAD)
     if head is None:  # the migration seeds it; recreating it would restart the chain at 1
         raise RuntimeError("audit_head row is missing: run `disposisi audit verify`")
     for event in events:

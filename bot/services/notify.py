@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -151,7 +151,7 @@ async def tell_groups(
     if known is not None and proposal.sop_code in known.groups:
         groups = known.groups[proposal.sop_code]
     else:
-        groups = list(await uow.session.scalars(subscribed({proposal.sop_code})))
+        groups = list(await uow.session.scalars(SUBSCRIBED, {"codes": [proposal.sop_code]}))
     if not groups:
         return
     preloaded = known is not None and proposal.id in known.open_tasks
@@ -169,9 +169,10 @@ async def tell_groups(
         if known is not None and preloaded:
             card = known.cards.get((group.chat_id, proposal.id))
         else:
-            card = await uow.session.scalar(
-                cards({group.chat_id}, {proposal.id}).with_only_columns(OutboxMessage.id)
+            found = await uow.session.execute(
+                CARDS, {"chats": [group.chat_id], "proposals": [proposal.id]}
             )
+            card = next((row.id for row in found), None)
         uow.card(group.chat_id, context, cause=cause, proposal_id=proposal.id, edit_of=card)
         if outcome is not None:
             uow.send(
@@ -183,32 +184,28 @@ async def tell_groups(
             )
 
 
-def subscribed(sop_codes: set[str]) -> Select[GroupSubscription]:
-    """The groups subscribed to these SOPs' cards (or to every SOP's)."""
-    return select(GroupSubscription).where(
-        GroupSubscription.active.is_(True),
-        or_(GroupSubscription.sop_code.is_(None), GroupSubscription.sop_code.in_(sop_codes)),
-    )
+SUBSCRIBED = select(GroupSubscription).where(
+    GroupSubscription.active.is_(True),
+    or_(
+        GroupSubscription.sop_code.is_(None),
+        GroupSubscription.sop_code.in_(bindparam("codes", expanding=True)),
+    ),
+)  # the groups subscribed to these SOPs' cards (or to every SOP's)
 
+CARDS = select(OutboxMessage.chat_id, OutboxMessage.proposal_id, OutboxMessage.id).where(
+    OutboxMessage.chat_id.in_(bindparam("chats", expanding=True)),
+    OutboxMessage.proposal_id.in_(bindparam("proposals", expanding=True)),
+    OutboxMessage.template == "group_card",
+    OutboxMessage.kind == SEND,
+)  # the group cards (the first message, which later ones edit) of these proposals
 
-def cards(chat_ids: set[int], proposal_ids: set[int]) -> Select[int, int | None, int]:
-    """The group cards (the first message, which later ones edit) of these proposals."""
-    return select(OutboxMessage.chat_id, OutboxMessage.proposal_id, OutboxMessage.id).where(
-        OutboxMessage.chat_id.in_(chat_ids),
-        OutboxMessage.proposal_id.in_(proposal_ids),
-        OutboxMessage.template == "group_card",
-        OutboxMessage.kind == SEND,
-    )
-
-
-def open_tasks(proposal_ids: set[int]) -> Select[Task, str | None]:
-    """The open tasks of these proposals, with the name of whoever holds each."""
-    return (
-        select(Task, Official.name)
-        .outerjoin(Official, Official.id == func.coalesce(Task.forwarded_to_id, Task.assignee_id))
-        .where(Task.proposal_id.in_(proposal_ids), Task.completed_at.is_(None))
-        .order_by(Task.id)
-    )
+OPEN_TASKS = (
+    select(Task, Official.name)
+    .outerjoin(Official, Official.id == func.coalesce(Task.forwarded_to_id, Task.assignee_id))
+    .where(Task.proposal_id.in_(bindparam("proposals", expanding=True)))
+    .where(Task.completed_at.is_(None))
+    .order_by(Task.id)
+)  # the open tasks of these proposals, with the name of whoever holds each
 
 
 async def card_context(
@@ -224,7 +221,7 @@ async def card_context(
     late (in working time, as of `now`). `documents`: the kinds on the proposal, `rows`: its
     open tasks with their holders' names (`open_tasks`), if already read."""
     if rows is None:
-        rows = [(t, n) for t, n in await session.execute(open_tasks({proposal.id}))]
+        rows = [(t, n) for t, n in await session.execute(OPEN_TASKS, {"proposals": [proposal.id]})]
     if documents is None:
         documents = set(
             await session.scalars(select(Document.kind).where(Document.proposal_id == proposal.id))
@@ -267,9 +264,7 @@ async def recipient(uow: UnitOfWork, task: Task) -> Official | None:
     return acting or await uow.session.get(Official, task.assignee_id)
 
 
-def showing_buttons(*task_ids: int) -> Select[OutboxMessage]:
-    """The messages that still show these tasks with their buttons (to the holder, delegate,
-    forwardee): those not yet edited into a closed card."""
+def _showing_buttons() -> Select[OutboxMessage]:
     closing = aliased(OutboxMessage)
     closed = (
         select(closing.id)
@@ -279,7 +274,7 @@ def showing_buttons(*task_ids: int) -> Select[OutboxMessage]:
     return (
         select(OutboxMessage)
         .where(
-            OutboxMessage.task_id.in_(task_ids),
+            OutboxMessage.task_id.in_(bindparam("task_ids", expanding=True)),
             OutboxMessage.kind == SEND,
             OutboxMessage.template.in_(TASK_TEMPLATES),
             ~closed,
@@ -288,10 +283,21 @@ def showing_buttons(*task_ids: int) -> Select[OutboxMessage]:
     )
 
 
+# Built once: hot statements are executed with parameters, not rebuilt on every use (building
+# this one, with its alias, cost more than running it).
+SHOWING_BUTTONS = _showing_buttons()
+
+
+async def showing_buttons(session: AsyncSession, task_ids: list[int]) -> list[OutboxMessage]:
+    """The messages that still show these tasks with their buttons (to the holder, delegate,
+    forwardee): those not yet edited into a closed card."""
+    return list(await session.scalars(SHOWING_BUTTONS, {"task_ids": task_ids}))
+
+
 async def task_messages(uow: UnitOfWork, task: Task) -> list[OutboxMessage]:
     if uow.preloaded is not None and task.id in uow.preloaded.task_messages:
         return list(uow.preloaded.task_messages[task.id])
-    return list(await uow.session.scalars(showing_buttons(task.id)))
+    return await showing_buttons(uow.session, [task.id])
 
 
 def closed_context(

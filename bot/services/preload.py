@@ -62,20 +62,21 @@ async def for_tasks(uow: UnitOfWork, tasks: Sequence[Task]) -> Preloaded:
         preloaded.acting[(holder_id, role)] = official
     preloaded.acting_known = holders
 
-    messages = await session.scalars(notify.showing_buttons(*task_ids))
+    messages = await notify.showing_buttons(session, task_ids)
     preloaded.task_messages = {task_id: [] for task_id in task_ids}
     for message in messages:
         assert message.task_id is not None
         preloaded.task_messages[message.task_id].append(message)
 
     codes = {p.sop_code for p in proposals}
-    groups = list(await session.scalars(notify.subscribed(codes)))
+    groups = list(await session.scalars(notify.SUBSCRIBED, {"codes": sorted(codes)}))
     preloaded.groups = {code: [g for g in groups if g.sop_code in (None, code)] for code in codes}
     if groups:
-        found = await session.execute(notify.cards({g.chat_id for g in groups}, set(proposal_ids)))
+        chats = sorted({g.chat_id for g in groups})
+        found = await session.execute(notify.CARDS, {"chats": chats, "proposals": proposal_ids})
         preloaded.cards = {(chat, proposal): row for chat, proposal, row in found if proposal}
         open_by_proposal: dict[int, list[tuple[Task, str | None]]] = defaultdict(list)
-        for task, name in await session.execute(notify.open_tasks(set(proposal_ids))):
+        for task, name in await session.execute(notify.OPEN_TASKS, {"proposals": proposal_ids}):
             open_by_proposal[task.proposal_id].append((task, name))
         preloaded.open_tasks = {pid: open_by_proposal.get(pid, []) for pid in proposal_ids}
         uow.keep(task for found_tasks in preloaded.open_tasks.values() for task, _ in found_tasks)

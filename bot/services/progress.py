@@ -5,7 +5,7 @@ Called by the use cases inside their unit of work; never commits.
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 
 from bot.engine import Route
 from bot.services import notify, reminders, roster
@@ -14,17 +14,20 @@ from bot.sop.spec import SopSpec, Step
 from models import Official, Proposal, Task
 from models.proposals import CLOSED
 
+_LAST_ACTIVATION = select(func.coalesce(func.max(Task.activation), 0)).where(
+    Task.proposal_id == bindparam("proposal"), Task.step_key == bindparam("step")
+)
+_OPEN_IN_STEP = select(Task).where(
+    Task.proposal_id == bindparam("proposal"),
+    Task.step_key == bindparam("step"),
+    Task.completed_at.is_(None),
+)
+
 
 async def start_step(uow: UnitOfWork, spec: SopSpec, proposal: Proposal, step: Step) -> list[Task]:
     """One task per actor role, each with its due times in working time, and tell each actor."""
-    activation = 1 + (
-        await uow.session.scalar(
-            select(func.coalesce(func.max(Task.activation), 0)).where(
-                Task.proposal_id == proposal.id, Task.step_key == step.key
-            )
-        )
-        or 0
-    )
+    params = {"proposal": proposal.id, "step": step.key}
+    activation = 1 + (await uow.session.scalar(_LAST_ACTIVATION, params) or 0)
     target, limit = due_minutes(step, uow.ctx.settings.default_step_minutes)
     calendar = uow.ctx.calendar
     target_due_at = calendar.add_working_minutes(uow.now, target)
@@ -79,9 +82,7 @@ async def follow(
 ) -> None:
     """The step is settled: close its other open tasks and go where the route leads."""
     open_tasks = await uow.session.scalars(
-        select(Task).where(
-            Task.proposal_id == proposal.id, Task.step_key == step.key, Task.completed_at.is_(None)
-        )
+        _OPEN_IN_STEP, {"proposal": proposal.id, "step": step.key}
     )
     for task in open_tasks:
         task.completed_at, task.action, task.version = uow.now, "superseded", task.version + 1

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Official, RoleAssignment, Task
 
 
-def in_force(at: datetime) -> ColumnElement[bool]:
+def in_force(at: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
     return and_(
         RoleAssignment.revoked_at.is_(None),
         or_(RoleAssignment.valid_from.is_(None), RoleAssignment.valid_from <= at),
@@ -19,42 +19,73 @@ def in_force(at: datetime) -> ColumnElement[bool]:
     )
 
 
-async def holders(
-    session: AsyncSession, role: str, at: datetime, unit: str | None = None
-) -> list[Official]:
-    """Active officials holding `role` in their own right (not as acting), first appointed first."""
+# The statements below run in most use cases, so they are built once and given parameters:
+# building a statement like these costs about as much as running it on SQLite.
+_AT: BindParameter[datetime] = bindparam("at")
+
+
+def _holders(in_unit: bool) -> Select[Official]:
     query = (
         select(Official)
         .join(RoleAssignment, RoleAssignment.official_id == Official.id)
         .where(
-            RoleAssignment.role == role,
+            RoleAssignment.role == bindparam("role"),
             RoleAssignment.acting_for_id.is_(None),
             Official.active.is_(True),
-            in_force(at),
+            in_force(_AT),
         )
         .order_by(RoleAssignment.id)
     )
-    if unit is not None:
-        query = query.where(RoleAssignment.unit == unit)
-    return list((await session.scalars(query)).unique())
+    return query.where(RoleAssignment.unit == bindparam("unit")) if in_unit else query
+
+
+_HOLDERS = {in_unit: _holders(in_unit) for in_unit in (False, True)}
+
+_DELEGATE = (
+    select(Official)
+    .join(RoleAssignment, RoleAssignment.official_id == Official.id)
+    .where(
+        RoleAssignment.acting_for_id == bindparam("holder"),
+        RoleAssignment.role == bindparam("role"),
+        Official.active.is_(True),
+        in_force(_AT),
+    )
+    .order_by(RoleAssignment.id.desc())
+    .limit(1)
+)
+
+
+def _holds(acting_counts: bool, in_unit: bool) -> Select[int]:
+    query = select(RoleAssignment.id).where(
+        RoleAssignment.official_id == bindparam("official"),
+        RoleAssignment.role.in_(bindparam("roles", expanding=True)),
+        in_force(_AT),
+    )
+    if not acting_counts:
+        query = query.where(RoleAssignment.acting_for_id.is_(None))
+    if in_unit:
+        query = query.where(RoleAssignment.unit == bindparam("unit"))
+    return query.limit(1)
+
+
+_HOLDS = {(a, u): _holds(a, u) for a in (False, True) for u in (False, True)}
+
+
+async def holders(
+    session: AsyncSession, role: str, at: datetime, unit: str | None = None
+) -> list[Official]:
+    """Active officials holding `role` in their own right (not as acting), first appointed first."""
+    found = await session.scalars(
+        _HOLDERS[unit is not None], {"role": role, "at": at, "unit": unit}
+    )
+    return list(found.unique())
 
 
 async def delegate_of(
     session: AsyncSession, holder_id: int, role: str, at: datetime
 ) -> Official | None:
     """The acting official (Plh/Plt) standing in for `holder_id` in `role` at `at`, if any."""
-    return await session.scalar(
-        select(Official)
-        .join(RoleAssignment, RoleAssignment.official_id == Official.id)
-        .where(
-            RoleAssignment.acting_for_id == holder_id,
-            RoleAssignment.role == role,
-            Official.active.is_(True),
-            in_force(at),
-        )
-        .order_by(RoleAssignment.id.desc())
-        .limit(1)
-    )
+    return await session.scalar(_DELEGATE, {"holder": holder_id, "role": role, "at": at})
 
 
 async def holds_any(
@@ -68,16 +99,9 @@ async def holds_any(
 ) -> bool:
     """Does the official hold one of `roles` (in `unit`, if given)? Only in their own right,
     unless `acting_counts`: then a Plh/Plt delegation in force counts too."""
-    query = select(RoleAssignment.id).where(
-        RoleAssignment.official_id == official_id,
-        RoleAssignment.role.in_(roles),
-        in_force(at),
-    )
-    if not acting_counts:
-        query = query.where(RoleAssignment.acting_for_id.is_(None))
-    if unit is not None:
-        query = query.where(RoleAssignment.unit == unit)
-    return await session.scalar(query.limit(1)) is not None
+    query = _HOLDS[(acting_counts, unit is not None)]
+    params = {"official": official_id, "roles": list(roles), "at": at, "unit": unit}
+    return await session.scalar(query, params) is not None
 
 
 @dataclass(frozen=True)

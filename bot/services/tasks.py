@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import engine
@@ -64,26 +64,37 @@ OVERSIGHT = frozenset({"forward", "note", "show"})
 # lets other transactions insert rows that refer to them. The reminder sweep holds a task row
 # and writes events and outbox rows that refer to its proposal; if we held the proposal FOR
 # UPDATE, its foreign-key check would wait on us while we wait on the task row: a deadlock.
+_LOCK_PROPOSAL = (
+    select(Proposal).where(Proposal.id == bindparam("id")).with_for_update(key_share=True)
+)
+_LOCK_TASK = (
+    select(Task)
+    .where(Task.id == bindparam("id"))
+    .with_for_update(key_share=True)
+    .execution_options(populate_existing=True)  # re-read after the lock
+)
+_PROPOSAL_OF = select(Task.proposal_id).where(Task.id == bindparam("id"))
+_OTHERS_OPEN = select(func.count(Task.id)).where(
+    Task.proposal_id == bindparam("proposal"),
+    Task.step_key == bindparam("step"),
+    Task.activation == bindparam("activation"),
+    Task.completed_at.is_(None),
+)
+
+
 async def lock_proposal(session: AsyncSession, proposal_id: int) -> Proposal | None:
-    return await session.scalar(
-        select(Proposal).where(Proposal.id == proposal_id).with_for_update(key_share=True)
-    )
+    return await session.scalar(_LOCK_PROPOSAL, {"id": proposal_id})
 
 
 async def lock_task(session: AsyncSession, task_id: int) -> Task | None:
-    return await session.scalar(
-        select(Task)
-        .where(Task.id == task_id)
-        .with_for_update(key_share=True)
-        .execution_options(populate_existing=True)  # re-read after the lock
-    )
+    return await session.scalar(_LOCK_TASK, {"id": task_id})
 
 
 async def _open(
     uow: UnitOfWork, task_id: int, official_id: int, version: int | None, what: str
 ) -> Opened:
     session = uow.session
-    proposal_id = await session.scalar(select(Task.proposal_id).where(Task.id == task_id))
+    proposal_id = await session.scalar(_PROPOSAL_OF, {"id": task_id})
     if proposal_id is None:
         raise NotFound("no such task", task_id=task_id)
     proposal = await lock_proposal(session, proposal_id)
@@ -194,12 +205,8 @@ async def _act(
         )
         others_open = (
             await uow.session.scalar(
-                select(func.count(Task.id)).where(
-                    Task.proposal_id == proposal.id,
-                    Task.step_key == step.key,
-                    Task.activation == task.activation,
-                    Task.completed_at.is_(None),
-                )
+                _OTHERS_OPEN,
+                {"proposal": proposal.id, "step": step.key, "activation": task.activation},
             )
             or 0
         )

@@ -14,7 +14,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import audit
@@ -24,6 +24,11 @@ from models.outbox import EDIT, SEND
 
 if TYPE_CHECKING:
     from bot.services.preload import Preloaded
+
+
+_DOCUMENTS = (
+    select(Document).where(Document.proposal_id == bindparam("proposal")).order_by(Document.id)
+)
 
 
 @dataclass
@@ -76,11 +81,7 @@ class UnitOfWork:
         found = self._documents.get(proposal_id)
         if found is None:
             found = self._documents[proposal_id] = list(
-                await self.session.scalars(
-                    select(Document)
-                    .where(Document.proposal_id == proposal_id)
-                    .order_by(Document.id)
-                )
+                await self.session.scalars(_DOCUMENTS, {"proposal": proposal_id})
             )
         return found
 
