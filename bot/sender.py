@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -88,6 +89,9 @@ class Sender:
         self.ctx, self.bot, self.renderer = ctx, bot, renderer
         self.lease, self.batch = lease, batch
         self.stopping = asyncio.Event()
+        # What the current batch's claim learnt of its edits' originals (see the claim).
+        self._sent_originals: dict[int, int | None] = {}
+        self._newest_edits: dict[int, int] = {}
 
     async def run(
         self, wakeup: asyncio.Event, idle_seconds: float = 1.0, stop: asyncio.Event | None = None
@@ -159,8 +163,31 @@ class Sender:
             .returning(*(OUTBOX.c[name] for name in Queued._fields))
         )
         async with self.ctx.engine.begin() as connection:
-            rows = (await connection.execute(claimed)).all()
-        return sorted((Queued(*row) for row in rows), key=lambda queued: queued.id)
+            rows = sorted(Queued(*row) for row in await connection.execute(claimed))
+            await self._look_up_originals(connection, rows)
+        return rows
+
+    async def _look_up_originals(self, connection: AsyncConnection, rows: list[Queued]) -> None:
+        """For the batch's edits, in the claim's transaction: the Telegram message of each
+        original already sent, and the newest pending edit of each (an older one is skipped).
+        Saves a read per edit, and most messages are edits; an original not yet sent is looked
+        up again when its edit's turn comes."""
+        self._sent_originals, self._newest_edits = {}, {}
+        originals = sorted({r.edit_of_id for r in rows if r.kind == EDIT and r.edit_of_id})
+        if not originals:
+            return
+        sent = await connection.execute(
+            select(OUTBOX.c.id, OUTBOX.c.telegram_message_id).where(
+                OUTBOX.c.id.in_(originals), OUTBOX.c.status == SENT
+            )
+        )
+        self._sent_originals = {original: message for original, message in sent}
+        newest = await connection.execute(
+            select(OUTBOX.c.edit_of_id, func.max(OUTBOX.c.id))
+            .where(OUTBOX.c.edit_of_id.in_(originals), OUTBOX.c.status == PENDING)
+            .group_by(OUTBOX.c.edit_of_id)
+        )
+        self._newest_edits = {original: edit for original, edit in newest if original}
 
     async def _deliver_all(self, rows: list[Queued]) -> None:
         for index, row in enumerate(rows):
@@ -223,6 +250,29 @@ class Sender:
         return message.message_id
 
     async def _edit(self, row: Queued) -> int | None:
+        assert row.edit_of_id is not None
+        if row.edit_of_id in self._sent_originals:  # known from the claim
+            message_id = self._sent_originals[row.edit_of_id]
+            superseded = self._newest_edits.get(row.edit_of_id, row.id) > row.id
+        else:
+            message_id, superseded = await self._original(row)
+        if superseded:  # a later edit says it all; skip straight to it
+            await self._finish(row, SUPERSEDED)
+            return int(message_id) if message_id is not None else None
+        out = compose(self.renderer, row.template, row.context)
+        await self.bot.edit_message_text(
+            out.text,
+            chat_id=row.chat_id,
+            message_id=message_id,
+            parse_mode=ParseMode.HTML,
+            reply_markup=out.markup,
+            link_preview_options=NO_PREVIEW,
+        )
+        return int(message_id) if message_id is not None else None
+
+    async def _original(self, row: Queued) -> tuple[int | None, bool]:
+        """The original's Telegram message, and whether a newer edit of it is pending; raise
+        Postpone if the original is not sent yet, BadRequest if it never will be."""
         newer = (
             select(OUTBOX.c.id)
             .where(
@@ -232,7 +282,7 @@ class Sender:
             )
             .exists()
         )
-        async with read_connection(self.ctx.engine) as connection:  # one statement: most are edits
+        async with read_connection(self.ctx.engine) as connection:
             found = (
                 await connection.execute(
                     select(
@@ -248,19 +298,7 @@ class Sender:
         status, due, message_id, superseded = found
         if status == PENDING:
             raise Postpone(due)
-        if superseded:  # a later edit says it all; skip straight to it
-            await self._finish(row, SUPERSEDED)
-            return int(message_id) if message_id is not None else None
-        out = compose(self.renderer, row.template, row.context)
-        await self.bot.edit_message_text(
-            out.text,
-            chat_id=row.chat_id,
-            message_id=message_id,
-            parse_mode=ParseMode.HTML,
-            reply_markup=out.markup,
-            link_preview_options=NO_PREVIEW,
-        )
-        return int(message_id) if message_id is not None else None
+        return message_id, bool(superseded)
 
     async def _finish(
         self,
