@@ -89,11 +89,25 @@ def bot_env(database_url: str, api_url: str, scratch: Path, **extra: str) -> dic
     return env
 
 
+def _profiled() -> list[str]:
+    """With DISPOSISI_BENCH_PROFILE=FILE, the bot runs under cProfile and writes FILE when it
+    stops (read it with `python -m pstats FILE`): how bench/RESULTS.md found its costs."""
+    target = os.environ.get("DISPOSISI_BENCH_PROFILE")
+    return ["-m", "cProfile", "-o", target] if target else []
+
+
 async def start_bot(env: dict[str, str], scratch: Path, name: str = "bot") -> Proc:
     """`python -m bot run`, exactly as an operator starts it."""
     log = scratch / f"{name}.log"
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", env=env, stdout=log.open("wb"), stderr=log.open("ab")
+        sys.executable,
+        *_profiled(),
+        "-m",
+        "bot",
+        "run",
+        env=env,
+        stdout=log.open("wb"),
+        stderr=log.open("ab"),
     )
     return Proc(name, process, log)
 
