@@ -136,6 +136,21 @@ class Sender:
             OUTBOX.c.next_attempt_at <= now,
             or_(OUTBOX.c.lease_until.is_(None), OUTBOX.c.lease_until < now),
         )
+        # A chat's messages go in order: a row held back (a 429, an edit waiting for its
+        # original) holds back the chat's later rows too, so none overtakes it. Not a reminder
+        # or digest kept for office hours: a task sent at night must not wait for the morning.
+        held = OUTBOX.alias("held")
+        waits_behind = (
+            select(held.c.id)
+            .where(
+                held.c.chat_id == OUTBOX.c.chat_id,
+                held.c.id < OUTBOX.c.id,
+                held.c.status == PENDING,
+                held.c.next_attempt_at > now,
+                or_(held.c.kind == EDIT, held.c.template.not_in(sorted(OFFICE_HOURS_ONLY))),
+            )
+            .exists()
+        )
         ranked = (
             select(
                 OUTBOX.c.id,
@@ -143,7 +158,7 @@ class Sender:
                 .over(partition_by=OUTBOX.c.chat_id, order_by=OUTBOX.c.id)
                 .label("rank"),
             )
-            .where(*free, OUTBOX.c.chat_id.not_in(busy))
+            .where(*free, OUTBOX.c.chat_id.not_in(busy), ~waits_behind)
             .subquery()
         )
         due = (
