@@ -23,10 +23,10 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 
-from bot import sqlite_inline  # noqa: F401  (registers the sqlite+inline:// driver)
+from bot import sqlite_inline  # registers the sqlite+inline:// driver
 from bot.config import normalize_database_url
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_BUSY_TIMEOUT_MS = sqlite_inline.WAIT_SECONDS * 1000
 
 
 def is_sqlite(engine: AsyncEngine) -> bool:
@@ -58,8 +58,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
         mode = "DEFERRED" if connection.get_execution_options().get("readonly") else "IMMEDIATE"
-        # Straight to the driver: exec_driver_sql's bookkeeping costs as much as a statement.
-        connection.connection.dbapi_connection.execute(f"BEGIN {mode}")  # type: ignore[union-attr]
+        connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -34,7 +34,7 @@ from bot.services import notify
 from bot.services.context import Context
 from bot.services.uow import UnitOfWork
 from models import OutboxMessage
-from models.outbox import DEAD, EDIT, FAILED, PENDING, SENT, SUPERSEDED
+from models.outbox import DEAD, EDIT, FAILED, PENDING, SEND, SENT, SUPERSEDED
 
 log = logging.getLogger(__name__)
 # PTB 22 warns on every read of RetryAfter.retry_after (its type changes in 23); _retry_after
@@ -136,18 +136,21 @@ class Sender:
             OUTBOX.c.next_attempt_at <= now,
             or_(OUTBOX.c.lease_until.is_(None), OUTBOX.c.lease_until < now),
         )
-        # A chat's messages go in order: a row held back (a 429, an edit waiting for its
-        # original) holds back the chat's later rows too, so none overtakes it. Not a reminder
-        # or digest kept for office hours: a task sent at night must not wait for the morning.
+        # A chat's messages go in order: a message held back (a 429, a failed attempt) holds
+        # back the chat's later rows too, so none overtakes it. Edits do not hold a chat (they
+        # change a message already there, and one may wait for a reminder kept for office
+        # hours), nor do reminders and digests kept for office hours: a task sent at night
+        # must not wait for the morning.
         held = OUTBOX.alias("held")
         waits_behind = (
             select(held.c.id)
             .where(
                 held.c.chat_id == OUTBOX.c.chat_id,
-                held.c.id < OUTBOX.c.id,
                 held.c.status == PENDING,
+                held.c.id < OUTBOX.c.id,
                 held.c.next_attempt_at > now,
-                or_(held.c.kind == EDIT, held.c.template.not_in(sorted(OFFICE_HOURS_ONLY))),
+                held.c.kind == SEND,
+                held.c.template.not_in(sorted(OFFICE_HOURS_ONLY)),
             )
             .exists()
         )

@@ -41,6 +41,9 @@ _write_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asy
 )
 
 
+WAIT_SECONDS = 30  # for the write lock, as long as SQLite's own busy timeout (bot/db.py)
+
+
 def _write_lock(database: str) -> asyncio.Lock:
     per_loop = _write_locks.setdefault(asyncio.get_running_loop(), {})
     return per_loop.setdefault(database, asyncio.Lock())
@@ -83,17 +86,20 @@ class Cursor:
     def execute(self, operation: str, parameters: Sequence[Any] | None = None) -> Cursor:
         # Always one await: SQLAlchemy's AsyncConnection insists that a statement awaited
         # something (a greenlet switch, not a trip through the loop unless the lock is busy).
-        await_only(self._connection.before(operation))
+        took_lock = await_only(self._connection.before(operation))
         try:
             self._cursor.execute(operation, parameters or ())
         except BaseException:
-            if _takes_write_lock(operation):
+            if took_lock:  # the BEGIN failed: no transaction holds the lock
                 self._connection.give_write_lock()
             raise
+        self._read_rows()
+        return self
+
+    def _read_rows(self) -> None:
         # Read the rows now, as SQLAlchemy's asyncio adapters do: a result may be read after
         # its transaction ended, and no SQLite statement is left open across a commit.
         self._rows = collections.deque(self._cursor.fetchall() if self._cursor.description else ())
-        return self
 
     def executemany(self, operation: str, seq_of_parameters: Sequence[Any]) -> Cursor:
         await_only(self._connection.before(operation))
@@ -128,6 +134,26 @@ class Cursor:
             yield self._rows.popleft()
 
 
+class StreamingCursor(Cursor):
+    """For `stream()` (e.g. `audit verify` over millions of events): rows are read from SQLite
+    as they are fetched, not all at once. Used only in read transactions."""
+
+    def _read_rows(self) -> None:
+        pass
+
+    def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+    def fetchmany(self, size: int | None = None) -> list[Any]:
+        return self._cursor.fetchmany(size if size is not None else self._cursor.arraysize)
+
+    def fetchall(self) -> list[Any]:
+        return self._cursor.fetchall()
+
+    def __iter__(self) -> Any:
+        return iter(self._cursor)
+
+
 class Connection(AdaptedConnection):
     """A DBAPI connection over sqlite3's that queues its write transactions on the loop."""
 
@@ -145,12 +171,18 @@ class Connection(AdaptedConnection):
     def sqlite(self) -> sqlite3.Connection:
         return self._sqlite
 
-    async def before(self, operation: str) -> None:
+    async def before(self, operation: str) -> bool:
+        """Queue for the write lock if `operation` begins a write; True if it was taken now."""
         if self._holds_lock or not _takes_write_lock(operation):
-            return
+            return False
         lock = _write_lock(self._database)
-        await lock.acquire()  # suspends this coroutine only, never the loop
+        try:  # suspends this coroutine only, never the loop
+            async with asyncio.timeout(WAIT_SECONDS):
+                await lock.acquire()
+        except TimeoutError:  # as SQLite itself says when its busy timeout runs out
+            raise sqlite3.OperationalError("database is locked") from None
         self._lock, self._holds_lock = lock, True
+        return True
 
     def give_write_lock(self) -> None:
         if self._holds_lock and self._lock is not None:
@@ -167,7 +199,7 @@ class Connection(AdaptedConnection):
         self._sqlite.isolation_level = value  # type: ignore[assignment]  # str, not Literal
 
     def cursor(self, server_side: bool = False) -> Cursor:
-        return Cursor(self)
+        return StreamingCursor(self) if server_side else Cursor(self)
 
     def execute(self, operation: str, parameters: Sequence[Any] | None = None) -> Cursor:
         return self.cursor().execute(operation, parameters)
@@ -176,10 +208,8 @@ class Connection(AdaptedConnection):
         self._sqlite.create_function(*args, **kwargs)
 
     def commit(self) -> None:
-        try:
-            self._sqlite.commit()
-        finally:
-            self.give_write_lock()
+        self._sqlite.commit()  # if it fails the transaction is still open: rollback releases
+        self.give_write_lock()
 
     def rollback(self) -> None:
         try:
@@ -201,7 +231,7 @@ class InlineDBAPI:
     """The DBAPI module SQLAlchemy sees: sqlite3's names, and a `connect` that wraps."""
 
     paramstyle = "qmark"
-    has_stop = False
+    has_stop = True  # lets the pool terminate (close) a connection it finds abandoned
     sqlite = sqlite3
 
     def __getattr__(self, name: str) -> Any:
@@ -222,8 +252,10 @@ class InlineDBAPI:
 class SQLiteDialect_inline(SQLiteDialect_aiosqlite):
     driver = "inline"
     supports_statement_cache = True
-    supports_server_side_cursors = False
-    has_terminate = False
+    supports_server_side_cursors = True
+    # A connection abandoned with its transaction open (its task destroyed) is closed by the
+    # pool's terminate, and so gives back the write lock; without it the lock stays taken.
+    has_terminate = True
 
     @classmethod
     def import_dbapi(cls) -> Any:

@@ -82,3 +82,28 @@ async def test_a_reminder_held_for_the_morning_does_not_hold_up_a_task(
     rows = {m.idempotency_key: m for m in await outbox(ctx)}
     assert rows["later"].telegram_message_id == 1
     assert rows[f"{person}:0"].telegram_message_id is None
+
+
+async def test_an_edit_waiting_for_a_reminder_held_for_the_morning_holds_nothing(
+    ctx: Context, clock: FrozenClock
+) -> None:
+    """The task is closed at night: the edit of its reminder waits for the reminder, which
+    waits for the morning; a new task for the same person must still go at once."""
+    person = 2001
+    clock.set(clock.now().replace(hour=20))
+    await _queue(ctx, person, ["task_nudge"])
+    bot = FloodedBot(flooded=0)
+    sender = Sender(ctx, bot, Renderer(WIB))  # type: ignore[arg-type]
+    await sender.drain()
+    nudge = next(m for m in await outbox(ctx) if m.template == "task_nudge")
+    async with UnitOfWork(ctx) as uow:
+        uow.send(person, "cancelled", {}, cause=uow.record("test"), key="edit", edit_of=nudge.id)
+        await uow.commit()
+    await sender.drain()  # the edit is postponed until the reminder is sent
+    async with UnitOfWork(ctx) as uow:
+        uow.send(person, "cancelled", {}, cause=uow.record("test"), key="later")
+        await uow.commit()
+    await sender.drain()
+    rows = {m.idempotency_key.split(":e")[0]: m for m in await outbox(ctx)}
+    assert rows["later"].telegram_message_id == 1
+    assert rows["edit"].sent_at is None and rows[f"{person}:0"].sent_at is None

@@ -80,3 +80,40 @@ async def test_results_outlive_their_transaction(engine: AsyncEngine) -> None:
         )
         result = await connection.execute(text("SELECT isi FROM catatan ORDER BY id"))
     assert [r.isi for r in result] == [str(n) for n in range(50)]
+
+
+async def test_a_writer_that_waits_too_long_hears_the_database_is_locked(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer that needs a second write transaction (a bug) fails as SQLite would, instead
+    of waiting for itself forever."""
+    from sqlalchemy.exc import OperationalError
+
+    from bot import sqlite_inline
+
+    monkeypatch.setattr(sqlite_inline, "WAIT_SECONDS", 0.05)
+    async with engine.begin() as first:
+        await first.execute(text("INSERT INTO catatan (isi) VALUES ('pertama')"))
+        with pytest.raises(OperationalError, match="database is locked"):
+            async with engine.begin() as second:
+                await second.execute(text("INSERT INTO catatan (isi) VALUES ('kedua')"))
+    async with engine.begin() as third:  # the failed wait took nothing
+        await third.execute(text("INSERT INTO catatan (isi) VALUES ('ketiga')"))
+
+
+@pytest.mark.filterwarnings("ignore:The garbage collector is trying to clean up")
+async def test_an_abandoned_write_transaction_gives_the_lock_back(engine: AsyncEngine) -> None:
+    """A connection dropped mid-transaction (its task destroyed) is closed by the pool when it
+    is collected, and with it goes the write lock."""
+    import gc
+
+    connection = await engine.connect()
+    await connection.begin()
+    await connection.execute(text("INSERT INTO catatan (isi) VALUES ('ditinggal')"))
+    del connection
+    gc.collect()
+    async with asyncio.timeout(5), engine.begin() as next_writer:
+        await next_writer.execute(text("INSERT INTO catatan (isi) VALUES ('berikut')"))
+    async with read_connection(engine) as reader:
+        rows = (await reader.execute(text("SELECT isi FROM catatan"))).all()
+    assert [r.isi for r in rows] == ["berikut"]

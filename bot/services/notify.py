@@ -192,11 +192,15 @@ SUBSCRIBED = select(GroupSubscription).where(
     ),
 )  # the groups subscribed to these SOPs' cards (or to every SOP's)
 
-CARDS = select(OutboxMessage.chat_id, OutboxMessage.proposal_id, OutboxMessage.id).where(
-    OutboxMessage.chat_id.in_(bindparam("chats", expanding=True)),
-    OutboxMessage.proposal_id.in_(bindparam("proposals", expanding=True)),
-    OutboxMessage.template == "group_card",
-    OutboxMessage.kind == SEND,
+CARDS = (
+    select(OutboxMessage.chat_id, OutboxMessage.proposal_id, OutboxMessage.id)
+    .where(
+        OutboxMessage.chat_id.in_(bindparam("chats", expanding=True)),
+        OutboxMessage.proposal_id.in_(bindparam("proposals", expanding=True)),
+        OutboxMessage.template == "group_card",
+        OutboxMessage.kind == SEND,
+    )
+    .order_by(OutboxMessage.id)
 )  # the group cards (the first message, which later ones edit) of these proposals
 
 OPEN_TASKS = (

@@ -74,7 +74,9 @@ async def for_tasks(uow: UnitOfWork, tasks: Sequence[Task]) -> Preloaded:
     if groups:
         chats = sorted({g.chat_id for g in groups})
         found = await session.execute(notify.CARDS, {"chats": chats, "proposals": proposal_ids})
-        preloaded.cards = {(chat, proposal): row for chat, proposal, row in found if proposal}
+        for chat, proposal, row in found:  # the first card, as notify.tell_groups takes it
+            if proposal is not None:
+                preloaded.cards.setdefault((chat, proposal), row)
         open_by_proposal: dict[int, list[tuple[Task, str | None]]] = defaultdict(list)
         for task, name in await session.execute(notify.OPEN_TASKS, {"proposals": proposal_ids}):
             open_by_proposal[task.proposal_id].append((task, name))

@@ -101,7 +101,13 @@ async def sweep(ctx: Context, batch: int = CLAIM_BATCH) -> int:
 async def _remind_all(uow: UnitOfWork, claimed: list[Task]) -> None:
     """Remind a claimed batch with what it reads loaded up front; if one reminder fails, go
     again task by task, each in its own savepoint, so that it cannot hold up the others."""
-    await preload.for_tasks(uow, claimed)
+    try:  # without the preload each reminder reads for itself: slower, but no task is stuck
+        async with uow.savepoint():
+            await preload.for_tasks(uow, claimed)
+    except Exception:
+        log.exception("preloading a batch of %d reminders failed", len(claimed))
+        for task in claimed:
+            await uow.session.refresh(task)
     try:
         async with uow.savepoint():
             for task in claimed:
