@@ -19,7 +19,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, func, or_, select, update
+from sqlalchemy import ColumnElement, Table, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -63,6 +63,7 @@ class Queued(NamedTuple):
     attempts: int
     proposal_id: int | None
     task_id: int | None
+    lease_until: datetime  # this claim's lease: only its holder may put the row back
 
 
 _GONE = ("chat not found", "message to edit not found", "message can't be edited")
@@ -346,7 +347,7 @@ class Sender:
         async with self.ctx.engine.begin() as connection:
             await connection.execute(
                 update(OUTBOX)
-                .where(OUTBOX.c.id == row.id)
+                .where(*_still_ours([row]))
                 .values(
                     next_attempt_at=self.ctx.clock.now() + delay,
                     lease_until=None,
@@ -364,7 +365,7 @@ class Sender:
         async with self.ctx.engine.begin() as connection:
             await connection.execute(
                 update(OUTBOX)
-                .where(OUTBOX.c.id.in_([r.id for r in rows]))
+                .where(*_still_ours(rows))
                 .values(
                     lease_until=None,
                     next_attempt_at=self.ctx.clock.now() + delay,
@@ -377,7 +378,7 @@ class Sender:
             async with self.ctx.engine.begin() as connection:
                 await connection.execute(
                     update(OUTBOX)
-                    .where(OUTBOX.c.id.in_([r.id for r in rows]))
+                    .where(*_still_ours(rows))
                     .values(lease_until=None, attempts=OUTBOX.c.attempts - 1)
                 )
 
@@ -406,6 +407,17 @@ class Sender:
                         cause=event,
                     )
             await uow.commit()
+
+
+def _still_ours(rows: list[Queued]) -> tuple[ColumnElement[bool], ...]:
+    """These rows, if this claim's lease still holds them: a sender slower than its lease must
+    not put back rows another instance has claimed since (they would be claimed a third time,
+    and sent twice)."""
+    return (
+        OUTBOX.c.id.in_([r.id for r in rows]),
+        OUTBOX.c.status == PENDING,
+        OUTBOX.c.lease_until.in_(sorted({r.lease_until for r in rows})),
+    )
 
 
 def _retry_after(exc: RetryAfter) -> timedelta:
