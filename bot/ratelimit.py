@@ -4,8 +4,11 @@ per second in a private chat, 20 in any minute in a group.
 PTB's AIORateLimiter uses leaky buckets that let a burst through and then drip at the rate, so
 a burst followed by a steady flow puts up to twice the limit into one second — and Telegram
 answers 429. Here each limit is a sliding window of the times requests were let through, as
-Telegram (and the emulator) keep them, with a small margin for the time a request takes to
-arrive. A 429 that still comes is not retried here: it goes back to the outbox sender, which
+Telegram (and the emulator) keep them. A request holds its place in the windows from when it
+is let through until its answer is back, and is then counted as sent at that later moment:
+Telegram saw it somewhere in between, so the next one, spaced from the answer, cannot arrive
+too early however long the request took on a loaded machine (a fixed margin could not promise
+that). A 429 that still comes is not retried here: it goes back to the outbox sender, which
 reschedules the message after `retry_after`.
 """
 
@@ -45,17 +48,29 @@ class SlidingWindow:
         self.times.append(now)
         self.last_used = now
 
+    def settle(self, taken: float, answered: float) -> None:
+        """Count the request taken at `taken` as sent at `answered` (when its answer came),
+        keeping the times in order."""
+        with contextlib.suppress(ValueError):
+            self.times.remove(taken)
+        index = len(self.times)
+        while index and self.times[index - 1] > answered:
+            index -= 1
+        self.times.insert(index, answered)
+        self.last_used = max(self.last_used, answered)
 
-async def acquire(*windows: SlidingWindow) -> None:
+
+async def acquire(*windows: SlidingWindow) -> float:
     """Room in every window at the same moment, taken in all of them at once: a request that
-    waited for one window must not be counted in another from before it waited."""
+    waited for one window must not be counted in another from before it waited. Returns the
+    moment taken (for `settle`)."""
     while True:
         now = monotonic()
         longest = max(w.wait(now) for w in windows)
         if longest <= 0:
             for window in windows:
                 window.take(now)
-            return
+            return now
         await sleep(max(longest, 0.001))  # never a zero wait: time must move on
 
 
@@ -66,8 +81,9 @@ class TelegramLimits(BaseRateLimiter[int]):
         private_per_second: float = 1.0,
         group_per_minute: int = 20,
     ) -> None:
-        # Margins: a request let through now reaches Telegram a few milliseconds later.
-        self.overall = SlidingWindow(overall_per_second, 1.0, margin=0.02)
+        # Small margins on top of counting each request from its answer (see above): clocks
+        # and Telegram's own counting are not exact.
+        self.overall = SlidingWindow(overall_per_second, 1.0, margin=0.005)
         self._private_period = 1.0 / private_per_second
         self._group_per_minute = group_per_minute
         self._chats: dict[int | str, SlidingWindow] = {}
@@ -90,7 +106,7 @@ class TelegramLimits(BaseRateLimiter[int]):
             found = (
                 SlidingWindow(self._group_per_minute, 60.0, margin=0.5)
                 if group
-                else SlidingWindow(1, self._private_period, margin=0.1)
+                else SlidingWindow(1, self._private_period, margin=0.05)
             )
             self._chats[chat] = found
         return found
@@ -114,5 +130,11 @@ class TelegramLimits(BaseRateLimiter[int]):
             return await callback(*args, **kwargs)
         with contextlib.suppress(ValueError, TypeError):
             chat = int(chat)
-        await acquire(self._window(chat), self.overall)
-        return await callback(*args, **kwargs)
+        windows = (self._window(chat), self.overall)
+        taken = await acquire(*windows)
+        try:
+            return await callback(*args, **kwargs)
+        finally:
+            answered = monotonic()
+            for window in windows:
+                window.settle(taken, answered)

@@ -82,3 +82,20 @@ async def test_a_group_gets_twenty_a_minute_and_updates_are_not_held(clock: Fake
     before = clock.now
     await limits.process_request(send, (), {}, "getUpdates", {}, None)
     assert clock.now == before
+
+
+async def test_a_slow_request_is_counted_from_its_answer(clock: FakeTime) -> None:
+    """Telegram saw a request somewhere between its start and its answer: the next message to
+    the chat is spaced from the answer, so a slow first request cannot make the second arrive
+    less than a second after it."""
+    limits = TelegramLimits(overall_per_second=30)
+    started: list[float] = []
+
+    async def slow_send(*_: Any) -> bool:
+        started.append(clock.now)
+        clock.now += 0.4  # the request takes 0.4 s to come back
+        return True
+
+    for _ in range(2):
+        await limits.process_request(slow_send, (), {}, "sendMessage", {"chat_id": 7}, None)
+    assert started[1] - (started[0] + 0.4) >= 1.0
