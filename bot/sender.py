@@ -143,17 +143,16 @@ class Sender:
         # hours), nor do reminders and digests kept for office hours: a task sent at night
         # must not wait for the morning.
         held = OUTBOX.alias("held")
-        waits_behind = (
-            select(held.c.id)
+        first_held = (  # per chat, its first row held back; few rows, read by index
+            select(held.c.chat_id, func.min(held.c.id).label("first"))
             .where(
-                held.c.chat_id == OUTBOX.c.chat_id,
                 held.c.status == PENDING,
-                held.c.id < OUTBOX.c.id,
                 held.c.next_attempt_at > now,
                 held.c.kind == SEND,
                 held.c.template.not_in(sorted(OFFICE_HOURS_ONLY)),
             )
-            .exists()
+            .group_by(held.c.chat_id)
+            .subquery()
         )
         ranked = (
             select(
@@ -162,7 +161,12 @@ class Sender:
                 .over(partition_by=OUTBOX.c.chat_id, order_by=OUTBOX.c.id)
                 .label("rank"),
             )
-            .where(*free, OUTBOX.c.chat_id.not_in(busy), ~waits_behind)
+            .select_from(OUTBOX.outerjoin(first_held, first_held.c.chat_id == OUTBOX.c.chat_id))
+            .where(
+                *free,
+                OUTBOX.c.chat_id.not_in(busy),
+                or_(first_held.c.first.is_(None), OUTBOX.c.id < first_held.c.first),
+            )
             .subquery()
         )
         due = (

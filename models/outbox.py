@@ -27,7 +27,6 @@ class OutboxMessage(Base):
         Index(None, "task_id"),
         Index(None, "chat_id", "telegram_message_id"),
         Index(None, "proposal_id", "chat_id"),  # a group's card for a proposal
-        Index("ix_outbox_chat_pending", "chat_id", "status", "id"),  # the rows a chat waits on
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
