@@ -244,7 +244,7 @@ class InlineDBAPI:
         key = (
             database
             if kwargs.get("uri") or database in ("", ":memory:")
-            else os.path.abspath(database)
+            else os.path.realpath(database)  # one lock per file, whatever the path to it
         )
         return Connection(self, connection, key)
 
