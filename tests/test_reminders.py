@@ -566,3 +566,21 @@ async def test_a_batch_reads_in_a_fixed_number_of_queries_whatever_its_size(
     assert len(nudged) == 10 and {m.chat_id for m in nudged} == {office.chats["staf"]}
     cards = [m for m in await outbox(ctx) if m.chat_id == -100 and m.template == "group_card"]
     assert len({m.proposal_id for m in cards}) == 10  # each card turned overdue
+
+
+async def test_a_batch_whose_preload_fails_is_reminded_task_by_task(
+    ctx: Context, clock: FrozenClock, office: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.services import preload
+
+    for n in range(3):
+        await register(ctx, office, title=f"Usulan {n}")
+    clock.advance(timedelta(minutes=6))
+
+    async def broken(uow: object, tasks: object) -> None:
+        raise RuntimeError("a query the preload cannot run")
+
+    monkeypatch.setattr(preload, "for_tasks", broken)
+    assert await reminders.sweep(ctx) == 3
+    nudges = [m for m in await outbox(ctx) if m.template == "task_nudge"]
+    assert len(nudges) == 3 and {m.chat_id for m in nudges} == {office.chats["karo"]}
