@@ -154,19 +154,13 @@ async def tell_groups(
         groups = list(await uow.session.scalars(SUBSCRIBED, {"codes": [proposal.sop_code]}))
     if not groups:
         return
-    preloaded = known is not None and proposal.id in known.open_tasks
+    open_rows = known.open_tasks.get(proposal.id) if known is not None else None
     kinds = {d.kind for d in await uow.documents(proposal.id)}
     context = await card_context(
-        uow.session,
-        proposal,
-        spec,
-        uow.ctx.calendar,
-        uow.now,
-        kinds,
-        known.open_tasks[proposal.id] if known is not None and preloaded else None,
+        uow.session, proposal, spec, uow.ctx.calendar, uow.now, kinds, open_rows
     )
     for group in groups:
-        if known is not None and preloaded:
+        if known is not None and open_rows is not None:  # the batch read its cards too
             card = known.cards.get((group.chat_id, proposal.id))
         else:
             found = await uow.session.execute(

@@ -34,7 +34,7 @@ class Preloaded:
     open_tasks: dict[int, list[tuple[Task, str | None]]] = field(default_factory=dict)
 
 
-async def for_tasks(uow: UnitOfWork, tasks: Sequence[Task]) -> Preloaded:
+async def for_tasks(uow: UnitOfWork, tasks: Sequence[Task]) -> None:
     """Load, for these tasks, what reminding them reads; set it on the unit of work."""
     session, now = uow.session, uow.now
     task_ids = [t.id for t in tasks]
@@ -83,4 +83,3 @@ async def for_tasks(uow: UnitOfWork, tasks: Sequence[Task]) -> Preloaded:
         preloaded.open_tasks = {pid: open_by_proposal.get(pid, []) for pid in proposal_ids}
         uow.keep(task for found_tasks in preloaded.open_tasks.values() for task, _ in found_tasks)
     uow.preloaded = preloaded
-    return preloaded
