@@ -7,6 +7,7 @@ from models.events import AuditHead, Event
 from models.officials import Official, RoleAssignment
 from models.outbox import GroupSubscription, OutboxMessage
 from models.proposals import Proposal, RegistrationCounter
+from models.sops import SopVersion
 from models.tasks import Task
 
 __all__ = [
@@ -23,5 +24,6 @@ __all__ = [
     "ReceivedUpdate",
     "RegistrationCounter",
     "RoleAssignment",
+    "SopVersion",
     "Task",
 ]

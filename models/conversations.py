@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -43,12 +43,22 @@ class Conversation(Base):
 
 
 class ReceivedUpdate(Base):
-    """Every update taken in, by Telegram's update id: recorded before a webhook answers 200,
-    so none is lost, and handled once even if Telegram delivers it twice."""
+    """The inbox: every update taken in, by Telegram's update id, stored before it is
+    acknowledged (a webhook's 200, a polling offset) and marked handled in the same transaction
+    as its effects, so none is lost across a crash and none is handled twice.
+
+    An instance handling an update holds a lease on it; an update whose lease ran out unhandled
+    (its instance died) is taken up again, and one that failed `attempts` times is set aside
+    with its error for the admins, never retried forever."""
 
     __tablename__ = "received_updates"
+    __table_args__ = (Index(None, "handled_at", "set_aside_at"),)
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     received_at: Mapped[datetime]
     handled_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    lease_until: Mapped[datetime | None]  # an instance is handling it until then
+    error: Mapped[str | None] = mapped_column(Text)  # the last failure, secrets redacted
+    set_aside_at: Mapped[datetime | None]  # given up on after too many failures
