@@ -11,7 +11,8 @@ from bot import callbacks
 from bot.render import Renderer
 
 TASK_TEMPLATES = frozenset({"task_assigned", "task_forwarded", "task_nudge", "task_note"})
-ESCALATION = "task_escalated"
+# A superior's (or, for a task nobody may act on, an admin's) view: pass it on, not decide it.
+OVERSIGHT = frozenset({"task_escalated", "task_unassigned"})
 # Sent only in office hours: one that was queued before closing waits for the next opening.
 OFFICE_HOURS_ONLY = frozenset({"task_nudge", "task_escalated", "digest"})
 MAX_DOCUMENT_BUTTONS = 6
@@ -28,7 +29,7 @@ def compose(renderer: Renderer, template: str, context: dict[str, Any]) -> Outgo
     markup = None
     if template in TASK_TEMPLATES:
         markup = task_buttons(renderer, context)
-    elif template == ESCALATION:
+    elif template in OVERSIGHT:
         markup = task_buttons(renderer, context, oversight=True)
     return Outgoing(text, markup)
 

@@ -343,7 +343,7 @@ async def test_only_the_newest_reminder_keeps_its_buttons(
     assert [n for n in nudges if n not in retired] == [nudges[-1]]
 
 
-async def test_a_task_nobody_holds_is_reported_to_the_admins_when_overdue(
+async def test_a_task_nobody_holds_is_reported_to_its_superior_and_the_admins_when_overdue(
     ctx: Context, clock: FrozenClock, office: Office
 ) -> None:
     from models import RoleAssignment
@@ -359,7 +359,7 @@ async def test_a_task_nobody_holds_is_reported_to_the_admins_when_overdue(
     late = [
         m for m in await outbox(ctx) if m.template == "task_unassigned" and "reminder" in m.context
     ]
-    assert [m.chat_id for m in late] == [office.chats["admin"]]
+    assert [m.chat_id for m in late] == [office.chats["asisten1"], office.chats["admin"]]
 
 
 @pytest.fixture

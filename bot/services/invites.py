@@ -101,6 +101,8 @@ async def redeem(ctx: Context, token: str, telegram_user_id: int, display_name: 
                 created_at=uow.now,
             )
             uow.session.add(official)
+        if not official.active:  # back after leaving: only what this invitation grants
+            official.is_admin = False
         official.active = True
         official.is_admin = official.is_admin or invite.is_admin
         await uow.session.flush()

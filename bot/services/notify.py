@@ -22,7 +22,14 @@ from models import Document, Event, GroupSubscription, Official, OutboxMessage, 
 from models.outbox import SEND
 
 # Messages that show a task with its buttons, and so are edited when the task changes or ends.
-TASK_TEMPLATES = ("task_assigned", "task_forwarded", "task_nudge", "task_note", "task_escalated")
+TASK_TEMPLATES = (
+    "task_assigned",
+    "task_forwarded",
+    "task_nudge",
+    "task_note",
+    "task_escalated",
+    "task_unassigned",
+)
 
 
 def proposal_context(proposal: Proposal, spec: SopSpec) -> dict[str, Any]:
@@ -92,17 +99,19 @@ async def tell_task(
     template: str = "task_assigned",
     **extra: Any,
 ) -> None:
-    """Tell whoever should act on `task` now; if nobody holds the role, tell the admins."""
+    """Tell whoever should act on `task` now; if nobody may, tell the role's superior and the
+    admins, whose message lets them forward it to someone."""
     context = await task_context(uow, task, proposal, spec) | extra
     who = await recipient(uow, task)
     if who is None:
-        for admin in await admins(uow):
+        for official in await _overseers(uow, task, spec):
             uow.send(
-                admin.telegram_user_id,
+                official.telegram_user_id,
                 "task_unassigned",
                 context,
                 cause=cause,
                 proposal_id=proposal.id,
+                task_id=task.id,
             )
         return
     if task.assignee_id not in (None, who.id) and task.forwarded_to_id is None:
@@ -359,6 +368,13 @@ async def refresh_task_messages(
             task_id=task.id,
             edit_of=message.id,
         )
+
+
+async def _overseers(uow: UnitOfWork, task: Task, spec: SopSpec) -> list[Official]:
+    """Who hears of a task nobody may act on: the superior role's holders (or their Plh),
+    then the admins; each once."""
+    told = await roster.superiors(uow.session, task, spec, uow.now)
+    return list(dict.fromkeys([*told, *await admins(uow)]))
 
 
 async def admins(uow: UnitOfWork) -> list[Official]:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from bot.services import progress, roster
+from bot.services import handover, progress, roster
 from bot.services.context import Context
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.uow import UnitOfWork
@@ -180,32 +180,43 @@ async def delegate(
 
 
 async def revoke(ctx: Context, assignment_id: int, by: int | None = None) -> None:
+    """End one role (or one delegation): the holder's open tasks in it and the stand-ins they
+    named for it are handed over in the same transaction."""
     async with UnitOfWork(ctx) as uow:
         await roster.require_admin(uow.session, by)
         assignment = await uow.session.get(RoleAssignment, assignment_id)
         if assignment is None or assignment.revoked_at is not None:
             raise NotFound("no such assignment in force", assignment_id=assignment_id)
         assignment.revoked_at = uow.now
-        uow.record(
+        event = uow.record(
             "role_revoked",
             actor_id=by,
             payload={
                 "assignment_id": assignment_id,
                 "official_id": assignment.official_id,
                 "role": assignment.role,
+                "acting_for_id": assignment.acting_for_id,
             },
         )
+        if assignment.acting_for_id is None:
+            await handover.end_delegations(uow, assignment.official_id, event, assignment.role)
+            await handover.leave(
+                uow, assignment.official_id, event, role=assignment.role, unit=assignment.unit
+            )
         await uow.commit()
 
 
 async def deactivate(ctx: Context, official_id: int, by: int | None = None) -> None:
-    """Remove an official: roles revoked, no more tasks; their record stays."""
+    """Remove an official: roles, delegations and admin rights end, their open tasks go to
+    the roles' other holders; their record stays. A later invitation brings back only what
+    it grants."""
     async with UnitOfWork(ctx) as uow:
         await roster.require_admin(uow.session, by)
         official = await uow.session.get(Official, official_id)
         if official is None or not official.active:
             raise NotFound("no such official", official_id=official_id)
-        official.active = False
+        was_admin = official.is_admin
+        official.active, official.is_admin = False, False
         assignments = await uow.session.scalars(
             select(RoleAssignment).where(
                 RoleAssignment.official_id == official_id, RoleAssignment.revoked_at.is_(None)
@@ -213,5 +224,12 @@ async def deactivate(ctx: Context, official_id: int, by: int | None = None) -> N
         )
         for assignment in assignments:
             assignment.revoked_at = uow.now
-        uow.record("official_deactivated", actor_id=by, payload={"official_id": official_id})
+        event = uow.record(
+            "official_deactivated",
+            actor_id=by,
+            payload={"official_id": official_id, "admin_rights_ended": was_admin},
+        )
+        await handover.end_delegations(uow, official_id, event)
+        await uow.session.flush()
+        await handover.leave(uow, official_id, event)
         await uow.commit()

@@ -5,10 +5,10 @@ Called by the use cases inside their unit of work; never commits.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import bindparam, func, not_, or_, select
 
 from bot.engine import Route
-from bot.services import notify, reminders, roster
+from bot.services import access, notify, reminders, roster
 from bot.services.uow import UnitOfWork
 from bot.sop.spec import SopSpec, Step
 from models import Official, Proposal, Task
@@ -151,14 +151,16 @@ async def close(
 
 
 async def take_up_unassigned(uow: UnitOfWork, official_id: int, role: str, unit: str | None) -> int:
-    """A new holder of `role` takes the open tasks that waited for one; returns how many."""
+    """A new holder of `role` takes the open tasks that waited for one (none was appointed, or
+    theirs no longer holds the role); returns how many."""
     waiting = await uow.session.scalars(
         select(Task).where(
             Task.completed_at.is_(None),
-            Task.assignee_id.is_(None),
+            or_(Task.assignee_id.is_(None), not_(access.SEATED)),  # nobody, or someone gone
             Task.role == role,
             or_(Task.unit.is_(None), Task.unit == unit),
-        )
+        ),
+        {"at": uow.now},
     )
     taken = 0
     for task in waiting:

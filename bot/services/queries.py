@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.db import read_session
+from bot.services import access
 from bot.services.context import Context
 from bot.services.errors import NotFound
 from bot.services.roster import in_force
@@ -40,49 +41,20 @@ class OpenTask:
     started_at: datetime
     target_due_at: datetime | None
     limit_due_at: datetime | None
-    via: str  # "assignee" | "forwarded" | "delegate"
+    via: str  # "assignee" | "forwarded" | "delegate" | "holder"
 
 
 async def my_open_tasks(ctx: Context, official_id: int) -> list[OpenTask]:
-    """Tasks the official may act on now, the most overdue first."""
-    now = ctx.clock.now()
-    acting = (
-        select(RoleAssignment.id)
-        .where(
-            RoleAssignment.official_id == official_id,
-            RoleAssignment.acting_for_id == Task.assignee_id,
-            RoleAssignment.role == Task.role,
-            in_force(now),
-        )
-        .exists()
-    )
-    holding = (  # a task started while nobody held its role: any holder now may take it up
-        select(RoleAssignment.id)
-        .where(
-            RoleAssignment.official_id == official_id,
-            RoleAssignment.role == Task.role,
-            RoleAssignment.acting_for_id.is_(None),
-            or_(Task.unit.is_(None), RoleAssignment.unit == Task.unit),
-            in_force(now),
-        )
-        .exists()
-    )
+    """Tasks the official may act on now (`access`'s rule, as the gate asks it), the most
+    overdue first."""
     query = (
-        select(Task, Proposal.number, Proposal.title)
+        select(Task, Proposal.number, Proposal.title, access.VIA)
         .join(Proposal, Proposal.id == Task.proposal_id)
-        .where(
-            Task.completed_at.is_(None),
-            or_(
-                Task.assignee_id == official_id,
-                Task.forwarded_to_id == official_id,
-                acting,
-                and_(Task.assignee_id.is_(None), holding),
-            ),
-        )
+        .where(Task.completed_at.is_(None), access.MAY_ACT)
         .order_by(Task.target_due_at.is_(None), Task.target_due_at, Task.id)
     )
     async with reading(ctx) as session:
-        rows = (await session.execute(query)).all()
+        rows = (await session.execute(query, {"me": official_id, "at": ctx.clock.now()})).all()
     return [
         OpenTask(
             task.id,
@@ -95,15 +67,9 @@ async def my_open_tasks(ctx: Context, official_id: int) -> list[OpenTask]:
             task.started_at,
             task.target_due_at,
             task.limit_due_at,
-            "assignee"
-            if task.assignee_id == official_id
-            else "forwarded"
-            if task.forwarded_to_id == official_id
-            else "holder"
-            if task.assignee_id is None
-            else "delegate",
+            via,
         )
-        for task, number, title in rows
+        for task, number, title, via in rows
     ]
 
 

@@ -241,13 +241,7 @@ async def _escalate(
     """Tell the superior role's holders (or their Plh) about the task; returns their names.
     With nobody to tell, the task stays unescalated and the next reminder tries again."""
     superior = spec.roles[task.role].superior
-    if superior is None:
-        return []
-    unit = task.unit if superior == spec.intake.origin_role else None
-    told: list[Official] = []
-    for holder in await roster.holders(uow.session, superior, uow.now, unit):
-        acting = await roster.delegate_of(uow.session, holder.id, superior, uow.now)
-        told.append(acting or holder)
+    told = await roster.superiors(uow.session, task, spec, uow.now)
     # Only people the bot can reach: the holder must not read "your superior was told" when
     # the superior never started the bot.
     told = [

@@ -1,22 +1,19 @@
-"""Who holds a role, who acts for whom, and who may act on a task — read inside a transaction."""
+"""Who holds a role and who acts for whom — read inside a transaction. Who may act on a task
+is `access`'s rule."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, or_, select
+from sqlalchemy import BindParameter, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services import access
+from bot.services.access import Standing, in_force
+from bot.sop.spec import SopSpec
 from models import Official, RoleAssignment, Task
 
-
-def in_force(at: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
-    return and_(
-        RoleAssignment.revoked_at.is_(None),
-        or_(RoleAssignment.valid_from.is_(None), RoleAssignment.valid_from <= at),
-        or_(RoleAssignment.valid_until.is_(None), RoleAssignment.valid_until > at),
-    )
+__all__ = ["Standing", "in_force"]
 
 
 # The statements below run in most use cases, so they are built once and given parameters:
@@ -104,67 +101,19 @@ async def holds_any(
     return await session.scalar(query, params) is not None
 
 
-@dataclass(frozen=True)
-class Standing:
-    """Why an official may act on a task, and in whose name."""
-
-    official_id: int
-    on_behalf_of_id: int | None = None  # the holder, when a delegate acts
-    via: str = "assignee"  # "assignee" | "delegate" | "forwarded" | "holder" | "superior"
-
-
-async def standing(
-    session: AsyncSession,
-    task: Task,
-    official_id: int,
-    at: datetime,
-    oversight: tuple[str, str | None] | None = None,
-) -> Standing | None:
-    """May `official_id` act on `task` now? Inactive officials never may; a holder only while
-    they still hold the task's role. With `oversight` — the (role, unit) the task was escalated
-    to — that role's holders and their Plh stand too, as "superior": the use case decides what
-    they may do."""
-    own = await _own_standing(session, task, official_id, at)
-    if own is not None or oversight is None:
-        return own
-    official = await session.get(Official, official_id)
-    if official is None or not official.active:
-        return None
-    role, unit = oversight
-    oversees = await holds_any(session, official_id, (role,), at, unit, acting_counts=True)
-    return Standing(official_id, None, "superior") if oversees else None
-
-
-async def _own_standing(
-    session: AsyncSession, task: Task, official_id: int, at: datetime
-) -> Standing | None:
-    official = await session.get(Official, official_id)
-    if official is None or not official.active:
-        return None
-    if task.assignee_id == official_id:
-        still = await holds_any(session, official_id, (task.role,), at, task.unit)
-        return Standing(official_id) if still else None
-    if task.forwarded_to_id == official_id:
-        return Standing(official_id, task.assignee_id, "forwarded")
-    if task.assignee_id is not None:
-        acting = await delegate_of(session, task.assignee_id, task.role, at)
-        if acting is not None and acting.id == official_id:
-            return Standing(official_id, task.assignee_id, "delegate")
-        return None
-    # Nobody held the role when the step started: a holder now (in the task's unit) takes it up.
-    if any(o.id == official_id for o in await holders(session, task.role, at, task.unit)):
-        return Standing(official_id, None, "holder")
-    return None
-
-
 async def recipient(session: AsyncSession, task: Task, at: datetime) -> Official | None:
-    """Who hears of a task now: the forwardee, else the acting delegate, else the holder."""
+    """Who hears of a task now, among those `access` lets act: the forwardee, else the
+    assignee's Plh in force, else the assignee — while they hold the role; else its first
+    holder now. None: nobody may act (the admins are told instead)."""
     if task.forwarded_to_id is not None:
-        return await session.get(Official, task.forwarded_to_id)
-    if task.assignee_id is None:
-        return None
-    acting = await delegate_of(session, task.assignee_id, task.role, at)
-    return acting or await session.get(Official, task.assignee_id)
+        forwardee = await session.get(Official, task.forwarded_to_id)
+        if forwardee is not None and forwardee.active:
+            return forwardee
+    if task.assignee_id is not None and await access.seated(session, task, at):
+        acting = await delegate_of(session, task.assignee_id, task.role, at)
+        return acting or await session.get(Official, task.assignee_id)
+    found = await holders(session, task.role, at, task.unit)
+    return found[0] if found else None
 
 
 async def require_admin(session: AsyncSession, by: int | None) -> None:
@@ -176,3 +125,19 @@ async def require_admin(session: AsyncSession, by: int | None) -> None:
         from bot.services.errors import NotPermitted
 
         raise NotPermitted("admins only", official_id=by)
+
+
+async def superiors(
+    session: AsyncSession, task: Task, spec: SopSpec, at: datetime
+) -> list[Official]:
+    """The holders of the task's role's superior, or their Plh in force, each once; in the
+    task's agency when the superior is the SOP's origin role (held per agency)."""
+    superior = spec.roles[task.role].superior
+    if superior is None:
+        return []
+    unit = task.unit if superior == spec.intake.origin_role else None
+    told: list[Official] = []
+    for holder in await holders(session, superior, at, unit):
+        acting = await delegate_of(session, holder.id, superior, at)
+        told.append(acting or holder)
+    return list(dict.fromkeys(told))

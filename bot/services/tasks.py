@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import engine
 from bot.engine import Action, Approve, Decide, Reject
-from bot.services import documents, notify, progress, reminders
+from bot.services import access, documents, notify, progress, reminders, roster
+from bot.services.access import Standing
 from bot.services.context import Context
 from bot.services.documents import Upload
 from bot.services.errors import (
@@ -28,7 +29,6 @@ from bot.services.errors import (
     NotFound,
     NotYourTask,
 )
-from bot.services.roster import Standing, standing
 from bot.services.uow import UnitOfWork
 from bot.sop.spec import SopSpec, Step
 from models import Official, Proposal, Task
@@ -101,18 +101,38 @@ async def _open(
     task = await lock_task(session, task_id)
     assert proposal is not None and task is not None
     spec = uow.ctx.sops.get(proposal.sop_code, proposal.sop_version)
-    oversight = None
-    if what in OVERSIGHT and task.escalated_at is not None:  # only once escalated to them
-        superior = spec.roles[task.role].superior
-        if superior is not None:
-            unit = task.unit if superior == spec.intake.origin_role else None
-            oversight = (superior, unit)
-    allowed = await standing(session, task, official_id, uow.now, oversight)
+    allowed = await access.standing(session, task, official_id, uow.now)
+    if allowed is None and what in OVERSIGHT:
+        allowed = await _oversight(uow, task, spec, official_id)
     if allowed is None:
         raise NotYourTask("not your task", task_id=task_id)
     if task.completed_at is not None or (version is not None and version != task.version):
         raise AlreadyHandled("already handled", task_id=task_id)
     return Opened(task, proposal, spec, spec.step(task.step_key), allowed)
+
+
+async def _oversight(
+    uow: UnitOfWork, task: Task, spec: SopSpec, official_id: int
+) -> Standing | None:
+    """Who may pass a task on, add a note or look at it without acting on it: the superior
+    role it was escalated to; and, while nobody may act on it (every holder gone), that role
+    and the admins, so that an orphaned task can be given to someone."""
+    session = uow.session
+    official = await session.get(Official, official_id)
+    if official is None or not official.active:
+        return None
+    orphan = task.escalated_at is None and await roster.recipient(session, task, uow.now) is None
+    if task.escalated_at is None and not orphan:
+        return None
+    superior = spec.roles[task.role].superior
+    if superior is not None:
+        unit = task.unit if superior == spec.intake.origin_role else None
+        oversees = await roster.holds_any(
+            session, official_id, (superior,), uow.now, unit, acting_counts=True
+        )
+        if oversees:
+            return Standing(official_id, None, "superior")
+    return Standing(official_id, None, "admin") if orphan and official.is_admin else None
 
 
 async def _guarded(

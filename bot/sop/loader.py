@@ -159,7 +159,7 @@ _HEADER |= dict.fromkeys(("warning", "records", "note"), False)
 _SCHEMAS = {
     "kinds": {"title": True},
     "documents": {"title": True},
-    "roles": {"title": True, "superior": False},
+    "roles": {"title": True, "superior": False, "oversees": False},
     "outcomes": {"title": True, "notify": False},
 }
 _INTAKE = {"registrars": True, "document": False, "origin_role": False, "number_format": False}
@@ -317,7 +317,7 @@ class _Reader:
                 for k, f, n in self.keyed(top, "kinds", "jenis usulan")
             },
             roles={
-                k: Role(k, f.required_text("title"), f.text("superior"), n)
+                k: Role(k, f.required_text("title"), f.text("superior"), n, f.flag("oversees"))
                 for k, f, n in self.keyed(top, "roles", "peran")
             },
             documents={

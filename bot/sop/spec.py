@@ -45,6 +45,7 @@ class Role:
     title: str
     superior: str | None = None  # role to escalate to when a nudge is ignored
     line: int = 0
+    oversees: bool = False  # its holders see every case of the SOP (bot/services/access.py)
 
 
 @dataclass(frozen=True)
