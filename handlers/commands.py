@@ -5,8 +5,9 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import callbacks
+from bot.messages import button
 from bot.services import queries
-from handlers.common import Ctx, app_of, forget, reply
+from handlers.common import Ctx, app_of, forget, reply, viewer
 from models import Official
 
 MAX_LISTED = 20
@@ -44,7 +45,7 @@ async def status(update: Update, context: Ctx, me: Official) -> None:
     if not number:
         await reply(update, context, "usage", command="status")
         return
-    card = await queries.proposal_status(app_of(context).ctx, number)
+    card = await queries.proposal_status(app_of(context).ctx, number, viewer(update, me))
     await reply(update, context, "group_card", **card)
 
 
@@ -53,10 +54,20 @@ async def history(update: Update, context: Ctx, me: Official) -> None:
     if not number:
         await reply(update, context, "usage", command="riwayat")
         return
-    proposal, entries = await queries.proposal_history(app_of(context).ctx, number)
-    await reply(
-        update, context, "history", proposal=proposal, entries=entries[-30:], total=len(entries)
-    )
+    found = await queries.proposal_history(app_of(context).ctx, number, viewer(update, me))
+    await show_history(update, context, found)
+
+
+async def show_history(update: Update, context: Ctx, found: queries.HistoryPage) -> None:
+    """One page of a history, with buttons to the pages before and after it."""
+    renderer, proposal = app_of(context).renderer, found.proposal.id
+    turns = []
+    if found.page > 0:
+        turns.append(button(renderer, "earlier", "hs", proposal, found.page - 1))
+    if found.page < found.pages - 1:
+        turns.append(button(renderer, "later", "hs", proposal, found.page + 1))
+    markup = InlineKeyboardMarkup([turns]) if turns else None
+    await reply(update, context, "history", markup, history=found)
 
 
 async def search(update: Update, context: Ctx, me: Official) -> None:
@@ -64,7 +75,7 @@ async def search(update: Update, context: Ctx, me: Official) -> None:
     if not words:
         await reply(update, context, "usage", command="cari")
         return
-    found = await queries.search_proposals(app_of(context).ctx, words)
+    found = await queries.search_proposals(app_of(context).ctx, words, viewer(update, me))
     await reply(update, context, "search_results", words=words, proposals=found)
 
 

@@ -13,6 +13,7 @@ from telegram.ext import ContextTypes
 from bot.engine import WorkflowError
 from bot.render import Renderer
 from bot.services import conversations
+from bot.services.access import Viewer
 from bot.services.context import Context
 from bot.services.queries import official_by_telegram
 from bot.services.uow import UnitOfWork
@@ -81,6 +82,13 @@ async def refuse(update: Update, context: Ctx, refusal: WorkflowError) -> None:
         )
     else:
         await reply(update, context, "refusal", code=refusal.code, details=details)
+
+
+def viewer(update: Update, me: Official) -> Viewer:
+    """Who will read the answer: the official, and in a group chat the whole group too."""
+    chat = update.effective_chat
+    in_group = chat is not None and chat.type != "private"
+    return Viewer(me, chat.id if in_group and chat is not None else None)
 
 
 async def official(update: Update, context: Ctx) -> Official | None:

@@ -14,7 +14,8 @@ from bot.engine import Approve, Decide
 from bot.messages import button, compose
 from bot.services import conversations, queries, tasks
 from bot.services.errors import InvalidInput, NotFound
-from handlers.common import Ctx, answer, app_of, reply
+from handlers import commands
+from handlers.common import Ctx, answer, app_of, reply, viewer
 from models import Official
 
 PAGE = 8
@@ -180,12 +181,13 @@ async def note(update: Update, context: Ctx, me: Official, press: Press) -> None
 
 
 async def history(update: Update, context: Ctx, me: Official, press: Press) -> None:
-    proposal, entries = await queries.proposal_history(app_of(context).ctx, int(press.args[0]))
+    ctx = app_of(context).ctx
+    found = await queries.proposal_history(
+        ctx, int(press.args[0]), viewer(update, me), press.arg(1)
+    )
     assert update.callback_query is not None
     await answer(update.callback_query, context, "choose")
-    await reply(
-        update, context, "history", proposal=proposal, entries=entries[-30:], total=len(entries)
-    )
+    await commands.show_history(update, context, found)
 
 
 async def show_task(update: Update, context: Ctx, me: Official, press: Press) -> None:
@@ -203,7 +205,7 @@ async def show_task(update: Update, context: Ctx, me: Official, press: Press) ->
 async def document(update: Update, context: Ctx, me: Official, press: Press) -> None:
     """Send a stored document: by Telegram's file id, or from our archive if Telegram forgot."""
     app = app_of(context)
-    found = await queries.document(app.ctx, int(press.args[0]))
+    found = await queries.document(app.ctx, int(press.args[0]), viewer(update, me))
     assert update.callback_query is not None and update.effective_chat is not None
     await answer(update.callback_query, context, "choose")
     chat = update.effective_chat.id

@@ -6,12 +6,13 @@ from sqlalchemy import select
 
 from bot.engine import Action, Approve
 from bot.services import tasks
+from bot.services.access import Viewer
 from bot.services.context import Context
 from bot.services.documents import Upload
 from bot.services.officials import add_official, assign_role
 from bot.services.proposals import Registered, register_proposal
 from bot.services.queries import reading
-from models import Event, OutboxMessage, Proposal, Task
+from models import Event, Official, OutboxMessage, Proposal, Task
 from tests.conftest import AGENCY, Office
 
 SOP = "kerjasama_pihak_ketiga"
@@ -55,6 +56,14 @@ async def proposal(ctx: Context, proposal_id: int) -> Proposal:
         found = await session.get(Proposal, proposal_id)
         assert found is not None
         return found
+
+
+async def viewer(ctx: Context, official_id: int, group_chat_id: int | None = None) -> Viewer:
+    """Who reads an answer: an official, in their private chat or in a group."""
+    async with reading(ctx) as session:
+        found = await session.get(Official, official_id)
+        assert found is not None
+        return Viewer(found, group_chat_id)
 
 
 async def outbox(ctx: Context) -> list[OutboxMessage]:

@@ -6,16 +6,14 @@ import pytest
 
 from bot.clock import FrozenClock
 from bot.services.context import Context
-from bot.services.errors import NotFound
+from bot.services.errors import NotVisible
 from bot.services.queries import (
     my_open_tasks,
     proposal_history,
-    proposals_by_status,
     search_proposals,
 )
-from models.proposals import CLOSED, OPEN
 from tests.conftest import Office
-from tests.helpers import do, register, to_step
+from tests.helpers import do, outbox, register, to_step, viewer
 
 
 async def test_my_open_tasks_lists_the_most_overdue_first(
@@ -33,7 +31,9 @@ async def test_my_open_tasks_lists_the_most_overdue_first(
 async def test_history_tells_the_whole_story_in_order(ctx: Context, office: Office) -> None:
     reg = await register(ctx, office)
     await to_step(ctx, office, reg.proposal_id, "kasubbag_persiapan")
-    found, entries = await proposal_history(ctx, reg.number)
+    karo = await viewer(ctx, office["karo"])
+    history = await proposal_history(ctx, reg.number, karo)
+    found, entries = history.proposal, history.entries
     assert found.id == reg.proposal_id
     types = [e.type for e in entries]
     assert types[:3] == ["proposal_registered", "document_attached", "task_started"]
@@ -42,48 +42,32 @@ async def test_history_tells_the_whole_story_in_order(ctx: Context, office: Offi
     approve = next(e for e in entries if e.type == "task_approve")
     assert approve.actor == "Pejabat karo"
     assert [e.event_id for e in entries] == sorted(e.event_id for e in entries)
-    by_id, _ = await proposal_history(ctx, reg.proposal_id)
-    assert by_id.number == reg.number
+    by_id = await proposal_history(ctx, reg.proposal_id, karo)
+    assert by_id.proposal.number == reg.number
 
 
-async def test_history_of_an_unknown_proposal(ctx: Context) -> None:
-    with pytest.raises(NotFound):
-        await proposal_history(ctx, "9999/KS/2026")
-
-
-async def test_proposals_by_status(ctx: Context, office: Office) -> None:
-    done = await register(ctx, office, title="Selesai cepat")
-    running = await register(ctx, office, title="Masih jalan")
-    await to_step(ctx, office, done.proposal_id, "tkksd_bahas")
-    from bot.engine import Decide
-
-    await do(
-        ctx,
-        office,
-        done.proposal_id,
-        "tkksd",
-        Decide("tidak_setuju", "Tidak layak"),
-        attach="notulen",
-    )
-    assert [p.id for p in await proposals_by_status(ctx, CLOSED)] == [done.proposal_id]
-    assert [p.id for p in await proposals_by_status(ctx, OPEN)] == [running.proposal_id]
+async def test_history_of_an_unknown_proposal(ctx: Context, office: Office) -> None:
+    with pytest.raises(NotVisible):
+        await proposal_history(ctx, "9999/KS/2026", await viewer(ctx, office["admin"]))
 
 
 async def test_search_matches_every_word_case_insensitively(ctx: Context, office: Office) -> None:
     wisata = await register(ctx, office, title="Kerja sama Pariwisata Pantai")
     await register(ctx, office, "FS", title="Pengelolaan Sampah Terpadu")
-    assert [p.id for p in await search_proposals(ctx, "pariwisata PANTAI")] == [wisata.proposal_id]
-    assert len(await search_proposals(ctx, "timah")) == 1  # the FS origin, PT Timah Wisata
-    assert await search_proposals(ctx, "pantai sampah") == []
-    assert await search_proposals(ctx, "100%") == []  # wildcards are escaped, not obeyed
-    assert [p.number for p in await search_proposals(ctx, "0001/KS")] == [wisata.number]
+    me = await viewer(ctx, office["karo"])
+    assert [p.id for p in await search_proposals(ctx, "pariwisata PANTAI", me)] == [
+        wisata.proposal_id
+    ]
+    assert len(await search_proposals(ctx, "timah", me)) == 1  # the FS origin, PT Timah Wisata
+    assert await search_proposals(ctx, "pantai sampah", me) == []
+    assert await search_proposals(ctx, "100%", me) == []  # wildcards are escaped, not obeyed
+    assert [p.number for p in await search_proposals(ctx, "0001/KS", me)] == [wisata.number]
 
 
 async def test_subscribed_groups_see_each_step_and_the_outcome(
     ctx: Context, office: Office
 ) -> None:
     from bot.services import groups
-    from tests.helpers import outbox
 
     await groups.subscribe(ctx, -1001, "Tim Kerja Sama", "kerjasama_pihak_ketiga")
     await groups.subscribe(ctx, -1002, "Grup lama")

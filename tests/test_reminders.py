@@ -26,7 +26,7 @@ from bot.services.queries import reading
 from models import Task
 from models.outbox import SEND
 from tests.conftest import WIB, Office, seed_office
-from tests.helpers import events, leave_office, open_tasks, outbox, pdf, register
+from tests.helpers import events, leave_office, open_tasks, outbox, pdf, register, viewer
 
 BOTH = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 REMINDERS = ("task_nudge", "task_escalated")
@@ -471,7 +471,7 @@ async def test_the_group_card_shows_how_late_a_task_is(
     assert len(cards) == 2
     text = Renderer(WIB).render("group_card", cards[-1].context)
     assert "08:05 WIB ⚠️ terlambat\nStandar" in text
-    live = await queries.proposal_status(ctx, "0001/KS/2026")
+    live = await queries.proposal_status(ctx, "0001/KS/2026", await viewer(ctx, office["kabag_ks"]))
     assert "⚠️ lewat 1 jam 1 menit" in Renderer(WIB).render("group_card", live)
 
 

@@ -18,6 +18,12 @@ class NotFound(Refusal):
     code = "not_found"
 
 
+class NotVisible(Refusal):
+    """The case is not one the official (or the group the answer goes to) may see."""
+
+    code = "not_visible"
+
+
 class NotYourTask(Refusal):
     code = "not_your_task"
 

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.db import read_session
 from bot.services import access
 from bot.services.context import Context
-from bot.services.errors import NotFound
+from bot.services.errors import NotVisible
 from bot.services.roster import in_force
 from models import Document, Event, Official, Proposal, RoleAssignment, Task
 
@@ -84,60 +84,89 @@ class HistoryEntry:
     payload: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class HistoryPage:
+    proposal: Proposal
+    entries: list[HistoryEntry]
+    page: int  # 0 the oldest
+    pages: int
+    total: int  # entries in the history, refusals left out
+
+
+HISTORY_PAGE = 15
+# Taps refused by the gate stay in the audit record; the history a person reads leaves them out,
+# or a stranger pressing old buttons would push what happened off the page.
+_NOT_HISTORY = ("action_refused",)
+
+
+async def _visible_proposal(
+    session: AsyncSession, ctx: Context, viewer: access.Viewer, condition: ColumnElement[bool]
+) -> Proposal:
+    """The proposal matching `condition`, if the viewer may see it; NotVisible otherwise —
+    the same refusal whether it exists or not, so numbers cannot be probed."""
+    now = ctx.clock.now()
+    seeing = await access.visible(session, viewer, ctx.sops, now)
+    found = await session.scalar(
+        select(Proposal).where(condition, seeing), access.params(viewer, now)
+    )
+    if found is None:
+        raise NotVisible("not visible", viewer=viewer.official.id)
+    return found
+
+
+def _proposal_is(proposal: int | str) -> ColumnElement[bool]:
+    if isinstance(proposal, int):
+        return Proposal.id == proposal
+    return Proposal.number == proposal.strip()
+
+
 async def proposal_history(
-    ctx: Context, proposal: int | str
-) -> tuple[Proposal, list[HistoryEntry]]:
-    """A proposal (by id or registration number) and every event about it, in order."""
+    ctx: Context, proposal: int | str, viewer: access.Viewer, page: int | None = None
+) -> HistoryPage:
+    """One page of a proposal's events (by id or registration number), oldest first; by
+    default the newest page."""
     actor, holder = aliased(Official), aliased(Official)
     async with reading(ctx) as session:
-        found = await session.scalar(
-            select(Proposal).where(
-                Proposal.id == proposal
-                if isinstance(proposal, int)
-                else Proposal.number == proposal
-            )
-        )
-        if found is None:
-            raise NotFound("no such proposal", proposal=proposal)
+        found = await _visible_proposal(session, ctx, viewer, _proposal_is(proposal))
+        mine = and_(Event.proposal_id == found.id, Event.type.not_in(_NOT_HISTORY))
+        total = await session.scalar(select(func.count(Event.id)).where(mine)) or 0
+        pages = max(1, -(-total // HISTORY_PAGE))
+        page = pages - 1 if page is None else min(max(page, 0), pages - 1)
         rows = await session.execute(
             select(Event, actor.name, holder.name)
             .outerjoin(actor, actor.id == Event.actor_id)
             .outerjoin(holder, holder.id == Event.on_behalf_of_id)
-            .where(Event.proposal_id == found.id)
+            .where(mine)
             .order_by(Event.id)
+            .offset(page * HISTORY_PAGE)
+            .limit(HISTORY_PAGE)
         )
         entries = [
             HistoryEntry(e.id, e.occurred_at, e.type, e.step_key, a, h, e.payload)
             for e, a, h in rows
         ]
-    return found, entries
+    return HistoryPage(found, entries, page, pages, total)
 
 
-async def proposals_by_status(
-    ctx: Context, status: str, sop_code: str | None = None, limit: int = 50
+async def search_proposals(
+    ctx: Context, text: str, viewer: access.Viewer, limit: int = 20
 ) -> list[Proposal]:
-    query = select(Proposal).where(Proposal.status == status)
-    if sop_code:
-        query = query.where(Proposal.sop_code == sop_code)
-    async with reading(ctx) as session:
-        return list(
-            await session.scalars(query.order_by(Proposal.registered_at.desc()).limit(limit))
-        )
-
-
-async def search_proposals(ctx: Context, text: str, limit: int = 20) -> list[Proposal]:
-    """Case-insensitive match on number, title and origin; every word must match somewhere."""
+    """Case-insensitive match on number, title and origin; every word must match somewhere.
+    Only proposals the viewer may see."""
     words = [w for w in text.lower().split() if w]
     if not words:
         return []
     fields = (func.lower(Proposal.number), func.lower(Proposal.title), func.lower(Proposal.origin))
     conditions = [or_(*(f.contains(word, autoescape=True) for f in fields)) for word in words]
+    now = ctx.clock.now()
     async with reading(ctx) as session:
+        seeing = await access.visible(session, viewer, ctx.sops, now)
         found = await session.scalars(
             select(Proposal)
-            .where(and_(*conditions))
+            .where(and_(*conditions), seeing)
             .order_by(Proposal.registered_at.desc())
-            .limit(limit)
+            .limit(limit),
+            access.params(viewer, now),
         )
         return list(found)
 
@@ -221,22 +250,22 @@ async def units_of_role(ctx: Context, role: str) -> list[str]:
         return [u for u in found if u]
 
 
-async def proposal_status(ctx: Context, number: str) -> dict[str, Any]:
+async def proposal_status(ctx: Context, number: str, viewer: access.Viewer) -> dict[str, Any]:
     """Where a proposal stands, as the group card shows it."""
     from bot.services.notify import card_context
 
     async with reading(ctx) as session:
-        found = await session.scalar(select(Proposal).where(Proposal.number == number.strip()))
-        if found is None:
-            raise NotFound("no such proposal", proposal=number)
+        found = await _visible_proposal(session, ctx, viewer, _proposal_is(number))
         spec = ctx.sops.get(found.sop_code, found.sop_version)
         card = await card_context(session, found, spec, ctx.calendar, ctx.clock.now())
         return card | {"live": True}
 
 
-async def document(ctx: Context, document_id: int) -> Document:
+async def document(ctx: Context, document_id: int, viewer: access.Viewer) -> Document:
+    """A stored document, if the viewer may see its proposal."""
     async with reading(ctx) as session:
         found = await session.get(Document, document_id)
-    if found is None:
-        raise NotFound("no such document", document_id=document_id)
+        if found is None:
+            raise NotVisible("no such document", document_id=document_id)
+        await _visible_proposal(session, ctx, viewer, Proposal.id == found.proposal_id)
     return found
