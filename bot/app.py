@@ -12,11 +12,13 @@ from typing import Any
 
 from aiohttp import web
 from telegram import BotCommand, Update
+from telegram.error import InvalidToken
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 import handlers
 from bot import jobs, migrate
 from bot.config import Settings
+from bot.inbox import Inbox
 from bot.ratelimit import TelegramLimits
 from bot.render import Renderer
 from bot.sender import Sender
@@ -62,8 +64,25 @@ def setup_logging(settings: Settings) -> None:
             handler.addFilter(redact)
 
 
+class InboxApplication(Application):  # type: ignore[type-arg]
+    """PTB's Application, with each stored update handled under the inbox's lease and marked
+    handled with its effects (`services.updates`). Updates not stored — a stranger's, which
+    cause nothing — are handled as they come."""
+
+    async def process_update(self, update: object) -> None:
+        if not isinstance(update, Update) or update.update_id in self.bot_data["unstored"]:
+            self.bot_data["unstored"].discard(getattr(update, "update_id", None))
+            await super().process_update(update)
+            return
+        ctx: Context = self.bot_data["app"].ctx
+        async with updates.handling(ctx, update.update_id) as taken:
+            if taken is not None:
+                await super().process_update(update)
+
+
 def build(ctx: Context, token: str, *, polling: bool = True) -> Application:  # type: ignore[type-arg]
-    builder: Any = ApplicationBuilder().token(token)  # its type changes with a rate limiter
+    # The Application's type changes with a rate limiter and its class.
+    builder: Any = ApplicationBuilder().token(token).application_class(InboxApplication)
     if ctx.settings.telegram_rate_limits:
         limiter = TelegramLimits(
             private_per_second=ctx.settings.private_chat_per_second,
@@ -73,19 +92,22 @@ def build(ctx: Context, token: str, *, polling: bool = True) -> Application:  # 
     urls = api_urls(ctx.settings.telegram_api_url)
     if urls is not None:
         builder = builder.base_url(urls[0]).base_file_url(urls[1])
-    if not polling:
-        builder = builder.updater(None)
+    builder = builder.updater(None)  # the inbox polls (`Inbox.poll`): store, then confirm
     application: Application = builder.concurrent_updates(8).build()  # type: ignore[type-arg]
     renderer = Renderer(ctx.settings.zone)
     application.bot_data["app"] = App(ctx, renderer)
+    application.bot_data["unstored"] = set()
     handlers.register(application)
     application.add_error_handler(on_error)
     return application
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log (the token is filtered out) and tell the user something useful."""
+    """Log (the token is filtered out), count the failure against the update in the inbox
+    (retried, then set aside), and tell the user something useful."""
     log.error("while handling an update", exc_info=context.error)
+    error = context.error
+    updates.failed_now(f"{type(error).__name__}: {error}" if error else "unknown error")
     if isinstance(update, Update) and update.effective_chat is not None:
         with contextlib.suppress(Exception):
             if update.callback_query is not None:
@@ -102,6 +124,8 @@ class Running:
     application: Application  # type: ignore[type-arg]
     sender_task: asyncio.Task[None]
     sender_stop: asyncio.Event
+    inbox: Inbox
+    inbox_task: asyncio.Task[None]
     web_runner: web.AppRunner | None = None
 
 
@@ -124,15 +148,13 @@ async def start(ctx: Context, *, migrate_first: bool = True) -> Running:
     sender_task = asyncio.create_task(
         sender.run(ctx.outbox_wakeup, settings.outbox_poll_seconds, sender_stop)
     )
-    running = Running(application, sender_task, sender_stop)
+    inbox = Inbox(ctx, application)
     if polling:
-        assert application.updater is not None
         await application.bot.delete_webhook()
-        await application.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=10)
-    else:
-        running.web_runner = await _start_webhook(ctx, application)
-    for payload in await updates.unhandled(ctx):  # taken in before a crash, never handled
-        await application.update_queue.put(Update.de_json(payload, application.bot))
+    inbox_task = asyncio.create_task(inbox.run(poll=polling))
+    running = Running(application, sender_task, sender_stop, inbox, inbox_task)
+    if not polling:
+        running.web_runner = await _start_webhook(ctx, application, inbox)
     ctx.outbox_wakeup.set()
     log.info("bot @%s running (%s)", application.bot.username, "polling" if polling else "webhook")
     return running
@@ -140,8 +162,9 @@ async def start(ctx: Context, *, migrate_first: bool = True) -> Running:
 
 async def stop(running: Running) -> None:
     application = running.application
-    if application.updater is not None and application.updater.running:
-        await application.updater.stop()
+    running.inbox_task.cancel()  # mid-poll is fine: what was not stored is fetched again
+    with contextlib.suppress(asyncio.CancelledError, InvalidToken):
+        await running.inbox_task
     if running.web_runner is not None:
         await running.web_runner.cleanup()
     running.sender_stop.set()
@@ -163,7 +186,11 @@ async def set_commands(application: Application) -> None:  # type: ignore[type-a
     await application.bot.set_my_commands(commands)
 
 
-async def _start_webhook(ctx: Context, application: Application) -> web.AppRunner:  # type: ignore[type-arg]
+async def _start_webhook(
+    ctx: Context,
+    application: Application,  # type: ignore[type-arg]
+    inbox: Inbox,
+) -> web.AppRunner:
     """Our own small webhook server: record each update, then answer 200, then handle it."""
     settings = ctx.settings
     assert settings.webhook_url is not None
@@ -177,12 +204,15 @@ async def _start_webhook(ctx: Context, application: Application) -> web.AppRunne
     async def receive(request: web.Request) -> web.Response:
         if request.headers.get(SECRET_HEADER) != secret:
             return web.Response(status=403)
-        payload = await request.json()
-        update_id = payload.get("update_id")
-        if not isinstance(update_id, int):
-            return web.Response(status=400)
-        if await updates.record(ctx, update_id, payload):
-            await application.update_queue.put(Update.de_json(payload, application.bot))
+        try:
+            payload = await request.json()
+        except ValueError:
+            return web.Response(status=400, text="bad JSON")
+        if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
+            return web.Response(status=400, text="not an update")
+        if inbox.parse(payload) is None:  # malformed: refused, and not stored
+            return web.Response(status=400, text="not an update")
+        await inbox.take_in([payload])  # stored before the 200, then handled
         return web.Response(text="ok")
 
     server = web.Application()

@@ -16,6 +16,7 @@ from telegram.ext import Application, ContextTypes
 from bot.calendar import WorkCalendar
 from bot.services import digest, reminders
 from bot.services.context import Context
+from bot.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ def schedule(application: Application, ctx: Context) -> None:  # type: ignore[ty
     jobs.run_repeating(
         sweep_reminders, interval=ctx.settings.nudge_sweep_seconds, first=0, name="reminders"
     )
+    jobs.run_repeating(record_strangers, interval=STRANGERS_SECONDS, name="strangers")
     if ctx.settings.daily_digest:
         # A late start (a restart at 10:00) still sends the day's digest, once.
         jobs.run_once(send_digest, 0, name="digest-catch-up")
@@ -59,6 +61,24 @@ def schedule(application: Application, ctx: Context) -> None:  # type: ignore[ty
             },
             name="digest",
         )
+
+
+STRANGERS_SECONDS = 600
+
+
+async def record_strangers(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """One audit event for the strangers refused since the last one, not one per message."""
+    ctx = _ctx(context)
+    count, ctx.strangers_refused = ctx.strangers_refused, 0
+    if not count:
+        return
+    try:
+        async with UnitOfWork(ctx) as uow:
+            uow.record("strangers_refused", payload={"count": count})
+            await uow.commit()
+    except Exception:
+        ctx.strangers_refused += count  # counted again next time
+        log.exception("could not record the strangers refused")
 
 
 def _ctx(context: ContextTypes.DEFAULT_TYPE) -> Context:

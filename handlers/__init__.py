@@ -1,7 +1,8 @@
 """Telegram adapters: parse the update, call one service, render one template.
 
-All handlers are registered here, in one ordered list ("order matters"): the once-only guard
-first, then commands, then button presses, then plain messages.
+All handlers are registered here, in one ordered list ("order matters"): commands, then button
+presses, then plain messages. That each update is handled once is the inbox's business
+(`bot.inbox`, `services.updates`), around every handler.
 """
 
 from __future__ import annotations
@@ -12,20 +13,17 @@ from typing import Any
 from telegram import Update
 from telegram.ext import (
     Application,
-    ApplicationHandlerStop,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 
 from bot import callbacks
 from bot.engine import WorkflowError
-from bot.services import updates
 from handlers import admin, commands, delegation, intake, replies, start, tasks
-from handlers.common import Ctx, answer, app_of, forget, official, refuse, reply, stranger
+from handlers.common import Ctx, answer, forget, official, refuse, reply, stranger
 from models import Official
 
 Action = Callable[[Update, Ctx, Official], Awaitable[None]]
@@ -74,12 +72,6 @@ def as_official(action: Action) -> Callable[[Update, Ctx], Coroutine[Any, Any, N
     return handle
 
 
-async def once(update: Update, context: Ctx) -> None:
-    """An update delivered twice (a webhook retry, a restart) is handled once."""
-    if not await updates.claim(app_of(context).ctx, update.update_id):
-        raise ApplicationHandlerStop
-
-
 async def on_press(update: Update, context: Ctx, me: Official) -> None:
     query = update.callback_query
     assert query is not None
@@ -113,5 +105,4 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         MessageHandler(filters.Document.ALL & private, as_official(replies.on_document)),
         MessageHandler(filters.TEXT & ~filters.COMMAND & private, as_official(replies.on_text)),
     ]
-    application.add_handler(TypeHandler(Update, once), group=-1)
     application.add_handlers(handlers)

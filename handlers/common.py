@@ -16,7 +16,6 @@ from bot.services import conversations
 from bot.services.access import Viewer
 from bot.services.context import Context
 from bot.services.queries import official_by_telegram
-from bot.services.uow import UnitOfWork
 from models import Official
 
 Ctx = ContextTypes.DEFAULT_TYPE
@@ -100,17 +99,9 @@ async def official(update: Update, context: Ctx) -> Official | None:
 
 
 async def stranger(update: Update, context: Ctx) -> None:
-    """A polite refusal that shows nothing, and a line in the record."""
-    user = update.effective_user
-    async with UnitOfWork(app_of(context).ctx) as uow:
-        uow.record(
-            "stranger_refused",
-            payload={
-                "telegram_user_id": user.id if user else None,
-                "what": "button" if update.callback_query else "message",
-            },
-        )
-        await uow.commit()
+    """A polite refusal that shows nothing. Counted, not recorded one by one: a flood of
+    strangers must cost no database write (`jobs` records the count now and then)."""
+    app_of(context).ctx.strangers_refused += 1
     if update.callback_query is not None:
         await answer(update.callback_query, context, "stranger", alert=True)
     elif update.effective_chat is not None and update.effective_chat.type == "private":

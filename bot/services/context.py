@@ -26,6 +26,8 @@ class Context:
     archive: Archive
     # Set when a commit queued messages, so the sender wakes at once instead of polling.
     outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    # Strangers refused since the count was last recorded (`jobs.record_strangers`).
+    strangers_refused: int = 0
 
     async def close(self) -> None:
         await self.engine.dispose()

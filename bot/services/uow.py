@@ -1,8 +1,9 @@
 """The unit of work: one transaction per use case.
 
 A use case changes state, records the audit events it causes and the messages to send, then
-commits once: the events are chained and the outbox rows written in that same transaction, so a
-crash between commit and send loses nothing (the sender drains the outbox later).
+commits once: the events are chained, the outbox rows written and the Telegram update that
+caused it marked handled in that same transaction, so a crash between commit and send loses
+nothing (the sender drains the outbox later) and a replayed update does nothing twice.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import audit
+from bot.services import updates
 from bot.services.context import Context
 from models import Document, Event, OutboxMessage
 from models.outbox import EDIT, SEND
@@ -187,7 +189,9 @@ class UnitOfWork:
                     created_at=self.now,
                 )
             )
+        await updates.mark_in(self.session, self.ctx)  # the update that caused this, once
         await self.session.commit()
+        updates.committed()
         if self._outbox or self._cards:
             self.ctx.outbox_wakeup.set()
         self._events.clear()

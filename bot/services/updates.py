@@ -1,57 +1,221 @@
-"""Updates taken in once: an update id seen twice (Telegram retrying a webhook, two instances)
-is handled once."""
+"""The inbox: each update is handled exactly once, even across a crash or between instances.
+
+- An update is stored (`store`) before Telegram is told we have it: before the webhook answers
+  200, before the polling offset moves past it. One fetched before a crash is replayed.
+- Handling it takes a lease (`handling`): another instance, or a replay, leaves it alone while
+  the lease runs; a dead instance's lease runs out and the update is taken up again.
+- It is marked handled in the same transaction as what it causes: the first unit of work that
+  commits during its handling marks it (`mark_in`), and one that finds it already marked rolls
+  back — so its effects happen once. A handler that changes nothing marks it at the end.
+- One that fails `MAX_ATTEMPTS` times, or cannot be parsed, is set aside with its error (secrets
+  scrubbed) for the admins to see (`disposisi inbox`), and the bot goes on.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Iterable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, and_, bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.context import Context
 from models import ReceivedUpdate
 
+log = logging.getLogger(__name__)
 
-async def record(ctx: Context, update_id: int, payload: dict[str, Any]) -> bool:
-    """Store an update before acknowledging it (webhook mode); False if it was already here."""
-    try:
-        async with ctx.sessions() as session, session.begin():
-            session.add(
-                ReceivedUpdate(update_id=update_id, payload=payload, received_at=ctx.clock.now())
-            )
-    except IntegrityError:
-        return False
-    return True
+MAX_ATTEMPTS = 3
+LEASE = timedelta(seconds=30)  # longer than any one update takes to handle
+MAX_ERROR = 2000
 
 
-async def claim(ctx: Context, update_id: int) -> bool:
-    """Take an update for handling; False if it is being or has been handled already.
+class TakenElsewhere(Exception):
+    """The update was marked handled by another handling (an instance whose lease ran out while
+    it still worked): this unit of work must not commit its effects a second time."""
 
-    One statement: insert it as handled (polling mode, first sight), or mark a webhook's stored
-    update handled if nobody has; a row already handled returns nothing."""
+
+@dataclass
+class Handling:
+    update_id: int
+    attempt: int
+    marked: bool = False  # a unit of work committed the mark
+    error: str | None = None  # set by the error handler
+
+
+CURRENT: ContextVar[Handling | None] = ContextVar("disposisi_update", default=None)
+
+_TABLE = cast(Table, ReceivedUpdate.__table__)
+_MARK = (
+    update(ReceivedUpdate)
+    .where(ReceivedUpdate.update_id == bindparam("id"), ReceivedUpdate.handled_at.is_(None))
+    .values(handled_at=bindparam("now"), lease_until=None)
+    .execution_options(synchronize_session=False)
+)
+
+
+def _insert(ctx: Context) -> Any:
+    return pg_insert if ctx.engine.dialect.name == "postgresql" else sqlite_insert
+
+
+async def store(ctx: Context, payloads: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Store fetched updates in one transaction; returns those not stored before (in order)."""
+    rows = [p for p in payloads if isinstance(p.get("update_id"), int)]
+    if not rows:
+        return []
     now = ctx.clock.now()
-    table = cast(Table, ReceivedUpdate.__table__)
-    insert = pg_insert if ctx.engine.dialect.name == "postgresql" else sqlite_insert
-    statement = insert(table).values(
-        update_id=update_id, payload=None, received_at=now, handled_at=now
+    statement = (
+        _insert(ctx)(_TABLE)
+        .values([{"update_id": p["update_id"], "payload": p, "received_at": now} for p in rows])
+        .on_conflict_do_nothing(index_elements=[_TABLE.c.update_id])
+        .returning(_TABLE.c.update_id)
     )
-    upsert = statement.on_conflict_do_update(
-        index_elements=[table.c.update_id],
-        set_={"handled_at": statement.excluded.handled_at},
-        where=table.c.handled_at.is_(None),
-    ).returning(table.c.update_id)
     async with ctx.engine.begin() as connection:
-        return (await connection.execute(upsert)).first() is not None
+        fresh = set((await connection.execute(statement)).scalars())
+    return [p for p in rows if p["update_id"] in fresh]
 
 
-async def unhandled(ctx: Context) -> list[dict[str, Any]]:
-    """Updates recorded but never handled (a crash after the webhook answered): handle them."""
-    async with ctx.sessions() as session:
-        rows = await session.scalars(
-            select(ReceivedUpdate.payload)
-            .where(ReceivedUpdate.handled_at.is_(None), ReceivedUpdate.payload.is_not(None))
-            .order_by(ReceivedUpdate.update_id)
+async def _take(ctx: Context, update_id: int) -> int | None:
+    """Lease the update; its attempt number, or None if handled, set aside or leased elsewhere."""
+    now = ctx.clock.now()
+    taking = (
+        update(ReceivedUpdate)
+        .where(
+            ReceivedUpdate.update_id == update_id,
+            ReceivedUpdate.handled_at.is_(None),
+            ReceivedUpdate.set_aside_at.is_(None),
+            or_(ReceivedUpdate.lease_until.is_(None), ReceivedUpdate.lease_until <= now),
         )
-        return [dict(r) for r in rows if r]
+        .values(lease_until=now + LEASE, attempts=ReceivedUpdate.attempts + 1)
+        .returning(ReceivedUpdate.attempts)
+    )
+    async with ctx.engine.begin() as connection:
+        return (await connection.execute(taking)).scalar()
+
+
+@contextlib.asynccontextmanager
+async def handling(ctx: Context, update_id: int) -> AsyncIterator[Handling | None]:
+    """Handle a stored update under a lease; yields None when it is not ours to handle. A
+    database error here stops the handling (the update stays, and is replayed later)."""
+    try:
+        attempt = await _take(ctx, update_id)
+    except Exception:
+        log.exception("could not take update %s; it will be replayed", update_id)
+        yield None
+        return
+    if attempt is None:
+        yield None
+        return
+    current = Handling(update_id, attempt)
+    token = CURRENT.set(current)
+    try:
+        yield current
+    finally:
+        CURRENT.reset(token)
+    try:
+        if current.error is not None and not current.marked:
+            await _failed(ctx, current)
+        elif not current.marked:  # a handler that changed nothing: handled all the same
+            async with ctx.engine.begin() as connection:
+                await connection.execute(_MARK, {"id": update_id, "now": ctx.clock.now()})
+    except Exception:
+        log.exception("could not close update %s; it will be replayed", update_id)
+
+
+async def mark_in(session: AsyncSession, ctx: Context) -> None:
+    """Called by a unit of work before it commits: mark the update being handled (if any) in
+    the same transaction; TakenElsewhere if another handling already did."""
+    current = CURRENT.get()
+    if current is None or current.marked:
+        return
+    done = await session.execute(_MARK, {"id": current.update_id, "now": ctx.clock.now()})
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        raise TakenElsewhere(f"update {current.update_id} was handled elsewhere")
+
+
+def committed() -> None:
+    """The unit of work that marked the update has committed."""
+    current = CURRENT.get()
+    if current is not None:
+        current.marked = True
+
+
+def failed_now(error: str) -> None:
+    """The error handler saw this update's handling fail."""
+    current = CURRENT.get()
+    if current is not None:
+        current.error = error[:MAX_ERROR]
+
+
+async def _failed(ctx: Context, current: Handling) -> None:
+    now = ctx.clock.now()
+    values: dict[str, Any] = {"error": current.error, "lease_until": None}
+    if current.attempt >= MAX_ATTEMPTS:
+        values["set_aside_at"] = now
+        log.error("update %s set aside after %s attempts", current.update_id, current.attempt)
+    async with ctx.engine.begin() as connection:
+        await connection.execute(
+            update(ReceivedUpdate)
+            .where(ReceivedUpdate.update_id == current.update_id)
+            .values(**values)
+        )
+
+
+async def set_aside(ctx: Context, update_id: int, error: str) -> None:
+    """An update that cannot even be parsed: keep it, with why, and never try it again."""
+    async with ctx.engine.begin() as connection:
+        await connection.execute(
+            update(ReceivedUpdate)
+            .where(ReceivedUpdate.update_id == update_id, ReceivedUpdate.handled_at.is_(None))
+            .values(error=error[:MAX_ERROR], set_aside_at=ctx.clock.now(), lease_until=None)
+        )
+
+
+async def pending(ctx: Context, limit: int = 500) -> list[dict[str, Any]]:
+    """Stored updates waiting to be handled, whose lease (if any) has run out: taken in before
+    a crash, or by an instance that died, or failed and due another try."""
+    now = ctx.clock.now()
+    async with ctx.engine.connect() as connection:
+        rows = await connection.execute(
+            select(ReceivedUpdate.payload)
+            .where(
+                ReceivedUpdate.handled_at.is_(None),
+                ReceivedUpdate.set_aside_at.is_(None),
+                ReceivedUpdate.payload.is_not(None),
+                or_(ReceivedUpdate.lease_until.is_(None), ReceivedUpdate.lease_until <= now),
+            )
+            .order_by(ReceivedUpdate.update_id)
+            .limit(limit)
+        )
+        return [dict(r) for (r,) in rows if isinstance(r, dict)]
+
+
+@dataclass(frozen=True)
+class SetAside:
+    update_id: int
+    received_at: Any
+    attempts: int
+    error: str | None
+
+
+async def set_aside_list(ctx: Context, limit: int = 50) -> list[SetAside]:
+    """The updates given up on, newest first, for the admins."""
+    async with ctx.engine.connect() as connection:
+        rows = await connection.execute(
+            select(
+                ReceivedUpdate.update_id,
+                ReceivedUpdate.received_at,
+                ReceivedUpdate.attempts,
+                ReceivedUpdate.error,
+            )
+            .where(and_(ReceivedUpdate.set_aside_at.is_not(None)))
+            .order_by(ReceivedUpdate.update_id.desc())
+            .limit(limit)
+        )
+        return [SetAside(*row) for row in rows]
