@@ -1,7 +1,7 @@
 """The emulator as an aiohttp application, and `Emulator`, which runs it inside the caller's
 event loop:
 
-    emu = Emulator(flood_limits=False)
+    emu = Emulator(token="123:test")  # the only token it answers
     url = await emu.start(host="127.0.0.1", port=0)  # "http://127.0.0.1:PORT"
     ...  # Bot(token, base_url=f"{url}/bot", base_file_url=f"{url}/file/bot")
     await emu.stop()
@@ -17,7 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from emulator import botapi, control, guard
-from emulator.core import ApiCall, Config, Core
+from emulator.core import DEFAULT_TOKEN, ApiCall, Config, Core
 from emulator.registry import METHODS
 from emulator.rules import MAX_UPLOAD, FloodLimits
 from emulator.schema import schema
@@ -76,6 +76,7 @@ class Emulator:
     def __init__(
         self,
         *,
+        token: str = DEFAULT_TOKEN,
         bot_username: str = "disposisi_test_bot",
         bot_first_name: str = "Disposisi Bot",
         flood_limits: bool = False,
@@ -85,8 +86,10 @@ class Emulator:
         record_api: bool = False,
         extra_routes: Sequence[web.RouteDef] = (),
     ) -> None:
-        """`extra_routes`: more HTTP routes on the same server (the playground's clock)."""
+        """`token`: the only bot token answered (another gets 401, as in Telegram).
+        `extra_routes`: more HTTP routes on the same server (the playground's clock)."""
         config = Config(
+            token=token,
             bot_username=bot_username,
             bot_first_name=bot_first_name,
             flood_limits=flood_limits,

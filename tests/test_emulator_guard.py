@@ -16,7 +16,7 @@ from tests.emulator_fixtures import TOKEN, ptb_bot
 
 @pytest.fixture
 async def emulator() -> AsyncIterator[Emulator]:
-    emu = Emulator()
+    emu = Emulator(token=TOKEN)
     await emu.start()
     yield emu
     await emu.stop()
