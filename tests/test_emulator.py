@@ -103,6 +103,8 @@ async def test_a_mistyped_token_fails_as_in_telegram(emulator: Emulator) -> None
         async with session.get(f"{emulator.url}/file/bot124:test/documents/x") as answer:
             assert answer.status == 401
     assert "getMe" not in emulator.core.stats.calls  # refused before anything ran
+    with pytest.raises(ValueError, match="digits"):
+        Emulator(token="wrong")  # it could never be answered
 
 
 async def test_send_html_with_keyboard(bot: Bot, control: EmulatorClient) -> None:
