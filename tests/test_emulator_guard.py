@@ -10,6 +10,7 @@ import aiohttp
 import pytest
 
 from emulator.client import EmulatorClient
+from emulator.guard import loopback_hosts
 from emulator.server import Emulator
 from tests.emulator_fixtures import TOKEN, ptb_bot
 
@@ -117,3 +118,8 @@ async def test_telegram_clients_on_any_loopback_name_are_answered(emulator: Emul
         assert (await bot.get_me()).username == "disposisi_test_bot"
         assert await bot.set_webhook("http://127.0.0.1:9/hook")
     assert emulator.core.delivery.info()["url"] == "http://127.0.0.1:9/hook"
+
+
+def test_on_port_80_a_loopback_name_may_come_without_the_port() -> None:
+    assert loopback_hosts(8081) == {"127.0.0.1:8081", "localhost:8081", "[::1]:8081"}
+    assert {"127.0.0.1", "localhost", "[::1]", "localhost:80"} <= loopback_hosts(80)
