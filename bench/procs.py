@@ -50,8 +50,9 @@ class Proc:
 
 
 async def start_emulator(scratch: Path, *, flood: bool = False) -> tuple[Proc, str]:
-    """`python -m emulator --port 0`; returns it and its URL (read from its first line)."""
-    args = [sys.executable, "-m", "emulator", "--port", "0", *(["--flood"] if flood else [])]
+    """`python -m emulator --port 0` for `TOKEN`; returns it and its URL (from its first line)."""
+    args = [sys.executable, "-m", "emulator", "--port", "0", "--token", TOKEN]
+    args += ["--flood"] if flood else []
     log = scratch / "emulator.log"
     process = await asyncio.create_subprocess_exec(
         *args, stdout=asyncio.subprocess.PIPE, stderr=log.open("wb")

@@ -6,13 +6,14 @@ envelope. The methods on messages live in `emulator.messaging`; the others are h
 from __future__ import annotations
 
 import asyncio
+import hmac
 import re
 from typing import Any
 
 from aiohttp import web
 
 from emulator import messaging
-from emulator.core import Core
+from emulator.core import TOKEN, Core
 from emulator.params import Params, read_params
 from emulator.registry import METHODS, Described, canonical, method
 from emulator.rules import ApiError, bad_request
@@ -20,7 +21,6 @@ from emulator.schema import schema
 from emulator.shapes import bot_json
 
 CORE = web.AppKey("core", Core)
-TOKEN = re.compile(r"(\d+):(\S+)")
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 _SCOPES = {
     "default": (),
@@ -66,12 +66,21 @@ def _note_parameters(core: Core, name: str, params: Params) -> None:
             core.stats.unknown_parameters[name] |= unknown
 
 
+def _token_refused(core: Core, token: str) -> web.Response | None:
+    """Telegram's answers: 404 for what is not a token at all, 401 for another bot's token
+    (PTB raises InvalidToken on both), so a mistyped token fails here as it does there."""
+    if TOKEN.fullmatch(token) is None:
+        return web.json_response(error_body(ApiError(404, "Not Found")), status=404)
+    if not hmac.compare_digest(token.encode(), core.config.token.encode()):
+        return web.json_response(error_body(ApiError(401, "Unauthorized")), status=401)
+    return None
+
+
 async def handle(request: web.Request) -> web.Response:
     core = request.app[CORE]
-    match = TOKEN.fullmatch(request.match_info["token"])
-    if match is None:
-        return web.json_response(error_body(ApiError(404, "Not Found")), status=404)
-    core.world.bot.id = int(match[1])
+    refused = _token_refused(core, request.match_info["token"])
+    if refused is not None:
+        return refused
     name = canonical(request.match_info["method"]) or request.match_info["method"]
     core.stats.calls[name] += 1
     params = Params()
@@ -98,9 +107,10 @@ async def handle(request: web.Request) -> web.Response:
 
 async def download(request: web.Request) -> web.Response:
     core = request.app[CORE]
-    stored = None
-    if TOKEN.fullmatch(request.match_info["token"]):
-        stored = core.world.file_by_path(request.match_info["path"])
+    refused = _token_refused(core, request.match_info["token"])
+    if refused is not None:
+        return refused
+    stored = core.world.file_by_path(request.match_info["path"])
     if stored is None:
         return web.json_response(error_body(ApiError(404, "Not Found")), status=404)
     mime = stored.mime_type or "application/octet-stream"

@@ -3,6 +3,7 @@ the world, update delivery, flood control, injected faults, statistics and the c
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,8 +96,13 @@ class ApiCall:
     description: str | None = None
 
 
+DEFAULT_TOKEN = "123:test"  # the README's `TELEGRAM_BOT_TOKEN=123:test`; not a secret
+TOKEN = re.compile(r"(\d+):(\S+)")  # what Telegram's tokens look like: <bot id>:<secret>
+
+
 @dataclass
 class Config:
+    token: str = DEFAULT_TOKEN
     bot_username: str = "disposisi_test_bot"
     bot_first_name: str = "Disposisi Bot"
     flood_limits: bool = False
@@ -108,8 +114,12 @@ class Config:
 
 class Core:
     def __init__(self, config: Config) -> None:
+        match = TOKEN.fullmatch(config.token)
+        if match is None:
+            raise ValueError("a bot token is <digits>:<characters>, as Telegram's are")
         self.config = config
         self.world = World(config.bot_username, config.bot_first_name)
+        self.world.bot.id = int(match[1])
         self.flood = FloodControl(config.flood_limits, FloodLimits(**vars(config.limits)))
         self.faults = Faults()
         self.stats = Stats()

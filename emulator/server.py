@@ -1,7 +1,7 @@
 """The emulator as an aiohttp application, and `Emulator`, which runs it inside the caller's
 event loop:
 
-    emu = Emulator(flood_limits=False)
+    emu = Emulator(token="123:test")  # the only token it answers
     url = await emu.start(host="127.0.0.1", port=0)  # "http://127.0.0.1:PORT"
     ...  # Bot(token, base_url=f"{url}/bot", base_file_url=f"{url}/file/bot")
     await emu.stop()
@@ -10,14 +10,14 @@ event loop:
 from __future__ import annotations
 
 import socket
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
-from emulator import botapi, control
-from emulator.core import ApiCall, Config, Core
+from emulator import botapi, control, guard
+from emulator.core import DEFAULT_TOKEN, ApiCall, Config, Core
 from emulator.registry import METHODS
 from emulator.rules import MAX_UPLOAD, FloodLimits
 from emulator.schema import schema
@@ -56,33 +56,9 @@ async def _to_playground(request: web.Request) -> web.StreamResponse:
     raise web.HTTPFound("/playground/")
 
 
-HOSTS = web.AppKey("hosts", set)  # the Host headers the control API answers; empty: any
-LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
-
-
-@web.middleware
-async def _same_origin(
-    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-) -> web.StreamResponse:
-    """The control API and the playground act as any user, so keep other web pages out: a
-    page elsewhere cannot send JSON here without asking first (which we never allow), and a
-    DNS-rebound name is not one of our hosts."""
-    if request.path.startswith(("/control", "/playground")):
-        hosts = request.app[HOSTS]
-        if hosts and request.host not in hosts:
-            return web.json_response({"error": "unknown Host"}, status=403)
-        if request.method not in ("GET", "HEAD"):
-            if request.content_type != "application/json":
-                return web.json_response({"error": "send application/json"}, status=415)
-            origin = request.headers.get("Origin")
-            if origin is not None and origin != f"{request.scheme}://{request.host}":
-                return web.json_response({"error": "cross-origin request"}, status=403)
-    return await handler(request)
-
-
 def create_app(core: Core, extra_routes: Sequence[web.RouteDef] = ()) -> web.Application:
-    app = web.Application(client_max_size=MAX_UPLOAD + 1024 * 1024, middlewares=[_same_origin])
-    app[HOSTS] = set()
+    app = web.Application(client_max_size=MAX_UPLOAD + 1024 * 1024, middlewares=[guard.guard])
+    app[guard.HOSTS] = set()
     app[botapi.CORE] = core
     app.router.add_get("/", _index)
     app.router.add_get("/playground", _to_playground)
@@ -100,6 +76,7 @@ class Emulator:
     def __init__(
         self,
         *,
+        token: str = DEFAULT_TOKEN,
         bot_username: str = "disposisi_test_bot",
         bot_first_name: str = "Disposisi Bot",
         flood_limits: bool = False,
@@ -109,8 +86,10 @@ class Emulator:
         record_api: bool = False,
         extra_routes: Sequence[web.RouteDef] = (),
     ) -> None:
-        """`extra_routes`: more HTTP routes on the same server (the playground's clock)."""
+        """`token`: the only bot token answered (another gets 401, as in Telegram).
+        `extra_routes`: more HTTP routes on the same server (the playground's clock)."""
         config = Config(
+            token=token,
             bot_username=bot_username,
             bot_first_name=bot_first_name,
             flood_limits=flood_limits,
@@ -165,8 +144,8 @@ class Emulator:
         bound: Any = sock.getsockname()
         shown = f"[{host}]" if ":" in host else host
         self._url = f"http://{shown}:{bound[1]}"
-        if shown in LOOPBACK:  # on a loopback address only loopback names may call
-            self.app[HOSTS].update(f"{name}:{bound[1]}" for name in LOOPBACK)
+        if shown in guard.LOOPBACK:  # on a loopback address only loopback names may call
+            self.app[guard.HOSTS].update(guard.loopback_hosts(bound[1]))
         return self._url
 
     async def stop(self) -> None:

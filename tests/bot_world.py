@@ -41,7 +41,7 @@ __all__ = [
 async def make_world(
     settings: Settings, tmp_path: Path, private_rate: float = 20.0, clock: Clock | None = None
 ) -> World:
-    emulator = Emulator()
+    emulator = Emulator(token=TOKEN)  # the token the bot is given below
     url = await emulator.start()
     settings = settings.model_copy(
         update={

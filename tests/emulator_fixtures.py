@@ -25,7 +25,7 @@ from emulator import Emulator
 from emulator.client import EmulatorClient
 from emulator.schema import Report, schema
 
-TOKEN = "123:test"
+TOKEN = "123:test"  # the emulator answers only the token it was started with
 
 
 def conformity(emulator: Emulator) -> Report:
@@ -44,8 +44,9 @@ def conformity(emulator: Emulator) -> Report:
 
 @asynccontextmanager
 async def running_emulator(**options: Any) -> AsyncIterator[Emulator]:
-    """A started emulator (recording its answers); on the way out, every answer is checked."""
-    emu = Emulator(record_api=True, **options)
+    """A started emulator (recording its answers) for `TOKEN` unless `token=` says otherwise;
+    on the way out, every answer is checked."""
+    emu = Emulator(record_api=True, **{"token": TOKEN, **options})
     await emu.start()
     try:
         yield emu

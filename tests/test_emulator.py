@@ -26,6 +26,7 @@ from telegram.error import (
     Conflict,
     EndPointNotFound,
     Forbidden,
+    InvalidToken,
     NetworkError,
     RetryAfter,
 )
@@ -82,6 +83,28 @@ async def test_get_me(bot: Bot) -> None:
     me = await bot.get_me()
     assert (me.id, me.is_bot, me.username) == (123, True, "disposisi_test_bot")
     assert bot.username == "disposisi_test_bot"
+
+
+async def test_a_mistyped_token_fails_as_in_telegram(emulator: Emulator) -> None:
+    """Only the token the emulator was started with is answered: another bot's gets 401, what is
+    no token at all 404 — PTB raises InvalidToken on both, as it does against Telegram."""
+    for token in ("123:tset", "124:test", "wrong"):
+        with pytest.raises(InvalidToken, match="was rejected by the server"):
+            async with ptb_bot(emulator, token):  # starting a Bot asks getMe
+                pass
+    async with aiohttp.ClientSession() as session:
+        async with session.post(f"{emulator.url}/bot124:test/getMe") as answer:
+            assert answer.status == 401
+            assert await answer.json() == {
+                "ok": False,
+                "error_code": 401,
+                "description": "Unauthorized",
+            }
+        async with session.get(f"{emulator.url}/file/bot124:test/documents/x") as answer:
+            assert answer.status == 401
+    assert "getMe" not in emulator.core.stats.calls  # refused before anything ran
+    with pytest.raises(ValueError, match="digits"):
+        Emulator(token="wrong")  # it could never be answered
 
 
 async def test_send_html_with_keyboard(bot: Bot, control: EmulatorClient) -> None:
@@ -470,6 +493,8 @@ async def test_command_line() -> None:
         "emulator",
         "--port",
         "0",
+        "--token",
+        "77:own",
         stdout=asyncio.subprocess.PIPE,
         cwd=ROOT,
     )
@@ -477,8 +502,12 @@ async def test_command_line() -> None:
         assert process.stdout is not None
         line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
         url = line.split(" on ")[1].strip()
-        async with aiohttp.ClientSession() as session, session.get(f"{url}/bot1:x/getMe") as r:
-            assert (await r.json())["result"]["username"] == "disposisi_test_bot"
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"{url}/bot77:own/getMe") as r:
+                me = (await r.json())["result"]
+                assert (me["id"], me["username"]) == (77, "disposisi_test_bot")
+            async with session.get(f"{url}/bot{TOKEN}/getMe") as r:  # not the one it was given
+                assert r.status == 401
     finally:
         process.terminate()
         assert await asyncio.wait_for(process.wait(), 10) == 0

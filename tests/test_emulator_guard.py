@@ -1,5 +1,6 @@
-"""The control API and the playground act as any user: other web pages must not drive them, and
-files downloaded from them must not become pages of the emulator's site."""
+"""The control API and the playground act as any user, the Bot API as Telegram: other web pages
+must drive none of them, and files downloaded from them must not become pages of the emulator's
+site."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ import aiohttp
 import pytest
 
 from emulator.client import EmulatorClient
+from emulator.guard import loopback_hosts
 from emulator.server import Emulator
+from tests.emulator_fixtures import TOKEN, ptb_bot
 
 
 @pytest.fixture
 async def emulator() -> AsyncIterator[Emulator]:
-    emu = Emulator()
+    emu = Emulator(token=TOKEN)
     await emu.start()
     yield emu
     await emu.stop()
@@ -70,3 +73,53 @@ async def test_a_download_is_an_attachment_whatever_its_type_and_name(
         assert await got.read() == b"<script>alert(1)</script>"
         missing = await http.get(f"{emulator.url}/control/files/nope/download")
         assert missing.status == 404
+
+
+async def test_a_page_elsewhere_cannot_call_the_bot_api(emulator: Emulator) -> None:
+    api = f"{emulator.url}/bot{TOKEN}"
+    hook = {"url": "http://evil.example/hook"}
+    async with aiohttp.ClientSession() as http:
+        # A cross-site form POST names its page in Origin.
+        other = await http.post(
+            f"{api}/setWebhook", data=hook, headers={"Origin": "http://evil.example"}
+        )
+        assert other.status == 403
+        assert await other.json() == {
+            "ok": False,
+            "error_code": 403,
+            "description": "Forbidden: cross-origin request",
+        }
+        # An <img src=".../setWebhook?url=..."> sends no Origin, but says where it comes from.
+        image = await http.get(
+            f"{api}/setWebhook", params=hook, headers={"Sec-Fetch-Site": "cross-site"}
+        )
+        assert image.status == 403
+        rebound = await http.post(f"{api}/setWebhook", data=hook, headers={"Host": "evil.example"})
+        assert rebound.status == 403
+        assert (await rebound.json())["description"] == "Forbidden: unknown Host"
+        assert emulator.core.delivery.info()["url"] == ""  # the bot still polls
+        download = await http.get(
+            f"{emulator.url}/file/bot{TOKEN}/documents/x", headers={"Host": "evil.example"}
+        )
+        assert download.status == 403
+        from_here = await http.get(f"{api}/getMe", headers={"Origin": emulator.url})
+        assert from_here.status == 200
+
+
+async def test_telegram_clients_on_any_loopback_name_are_answered(emulator: Emulator) -> None:
+    port = emulator.url.rsplit(":", 1)[1]
+    async with aiohttp.ClientSession() as http:
+        for name in ("127.0.0.1", "localhost", "[::1]"):
+            got = await http.get(
+                f"{emulator.url}/bot{TOKEN}/getMe", headers={"Host": f"{name}:{port}"}
+            )
+            assert got.status == 200, name
+    async with ptb_bot(emulator) as bot:  # httpx: no Origin, Host 127.0.0.1:PORT
+        assert (await bot.get_me()).username == "disposisi_test_bot"
+        assert await bot.set_webhook("http://127.0.0.1:9/hook")
+    assert emulator.core.delivery.info()["url"] == "http://127.0.0.1:9/hook"
+
+
+def test_on_port_80_a_loopback_name_may_come_without_the_port() -> None:
+    assert loopback_hosts(8081) == {"127.0.0.1:8081", "localhost:8081", "[::1]:8081"}
+    assert {"127.0.0.1", "localhost", "[::1]", "localhost:80"} <= loopback_hosts(80)

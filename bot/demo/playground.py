@@ -23,7 +23,7 @@ from bot.clock import ShiftedClock
 from bot.config import Settings
 from bot.demo.run import default_start, demo_settings
 from bot.demo.scenario import NAMES
-from bot.demo.world import World
+from bot.demo.world import TOKEN, World
 from bot.render import Renderer
 from bot.services.context import build_context
 from emulator.client import EmulatorClient
@@ -49,7 +49,8 @@ async def start_playground(
 ) -> Playground:
     clock = ShiftedClock(start or default_start(base))
     holder: dict[str, World] = {}
-    emulator = Emulator(extra_routes=_clock_routes(clock, holder, Renderer(base.zone)))
+    routes = _clock_routes(clock, holder, Renderer(base.zone))
+    emulator = Emulator(token=TOKEN, extra_routes=routes)
     url = await emulator.start(host=host, port=port)  # fails first if the port is taken
     scratch = tempfile.TemporaryDirectory(prefix="disposisi-playground-")
     settings = demo_settings(base, Path(scratch.name), url)

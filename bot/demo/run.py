@@ -115,7 +115,7 @@ async def run_demo(base: Settings, path: str, start: datetime | None = None) -> 
     logging.getLogger("bot").setLevel(logging.WARNING)
     began = asyncio.get_running_loop().time()
     with tempfile.TemporaryDirectory(prefix="disposisi-demo-") as scratch:
-        emulator = Emulator()
+        emulator = Emulator(token=TOKEN)
         url = await emulator.start()
         clock = ShiftedClock(start or default_start(base))
         ctx = build_context(demo_settings(base, FilePath(scratch), url), clock=clock)
