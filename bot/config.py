@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None  # checked on every push; generated if not set
     webhook_listen: str = "0.0.0.0:8443"  # where the webhook server listens (host:port)
     outbox_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    # How long an instance holds an update it handles; one whose instance died is taken up by
+    # another after this.
+    inbox_lease_seconds: float = Field(default=30.0, ge=1, le=3600)
     # Telegram asks for at most one message per second in a private chat; tests may raise it.
     private_chat_per_second: float = Field(default=1.0, gt=0, le=30)
     group_chat_per_minute: int = Field(default=20, ge=1, le=1200)  # Telegram's limit: 20

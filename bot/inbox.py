@@ -87,9 +87,9 @@ class Inbox:
             and not _is_registration(u)
         }
 
-    async def replay(self) -> None:
+    async def replay(self, *, at_start: bool = False) -> None:
         """Queue the stored updates nobody is handling (a crash, a dead instance, a failure)."""
-        for payload in await updates.pending(self.ctx):
+        for payload in await updates.pending(self.ctx, at_start=at_start):
             update = self.parse(payload)
             if update is None:
                 await updates.set_aside(self.ctx, payload["update_id"], "not a Telegram update")
@@ -99,7 +99,8 @@ class Inbox:
     async def run(self, *, poll: bool) -> None:
         """Until cancelled: poll (or, with a webhook, only replay)."""
         loop = asyncio.get_running_loop()
-        next_replay = 0.0
+        await self.replay(at_start=True)
+        next_replay = loop.time() + REPLAY_SECONDS
         while True:
             if loop.time() >= next_replay:
                 with contextlib.suppress(Exception):

@@ -32,7 +32,6 @@ from models import ReceivedUpdate
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
-LEASE = timedelta(seconds=30)  # longer than any one update takes to handle
 MAX_ERROR = 2000
 
 
@@ -58,6 +57,11 @@ _MARK = (
     .values(handled_at=bindparam("now"), lease_until=None)
     .execution_options(synchronize_session=False)
 )
+
+
+def _lease(ctx: Context) -> timedelta:
+    """How long a handling holds an update: longer than any one update takes."""
+    return timedelta(seconds=ctx.settings.inbox_lease_seconds)
 
 
 def _insert(ctx: Context) -> Any:
@@ -92,7 +96,7 @@ async def _take(ctx: Context, update_id: int) -> int | None:
             ReceivedUpdate.set_aside_at.is_(None),
             or_(ReceivedUpdate.lease_until.is_(None), ReceivedUpdate.lease_until <= now),
         )
-        .values(lease_until=now + LEASE, attempts=ReceivedUpdate.attempts + 1)
+        .values(lease_until=now + _lease(ctx), attempts=ReceivedUpdate.attempts + 1)
         .returning(ReceivedUpdate.attempts)
     )
     async with ctx.engine.begin() as connection:
@@ -177,10 +181,15 @@ async def set_aside(ctx: Context, update_id: int, error: str) -> None:
         )
 
 
-async def pending(ctx: Context, limit: int = 500) -> list[dict[str, Any]]:
+async def pending(
+    ctx: Context, limit: int = 500, *, at_start: bool = False
+) -> list[dict[str, Any]]:
     """Stored updates waiting to be handled, whose lease (if any) has run out: taken in before
-    a crash, or by an instance that died, or failed and due another try."""
+    a crash, or by an instance that died, or failed and due another try. One stored less than
+    a lease ago is left to the instance that took it in — except `at_start`, when whatever
+    this instance took in before it died is taken up at once."""
     now = ctx.clock.now()
+    settled = now if at_start else now - _lease(ctx)
     async with ctx.engine.connect() as connection:
         rows = await connection.execute(
             select(ReceivedUpdate.payload)
@@ -189,6 +198,7 @@ async def pending(ctx: Context, limit: int = 500) -> list[dict[str, Any]]:
                 ReceivedUpdate.set_aside_at.is_(None),
                 ReceivedUpdate.payload.is_not(None),
                 or_(ReceivedUpdate.lease_until.is_(None), ReceivedUpdate.lease_until <= now),
+                ReceivedUpdate.received_at <= settled,
             )
             .order_by(ReceivedUpdate.update_id)
             .limit(limit)
