@@ -13,6 +13,7 @@ from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_va
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot import redact
 from bot.calendar import DEFAULT_OFFICE_HOURS, OfficeHours
 
 # pydantic's own refusals, as an operator should read them (its messages are English).
@@ -158,7 +159,10 @@ def normalize_database_url(url: str) -> str:
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Read the environment; raise ConfigError naming each broken variable (never its value)."""
+    """Read the environment; raise ConfigError naming each broken variable (never its value).
+
+    The secrets of the settings read are registered with `redact`, so that nothing printed or
+    logged from now on shows them."""
     try:
         settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
@@ -167,6 +171,7 @@ def load_settings(**overrides: object) -> Settings:
             name = "_".join(str(part) for part in error["loc"]).upper() or "?"
             lines.append(f"{name}: {_refusal(error)}")
         raise ConfigError("\n".join(lines)) from None
+    redact.protect(settings)
     return settings
 
 

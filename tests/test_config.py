@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot import redact
 from bot.cli import main
 from bot.config import ConfigError, load_settings
 
@@ -27,6 +28,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env
+    monkeypatch.setattr(redact, "_known", {})  # the secrets these tests load stay here
 
 
 def test_defaults() -> None:
