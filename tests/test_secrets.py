@@ -1,13 +1,18 @@
-"""Secrets never leave the process: nothing logged shows the bot token, its secret half or a
-database password."""
+"""Secrets never leave the process: whatever fails, nothing printed shows the bot token, its
+secret half or a database password, and the operator reads one or two lines of Indonesian.
+
+The failure cases run the real CLI as a subprocess and grep everything it printed."""
 
 from __future__ import annotations
 
 import logging
 import os
+import socket
 import subprocess
 import sys
 import textwrap
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,6 +37,35 @@ SETTINGS = (
     "DEFAULT_STEP_MINUTES",
     "SOP_DIR",
 )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def emulator_url() -> Iterator[str]:
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "emulator", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + START_WITHIN
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the emulator did not come up"
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 @pytest.fixture(autouse=True)
@@ -64,6 +98,159 @@ def _printed(done: subprocess.CompletedProcess[str]) -> str:
     for secret in SECRETS:
         assert secret not in printed, f"{secret!r} printed:\n{printed}"
     return printed
+
+
+def _without_info_lines(printed: str) -> str:
+    """`run` logs the migration first; what follows is the failure."""
+    return "\n".join(line for line in printed.splitlines() if " INFO " not in line)
+
+
+def _short(printed: str) -> None:
+    assert "Traceback" not in printed, printed
+    assert len(printed.strip().splitlines()) <= 3, printed
+
+
+@pytest.mark.parametrize("command", [("run",), ("invite", "karo")])
+def test_a_wrong_api_path_is_a_rejected_token_and_the_token_is_not_printed(
+    tmp_path: Path, emulator_url: str, command: tuple[str, ...]
+) -> None:
+    api = f"{emulator_url}/x/bot"  # getMe answers 404, PTB calls it an invalid token
+    done = _run(tmp_path, *command, TELEGRAM_API_URL=api, TELEGRAM_BOT_TOKEN=TOKEN)
+    printed = _printed(done)
+    assert done.returncode == 2, printed
+    assert "Token bot ditolak oleh Telegram: periksa TELEGRAM_BOT_TOKEN" in done.stderr
+    assert f"TELEGRAM_API_URL={api}" in done.stderr
+    # PTB's line about the answer that was not JSON stays; its traceback does not.
+    _short(_without_info_lines(printed))
+
+
+def test_invite_with_a_token_telegram_rejects(tmp_path: Path, emulator_url: str) -> None:
+    done = _run(
+        tmp_path,
+        "invite",
+        "karo",
+        TELEGRAM_API_URL=f"{emulator_url}/bot",
+        TELEGRAM_BOT_TOKEN=BAD_TOKEN,
+    )
+    printed = _printed(done)
+    assert done.returncode == 2, printed
+    assert "Token bot ditolak oleh Telegram: periksa TELEGRAM_BOT_TOKEN" in done.stderr
+    _short(printed)
+
+
+@pytest.mark.parametrize("command", [("run",), ("invite", "karo")])
+def test_an_unreachable_api_is_named_in_one_short_message(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    api = f"http://127.0.0.1:{_free_port()}/bot"  # nothing listens there
+    done = _run(tmp_path, *command, TELEGRAM_API_URL=api, TELEGRAM_BOT_TOKEN=TOKEN)
+    printed = _printed(done)
+    assert done.returncode == 2, printed
+    assert f"Server Bot API tidak dapat dihubungi: periksa TELEGRAM_API_URL={api}" in (done.stderr)
+    _short(_without_info_lines(printed))
+
+
+@pytest.mark.parametrize("command", [("db", "upgrade"), ("run",), ("invite", "karo")])
+def test_an_unreachable_database_is_named_without_its_password(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    port = _free_port()
+    url = f"postgresql://disposisi:{PASSWORD_IN_URL}@127.0.0.1:{port}/kantor"
+    done = _run(tmp_path, *command, DATABASE_URL=url, TELEGRAM_BOT_TOKEN=TOKEN)
+    printed = _printed(done)
+    assert done.returncode == 2, printed
+    assert (
+        "Basis data tidak dapat dipakai: periksa DATABASE_URL "
+        f"(postgresql+asyncpg://disposisi:***@127.0.0.1:{port}/kantor)"
+    ) in done.stderr
+    _short(printed)
+
+
+def test_a_malformed_setting_is_refused_in_indonesian(tmp_path: Path) -> None:
+    done = _run(
+        tmp_path,
+        "run",
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        DATABASE_URL=f"postgresql://disposisi:{PASSWORD_IN_URL}@127.0.0.1/kantor",
+        DEFAULT_STEP_MINUTES="nol",
+    )
+    printed = _printed(done)
+    assert done.returncode == 2, printed
+    assert done.stderr.splitlines() == [
+        "Konfigurasi salah:",
+        "  DEFAULT_STEP_MINUTES: harus bilangan bulat, misalnya 60",
+    ]
+
+
+# A command that fails in a way nobody planned for, with the token in its error.
+UNEXPECTED = textwrap.dedent(
+    """
+    import os, sys
+    from bot import cli
+
+    def broken(_args):
+        token = os.environ["TELEGRAM_BOT_TOKEN"]
+        try:
+            raise ValueError("https://api.telegram.org/bot" + token.replace(":", "%3A"))
+        except ValueError as exc:
+            raise {error}("token " + token) from exc
+
+    cli._audit_verify = broken
+    sys.exit(cli.main(["audit", "verify"]))
+    """
+)
+
+
+def test_an_unexpected_failure_shows_its_traceback_scrubbed(tmp_path: Path) -> None:
+    done = _run(tmp_path, python=UNEXPECTED.format(error="RuntimeError"), TELEGRAM_BOT_TOKEN=TOKEN)
+    printed = _printed(done)
+    assert done.returncode == 1, printed
+    assert "Traceback" in done.stderr and "RuntimeError: token <token>" in done.stderr
+    assert "ValueError: https://api.telegram.org/bot" in done.stderr  # the cause, scrubbed too
+
+
+def test_ctrl_c_ends_a_command_without_a_traceback(tmp_path: Path) -> None:
+    done = _run(
+        tmp_path, python=UNEXPECTED.format(error="KeyboardInterrupt"), TELEGRAM_BOT_TOKEN=TOKEN
+    )
+    assert done.returncode == 130
+    assert _printed(done) == ""
+
+
+# Output no one formatted on purpose: a warning logged before logging is set up, and a thread
+# that dies, each with the token in it.
+STRAY = textwrap.dedent(
+    """
+    import logging, os, sys, threading
+    from bot import cli
+
+    def noisy(_args):
+        token = os.environ["TELEGRAM_BOT_TOKEN"]
+        try:
+            raise ValueError("bot" + token)
+        except ValueError:
+            logging.getLogger("telegram.ext.Updater").warning("stray %s", token, exc_info=True)
+
+        def die():
+            raise RuntimeError("thread " + token)
+
+        thread = threading.Thread(target=die, name="pekerja")
+        thread.start()
+        thread.join()
+        return 0
+
+    cli._audit_verify = noisy
+    sys.exit(cli.main(["audit", "verify"]))
+    """
+)
+
+
+def test_stray_log_lines_and_dying_threads_are_scrubbed(tmp_path: Path) -> None:
+    done = _run(tmp_path, python=STRAY, TELEGRAM_BOT_TOKEN=TOKEN)
+    printed = _printed(done)
+    assert done.returncode == 0, printed
+    assert "stray <token>" in printed and "ValueError: bot<token>" in printed
+    assert "Exception in thread pekerja" in printed and "RuntimeError: thread <token>" in printed
 
 
 LOGGED = textwrap.dedent(
