@@ -16,7 +16,7 @@ from telegram.error import InvalidToken
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 import handlers
-from bot import jobs, migrate
+from bot import jobs, migrate, redact
 from bot.config import Settings
 from bot.inbox import Inbox
 from bot.ratelimit import TelegramLimits
@@ -39,29 +39,9 @@ def api_urls(api_url: str | None) -> tuple[str, str] | None:
     return f"{root}/bot", f"{root}/file/bot"
 
 
-class RedactToken(logging.Filter):
-    """The token is in every Bot API URL; keep it out of every log line."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if self.token in message:
-            record.msg, record.args = message.replace(self.token, "<token>"), None
-        return True
-
-
 def setup_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # it logs every URL, token included
-    if settings.telegram_bot_token is not None:
-        redact = RedactToken(settings.telegram_bot_token.get_secret_value())
-        for handler in logging.getLogger().handlers:
-            handler.addFilter(redact)
+    """Log at LOG_LEVEL; every line, exception text included, scrubbed of the secrets."""
+    redact.setup_logging(settings.log_level)
 
 
 class InboxApplication(Application):  # type: ignore[type-arg]

@@ -14,15 +14,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from bot import failures, redact
 from bot.config import ConfigError, Settings, load_settings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    redact.install()  # from here on, no traceback or stray log line shows a secret
+    redact.protect_environment(os.environ)  # until the settings are read (a .env may add)
+    failures.quiet_library_tracebacks()
     parser = _parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):
@@ -31,9 +36,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result: int = args.run(args)
         return result
-    except ConfigError as exc:
-        print(f"Konfigurasi salah:\n{_indent(str(exc))}", file=sys.stderr)
-        return 2
+    except KeyboardInterrupt:  # Ctrl-C before the command set up its own handling
+        return 130
+    except Exception as exc:
+        return _failed(exc)
+
+
+def _failed(error: Exception) -> int:
+    """A failure the operator can fix: its one or two lines, exit 2. Anything else is a bug:
+    its traceback, scrubbed, exit 1."""
+    failure = failures.explain(error)
+    if failure is None:
+        print(redact.format_exception(error), end="", file=sys.stderr)
+        return 1
+    print(failures.message(failure), file=sys.stderr)
+    return 2
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -285,10 +302,9 @@ def _sop_codes(settings: Settings) -> set[str]:
     return {spec.code for spec in registry.all()}
 
 
-def _require_token(settings: Settings) -> str | None:
+def _require_token(settings: Settings) -> str:
     if settings.telegram_bot_token is None:
-        print("Konfigurasi salah:\n  TELEGRAM_BOT_TOKEN: belum diisi", file=sys.stderr)
-        return None
+        raise ConfigError("TELEGRAM_BOT_TOKEN: belum diisi")
     return settings.telegram_bot_token.get_secret_value()
 
 

@@ -9,10 +9,24 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot import redact
 from bot.calendar import DEFAULT_OFFICE_HOURS, OfficeHours
+
+# pydantic's own refusals, as an operator should read them (its messages are English).
+_REFUSALS = {
+    "int_parsing": "harus bilangan bulat, misalnya 60",
+    "int_from_float": "harus bilangan bulat, misalnya 60",
+    "float_parsing": "harus bilangan, misalnya 1.5",
+    "bool_parsing": "harus true atau false",
+    "greater_than": "harus lebih dari {gt}",
+    "greater_than_equal": "harus paling sedikit {ge}",
+    "less_than": "harus kurang dari {lt}",
+    "less_than_equal": "harus paling banyak {le}",
+}
 
 
 class ConfigError(Exception):
@@ -63,6 +77,19 @@ class Settings(BaseSettings):
     escalate_after: int = Field(default=2, ge=0, le=100)  # 0: never tell the superior
     daily_digest: bool = True  # the morning summary to subscribed groups
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _stripped(cls, value: object, info: ValidationInfo) -> object:
+        """A value pasted with a space or a newline around it means the value without them;
+        an optional one left blank is not set."""
+        if not isinstance(value, str):
+            return value
+        value = value.strip()
+        field = cls.model_fields.get(info.field_name or "")
+        if not value and field is not None and field.default is None:
+            return None
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
@@ -80,7 +107,13 @@ class Settings(BaseSettings):
     @field_validator("office_hours")
     @classmethod
     def _hours_parse(cls, value: str) -> str:
-        OfficeHours.parse(value)  # raises ValueError with the reason
+        try:
+            OfficeHours.parse(value)
+        except ValueError:  # its reason is English, for developers
+            raise ValueError(
+                f"tidak terbaca: {value!r}; tulis hari dan jam buka-tutup, misalnya "
+                "'sen-kam 07:30-16:00; jum 07:30-16:30' (jam tutup sesudah jam buka)"
+            ) from None
         return value
 
     @field_validator("log_level")
@@ -129,13 +162,33 @@ def normalize_database_url(url: str) -> str:
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Read the environment; raise ConfigError naming each broken variable (never its value)."""
+    """Read the environment; raise ConfigError naming each broken variable (never its value).
+
+    The secrets of the settings read are registered with `redact`, so that nothing printed or
+    logged from now on shows them."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         lines = []
         for error in exc.errors(include_input=False, include_url=False):
             name = "_".join(str(part) for part in error["loc"]).upper() or "?"
-            message = error["msg"].removeprefix("Value error, ")
-            lines.append(f"{name}: {message}")
+            lines.append(f"{name}: {_refusal(error)}")
         raise ConfigError("\n".join(lines)) from None
+    redact.protect(settings)
+    return settings
+
+
+def _refusal(error: ErrorDetails) -> str:
+    """Why a value was refused, in Indonesian; our validators' reasons already are."""
+    if error["type"] == "value_error":
+        return error["msg"].removeprefix("Value error, ")
+    template = _REFUSALS.get(error["type"])
+    if template is None:
+        return "nilai ini tidak dapat dipakai"
+    limits = {k: _number(v) for k, v in error.get("ctx", {}).items()}
+    return template.format(**limits)
+
+
+def _number(value: object) -> object:
+    """0.0 as 0: the limits are written as the operator would."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value

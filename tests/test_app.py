@@ -1,13 +1,11 @@
-"""Small pieces of the running bot: URLs, the token filter, the callback codec."""
+"""Small pieces of the running bot: URLs, the callback codec."""
 
 from __future__ import annotations
-
-import logging
 
 import pytest
 
 from bot import callbacks
-from bot.app import RedactToken, api_urls
+from bot.app import api_urls
 
 
 def test_api_urls_accept_the_bot_suffix_or_the_root() -> None:
@@ -17,20 +15,6 @@ def test_api_urls_accept_the_bot_suffix_or_the_root() -> None:
     )
     assert api_urls("http://127.0.0.1:8081/") == api_urls("http://127.0.0.1:8081/bot")
     assert api_urls(None) is None
-
-
-def test_the_token_is_redacted_from_log_lines() -> None:
-    record = logging.LogRecord(
-        "httpx",
-        logging.INFO,
-        __file__,
-        1,
-        "POST %s",
-        ("https://api.telegram.org/bot123:SECRET/getMe",),
-        None,
-    )
-    RedactToken("123:SECRET").filter(record)
-    assert "SECRET" not in record.getMessage() and "<token>" in record.getMessage()
 
 
 def test_callback_data_round_trips_and_refuses_forgeries() -> None:

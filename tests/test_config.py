@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot import redact
 from bot.cli import main
 from bot.config import ConfigError, load_settings
 
@@ -20,9 +21,14 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None
         "TELEGRAM_BOT_TOKEN",
         "LOG_LEVEL",
         "MAX_DOCUMENT_MB",
+        "TELEGRAM_API_URL",
+        "OUTBOX_POLL_SECONDS",
+        "TELEGRAM_RATE_LIMITS",
+        "SOP_DIR",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env
+    monkeypatch.setattr(redact, "_known", {})  # the secrets these tests load stay here
 
 
 def test_defaults() -> None:
@@ -68,6 +74,56 @@ def test_a_broken_value_is_refused_naming_the_variable(
         load_settings()
     assert str(refused.value).startswith(f"{name}:")
     assert SECRET not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "reason"),
+    [
+        ("DEFAULT_STEP_MINUTES", "nol", "harus bilangan bulat, misalnya 60"),
+        ("DEFAULT_STEP_MINUTES", "0", "harus paling sedikit 1"),
+        ("DEFAULT_STEP_MINUTES", "99999", "harus paling banyak 1440"),
+        ("OUTBOX_POLL_SECONDS", "0", "harus lebih dari 0"),
+        ("OUTBOX_POLL_SECONDS", "sering", "harus bilangan, misalnya 1.5"),
+        ("TELEGRAM_RATE_LIMITS", "mungkin", "harus true atau false"),
+        (
+            "OFFICE_HOURS",
+            "senin 16:00-07:30",
+            "tidak terbaca: 'senin 16:00-07:30'; tulis hari dan jam buka-tutup, misalnya "
+            "'sen-kam 07:30-16:00; jum 07:30-16:30' (jam tutup sesudah jam buka)",
+        ),
+    ],
+)
+def test_the_reason_is_given_in_indonesian(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, reason: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as refused:
+        load_settings()
+    assert str(refused.value) == f"{name}: {reason}"
+
+
+def test_surrounding_spaces_are_stripped_from_every_value(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", f" {SECRET} \n")  # pasted with a space, or a file's
+    monkeypatch.setenv("TELEGRAM_API_URL", "\thttp://127.0.0.1:8081/bot ")
+    monkeypatch.setenv("TIMEZONE", " Asia/Makassar ")
+    monkeypatch.setenv("SOP_DIR", " /srv/sop ")
+    monkeypatch.setenv("LOG_LEVEL", " debug ")
+    settings = load_settings()
+    assert settings.telegram_bot_token is not None
+    assert settings.telegram_bot_token.get_secret_value() == SECRET
+    assert settings.telegram_api_url == "http://127.0.0.1:8081/bot"
+    assert settings.timezone == "Asia/Makassar"
+    assert str(settings.sop_dir) == "/srv/sop"
+    assert settings.log_level == "DEBUG"
+
+
+def test_an_optional_value_left_blank_is_not_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "  ")
+    monkeypatch.setenv("TELEGRAM_API_URL", "")
+    settings = load_settings()
+    assert settings.telegram_bot_token is None and settings.telegram_api_url is None
 
 
 def test_the_token_is_never_printed(monkeypatch: pytest.MonkeyPatch) -> None:
