@@ -8,6 +8,7 @@ import contextlib
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -87,7 +88,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     (retried, then set aside), and tell the user something useful."""
     log.error("while handling an update", exc_info=context.error)
     error = context.error
-    updates.failed_now(f"{type(error).__name__}: {error}" if error else "unknown error")
+    updates.failed_now(redact.scrub(f"{type(error).__name__}: {error}" if error else "?"))
     if isinstance(update, Update) and update.effective_chat is not None:
         with contextlib.suppress(Exception):
             if update.callback_query is not None:
@@ -123,7 +124,9 @@ async def start(ctx: Context, *, migrate_first: bool = True) -> Running:
     jobs.schedule(application, ctx)
     await application.start()
     renderer: Renderer = application.bot_data["app"].renderer
-    sender = Sender(ctx, application.bot, renderer)
+    sender = Sender(
+        ctx, application.bot, renderer, lease=timedelta(seconds=settings.outbox_lease_seconds)
+    )
     sender_stop = asyncio.Event()
     sender_task = asyncio.create_task(
         sender.run(ctx.outbox_wakeup, settings.outbox_poll_seconds, sender_stop)
@@ -179,6 +182,7 @@ async def _start_webhook(
         if settings.webhook_secret
         else secrets.token_urlsafe(32)
     )
+    redact.remember("WEBHOOK_SECRET", secret)
     path = "/" + settings.webhook_url.split("://", 1)[-1].partition("/")[2]
 
     async def receive(request: web.Request) -> web.Response:

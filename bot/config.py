@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     # How long an instance holds an update it handles; one whose instance died is taken up by
     # another after this.
     inbox_lease_seconds: float = Field(default=30.0, ge=1, le=3600)
+    # How long a sender holds the messages it sends; those of a dead instance go after this.
+    outbox_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
     # Telegram asks for at most one message per second in a private chat; tests may raise it.
     private_chat_per_second: float = Field(default=1.0, gt=0, le=30)
     group_chat_per_minute: int = Field(default=20, ge=1, le=1200)  # Telegram's limit: 20

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -34,14 +36,48 @@ def postgres_url() -> str | None:
     return os.environ.get(POSTGRES_ENV) or None
 
 
+_scratch: list[str] = []  # this run's own database, made on first use
+
+
 def needs_postgres() -> str:
+    """The URL of this run's scratch database on the server `DISPOSISI_TEST_POSTGRES_URL`
+    names (created on first use, dropped when the run ends, so two runs never meet); the test
+    is skipped, with the reason, where no server is given."""
     url = postgres_url()
     if url is None:
         reason = f"{POSTGRES_ENV} is not set: no PostgreSQL to test against"
         if os.environ.get("DISPOSISI_REQUIRE_POSTGRES"):
             pytest.fail(reason)
         pytest.skip(reason)
-    return url
+    if not _scratch:
+        name = f"disposisi_test_{os.getpid()}_{secrets.token_hex(3)}"
+        _on_server(url, f'CREATE DATABASE "{name}"')
+        _scratch.append(url.rsplit("/", 1)[0] + "/" + name)
+    return _scratch[0]
+
+
+def _on_server(url: str, statement: str) -> None:
+    """Run one statement outside a transaction, off any running event loop."""
+
+    async def run() -> None:
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        try:
+            async with engine.connect() as connection:
+                await connection.exec_driver_sql(statement)
+        finally:
+            await engine.dispose()
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, run()).result()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_scratch_database() -> Iterator[None]:
+    yield
+    url = postgres_url()
+    if _scratch and url is not None:
+        name = _scratch[0].rsplit("/", 1)[1]
+        _on_server(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
