@@ -21,6 +21,7 @@ PAGE = 8
 
 
 def _args(press: Press) -> tuple[int, int]:
+    """(task, version): every task verb takes both, and `callbacks.decode` refuses fewer."""
     return int(press.args[0]), int(press.args[1])
 
 
