@@ -12,25 +12,34 @@ from dataclasses import dataclass
 
 MAX_BYTES = 64
 
-# verb -> meaning. Two letters keep the data short; the numbers that follow are ids.
+
+@dataclass(frozen=True)
+class Verb:
+    meaning: str
+    least: int  # how many ids it takes, at least
+    most: int  # and at most
+
+
+# verb -> meaning and arity. Two letters keep the data short; the numbers that follow are ids.
+# `decode` refuses a wrong count, so a handler may index the ids it was promised.
 VERBS = {
-    "ok": "approve (task, version)",
-    "no": "reject, then ask the reason (task, version)",
-    "dc": "decide (task, version, option index)",
-    "fw": "forward: list colleagues (task, version, page)",
-    "fp": "forward to (task, version, official), then ask the instruction",
-    "up": "attach: ask for the file (task, version[, document index])",
-    "nt": "note: ask for the text (task, version)",
-    "hs": "history (proposal)",
-    "dl": "send a stored document (document)",
-    "tk": "show a task again (task)",
-    "ik": "intake: kind (kind index)",
-    "iu": "intake: the agency concerned (unit index)",
-    "is": "intake: skip this question",
-    "iy": "intake: confirm and register",
-    "dg": "delegation: pick the acting official (holder, acting official, page)",
-    "dd": "delegation: for how many days (holder, acting official, days)",
-    "xx": "cancel what the bot is waiting for",
+    "ok": Verb("approve (task, version)", 2, 2),
+    "no": Verb("reject, then ask the reason (task, version)", 2, 2),
+    "dc": Verb("decide (task, version, option index)", 3, 3),
+    "fw": Verb("forward: list colleagues (task, version[, page])", 2, 3),
+    "fp": Verb("forward to (task, version, official[, 1: without instruction])", 3, 4),
+    "up": Verb("attach: ask for the file (task, version[, document index])", 2, 3),
+    "nt": Verb("note: ask for the text (task, version)", 2, 2),
+    "hs": Verb("history (proposal)", 1, 1),
+    "dl": Verb("send a stored document (document)", 1, 1),
+    "tk": Verb("show a task again (task)", 1, 1),
+    "ik": Verb("intake: kind (kind index)", 1, 1),
+    "iu": Verb("intake: the agency concerned (unit index)", 1, 1),
+    "is": Verb("intake: skip this question", 0, 0),
+    "iy": Verb("intake: confirm and register", 0, 0),
+    "dg": Verb("delegation: pick the acting official (holder, acting official)", 2, 2),
+    "dd": Verb("delegation: for how many days (holder, acting official, days)", 3, 3),
+    "xx": Verb("cancel what the bot is waiting for", 0, 0),
 }
 PATTERN = r"^[a-z]{2}(:\d{1,12}){0,4}$"
 _MATCH = re.compile(PATTERN)
@@ -45,9 +54,14 @@ class Press:
         return self.args[index] if index < len(self.args) else default
 
 
+def _fits(verb: str, count: int) -> bool:
+    known = VERBS.get(verb)
+    return known is not None and known.least <= count <= known.most
+
+
 def encode(verb: str, *args: int) -> str:
-    if verb not in VERBS:
-        raise ValueError(f"unknown callback verb {verb!r}")
+    if not _fits(verb, len(args)):
+        raise ValueError(f"unknown callback verb {verb!r} or wrong number of ids {args!r}")
     data = ":".join([verb, *(str(int(a)) for a in args)])
     if len(data.encode()) > MAX_BYTES or not _MATCH.match(data):
         raise ValueError(f"callback data {data!r} does not fit Telegram's limits")
@@ -55,10 +69,11 @@ def encode(verb: str, *args: int) -> str:
 
 
 def decode(data: str | None) -> Press | None:
-    """The press, or None for anything this bot did not make (forged or from an old version)."""
+    """The press, or None for anything this bot did not make (forged or from an old version):
+    an unknown verb, or a known one with too few or too many ids."""
     if not data or not _MATCH.match(data):
         return None
     verb, *rest = data.split(":")
-    if verb not in VERBS:
+    if not _fits(verb, len(rest)):
         return None
     return Press(verb, tuple(int(x) for x in rest))

@@ -35,7 +35,8 @@ def compose(renderer: Renderer, template: str, context: dict[str, Any]) -> Outgo
 
 
 def label(renderer: Renderer, name: str, title: str = "") -> str:
-    return renderer.render("label", {"name": name, "title": title})
+    """A button's text: plain text to Telegram, so rendered unescaped."""
+    return renderer.plain("label", {"name": name, "title": title})
 
 
 def button(

@@ -40,9 +40,16 @@ class Renderer:
         self.env.filters["durasi"] = duration
         self.env.filters["tanggal"] = day_text
         self.env.filters["jam"] = self.clock_time
+        # Button labels and callback answers are plain text to Telegram: escaping them would show
+        # "A&amp;B". Same templates and filters, no escaping.
+        self.plain_env = self.env.overlay(autoescape=False)
 
     def render(self, template: str, context: dict[str, object]) -> str:
         return self.env.get_template(f"{template}.j2").render(**context).strip()
+
+    def plain(self, template: str, context: dict[str, object]) -> str:
+        """For plain-text fields (button labels, callback answers): nothing escaped."""
+        return self.plain_env.get_template(f"{template}.j2").render(**context).strip()
 
     def local_time(self, moment: datetime | str | None) -> str:
         """'Rab, 25 Nov 2026 10:30 WIB' in the office's zone."""

@@ -11,8 +11,9 @@ from telegram import Document, InlineKeyboardButton, InlineKeyboardMarkup, Updat
 
 from bot import callbacks
 from bot.callbacks import Press
+from bot.files import safe_name
 from bot.messages import button
-from bot.services import conversations, queries
+from bot.services import conversations, documents, queries
 from bot.services.documents import Upload
 from bot.services.errors import DocumentRejected, InvalidInput, NotPermitted
 from bot.services.proposals import register_proposal, registrable
@@ -114,24 +115,33 @@ async def on_document(update: Update, context: Ctx, me: Official, data: dict[str
     if data.get("stage") != "document":
         await reply(update, context, "intake_hint", stage=data.get("stage"))
         return
-    document = update.message.document
-    check_file(context, document)
+    document, ctx, spec = update.message.document, app_of(context).ctx, _spec(context, data)
+    # Checked now, as registering will check it again, so that a wrong file is told at once
+    # and the answers so far are kept for the next one.
+    try:
+        check_file(context, document)
+        content = await download(context, document.file_id)
+        upload = Upload(document.file_name or "", document.mime_type or "", content)
+        documents.check(ctx, spec, spec.intake.document or "", upload)
+    except DocumentRejected as refusal:
+        await documents.record_refusal(ctx, me.id, "register", refusal)
+        raise
     data["file"] = {
         "file_id": document.file_id,
         "unique_id": document.file_unique_id,
-        "name": document.file_name or "dokumen",
+        "name": safe_name(document.file_name),  # shown on the confirmation card
+        "sent_as": document.file_name or "",  # the sender's, for documents.record to judge
         "mime": document.mime_type or "",
     }
     await _next(update, context, me, data)
 
 
 def check_file(context: Ctx, document: Document) -> None:
-    """Type and size, before downloading anything."""
+    """The size Telegram declares, before downloading anything. The type is read from the
+    content, once downloaded (documents.check)."""
     settings = app_of(context).ctx.settings
     if (document.file_size or 0) > settings.max_document_bytes:
         raise DocumentRejected("too large", reason="size", limit_mb=settings.max_document_mb)
-    if (document.mime_type or "") not in settings.allowed_mime_types:
-        raise DocumentRejected("type", reason="type", mime_type=document.mime_type)
 
 
 async def download(context: Ctx, file_id: str) -> bytes:
@@ -176,7 +186,7 @@ async def _register(
     if data.get("file"):
         file = data["file"]
         upload = Upload(
-            file["name"],
+            file.get("sent_as", file["name"]),
             file["mime"],
             await download(context, file["file_id"]),
             file["file_id"],

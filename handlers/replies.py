@@ -6,6 +6,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.engine import Decide, Reject
+from bot.files import safe_name
 from bot.services import conversations, tasks
 from bot.services.conversations import Waiting
 from bot.services.documents import Upload
@@ -70,7 +71,7 @@ async def _attach(update: Update, context: Ctx, me: Official, waiting: Waiting) 
         raise
     content = await intake.download(context, document.file_id)
     upload = Upload(
-        document.file_name or "dokumen",
+        document.file_name or "",
         document.mime_type or "",
         content,
         document.file_id,
@@ -78,4 +79,5 @@ async def _attach(update: Update, context: Ctx, me: Official, waiting: Waiting) 
     )
     await tasks.attach_document(ctx, task, me.id, str(waiting.data["kind"]), upload)
     await conversations.forget(ctx, me.telegram_user_id or 0)
-    await reply(update, context, "attached", title=waiting.data.get("title"), name=upload.file_name)
+    name = safe_name(upload.file_name)  # as it was stored
+    await reply(update, context, "attached", title=waiting.data.get("title"), name=name)

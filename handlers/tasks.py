@@ -11,6 +11,7 @@ from telegram.constants import ParseMode
 from bot import callbacks
 from bot.callbacks import Press
 from bot.engine import Approve, Decide
+from bot.files import safe_name
 from bot.messages import button, compose
 from bot.services import conversations, queries, tasks
 from bot.services.errors import InvalidInput, NotFound
@@ -22,6 +23,7 @@ PAGE = 8
 
 
 def _args(press: Press) -> tuple[int, int]:
+    """(task, version): every task verb takes both, and `callbacks.decode` refuses fewer."""
     return int(press.args[0]), int(press.args[1])
 
 
@@ -208,15 +210,17 @@ async def document(update: Update, context: Ctx, me: Official, press: Press) -> 
     found = await queries.document(app.ctx, int(press.args[0]), viewer(update, me))
     assert update.callback_query is not None and update.effective_chat is not None
     await answer(update.callback_query, context, "choose")
-    chat = update.effective_chat.id
-    if found.telegram_file_id:
+    chat, name = update.effective_chat.id, safe_name(found.file_name)
+    # By file id only under a safe name: Telegram keeps the one it was sent with, and rows
+    # stored before names were made safe may hold "../../etc/passwd".
+    if found.telegram_file_id and name == found.file_name:
         try:
             await context.bot.send_document(chat, found.telegram_file_id)
             return
         except Exception:
             pass
     with app.ctx.archive.path_of(found.archive_path).open("rb") as handle:
-        await context.bot.send_document(chat, handle, filename=found.file_name)
+        await context.bot.send_document(chat, handle, filename=name)
 
 
 async def _ask(

@@ -147,8 +147,9 @@ async def test_refusals_are_plain_and_change_nothing(world: World) -> None:
     # Wrong file type, then a file too big.
     await world.press("analis_ls", await world.task("analis_ls", number), "📎 Lampirkan")
     await world.latest("analis_ls", "Kirim berkas")
-    await world.send_file("analis_ls", "virus.exe", mime="application/x-msdownload")
-    await world.latest("analis_ls", "Jenis berkas tidak diterima")
+    exe = b"MZ\x90\x00\x03\x00\x00\x00" + bytes(120)  # claims to be a PDF: the bytes decide
+    await world.send_file("analis_ls", "virus.pdf", mime="application/pdf", content=exe)
+    await world.latest("analis_ls", "isinya terbaca sebagai berkas .exe")
     limit = world.ctx.settings.max_document_bytes
     await world.send_file("analis_ls", "besar.pdf", content=b"%PDF" + b"0" * limit)
     await world.latest("analis_ls", "Berkas terlalu besar")

@@ -1,11 +1,13 @@
-"""Incoming files: checked (type, size, kind), archived by SHA-256, then recorded."""
+"""Incoming files: checked (type read from the content, size, kind), archived by SHA-256, then
+recorded under a safe name. Every upload passes here: a task's attachment and the intake's file."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot import files
 from bot.services.context import Context
-from bot.services.errors import DocumentRejected
+from bot.services.errors import DocumentRejected, Refusal
 from bot.services.uow import UnitOfWork
 from bot.sop.spec import SopSpec
 from models import Document, Event
@@ -13,7 +15,9 @@ from models import Document, Event
 
 @dataclass(frozen=True)
 class Upload:
-    """A file as received (by a handler from Telegram, by the CLI from disk)."""
+    """A file as received (by a handler from Telegram, by the CLI from disk). Its name and
+    MIME type are the sender's claim: `check` reads the type from `content`, `record` keeps a
+    safe name."""
 
     file_name: str
     mime_type: str
@@ -35,8 +39,33 @@ def check(ctx: Context, spec: SopSpec, kind: str, upload: Upload) -> None:
             limit_mb=settings.max_document_mb,
             size=len(upload.content),
         )
-    if upload.mime_type not in settings.allowed_mime_types:
-        raise DocumentRejected("file type not allowed", reason="type", mime_type=upload.mime_type)
+    found = files.detect(upload.content)
+    if found.mime not in settings.allowed_mime_types:
+        raise DocumentRejected(
+            "file type not allowed",
+            reason="type",
+            detected=found.mime,
+            extension=found.extension,
+            claimed=upload.mime_type,
+            accepted=sorted(settings.allowed_mime_types),
+        )
+
+
+async def record_refusal(ctx: Context, official_id: int, what: str, refusal: Refusal) -> None:
+    """Record a file refused before there is a proposal to record it on (the intake's)."""
+    async with UnitOfWork(ctx) as uow:
+        uow.record(
+            "action_refused",
+            actor_id=official_id,
+            payload={
+                "action": what,
+                "code": refusal.code,
+                "detail": str(refusal),
+                "official_id": official_id,
+            }
+            | {k: v for k, v in refusal.details.items() if k in ("reason", "detected", "claimed")},
+        )
+        await uow.commit()
 
 
 async def record(
@@ -52,15 +81,19 @@ async def record(
 ) -> tuple[Document, Event]:
     """Archive the bytes (idempotent: content-addressed) and add the document row and event."""
     stored = uow.ctx.archive.store(upload.content)
+    name = files.safe_name(upload.file_name)
+    # Telegram re-sends a file_id under the name it was sent with: keep the id only if that
+    # name was already safe, so a renamed file goes back from the archive under its new name.
+    file_id = upload.telegram_file_id if name == upload.file_name else None
     document = Document(
         proposal_id=proposal_id,
         task_id=task_id,
         step_key=step_key,
         kind=kind,
-        telegram_file_id=upload.telegram_file_id,
+        telegram_file_id=file_id,
         telegram_file_unique_id=upload.telegram_file_unique_id,
-        file_name=upload.file_name,
-        mime_type=upload.mime_type,
+        file_name=name,
+        mime_type=files.detect(upload.content).mime or "application/octet-stream",
         size=stored.size,
         sha256=stored.sha256,
         archive_path=stored.path,
@@ -78,6 +111,6 @@ async def record(
         actor_id=by,
         on_behalf_of_id=on_behalf_of,
         document_id=document.id,
-        payload={"kind": kind, "name": upload.file_name, "sha256": stored.sha256},
+        payload={"kind": kind, "name": name, "sha256": stored.sha256},
     )
     return document, event
