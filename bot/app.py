@@ -23,7 +23,7 @@ from bot.inbox import Inbox
 from bot.ratelimit import TelegramLimits
 from bot.render import Renderer
 from bot.sender import Sender
-from bot.services import updates
+from bot.services import sops_in_force, updates
 from bot.services.context import Context
 from handlers.common import App, reply
 
@@ -117,6 +117,7 @@ async def start(ctx: Context, *, migrate_first: bool = True) -> Running:
         raise RuntimeError("TELEGRAM_BOT_TOKEN is not set")
     if migrate_first:
         await migrate.upgrade(ctx.engine)
+    await sops_in_force.ensure(ctx)  # before any Telegram call: refuse files that strand cases
     polling = not settings.webhook_url
     application = build(ctx, settings.telegram_bot_token.get_secret_value(), polling=polling)
     await application.initialize()

@@ -19,9 +19,13 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import failures, redact
 from bot.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from bot.sop.spec import SopSpec
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -126,9 +130,11 @@ def _sop_check(args: argparse.Namespace) -> int:
     from bot.sop.loader import SopFileError, load_sop
 
     failed = False
+    loaded = []
     for path in args.files:
         try:
             spec = load_sop(path)
+            loaded.append(spec)
         except SopFileError as exc:
             failed = True
             for problem in exc.problems:
@@ -140,7 +146,20 @@ def _sop_check(args: argparse.Namespace) -> int:
             f"{path}: OK — {spec.code} v{spec.version}: {len(spec.steps)} langkah, "
             f"{len(spec.roles)} peran, {decisions} keputusan, {len(spec.outcomes)} hasil akhir"
         )
+    _warn_if_in_force_differs(loaded)
     return 1 if failed else 0
+
+
+def _warn_if_in_force_differs(specs: list[SopSpec]) -> None:
+    """A warning, not a failure: the file may be meant as a new version's draft."""
+    from bot.services.sops_in_force import differing
+
+    try:
+        database_url = load_settings().database_url
+    except ConfigError:
+        return  # checking a file needs no configuration
+    for warning in asyncio.run(differing(database_url, specs)):
+        print(warning, file=sys.stderr)
 
 
 def _sop_show(args: argparse.Namespace) -> int:
@@ -313,6 +332,8 @@ def _run(_args: argparse.Namespace) -> int:
 
     from bot import app
     from bot.services.context import build_context
+    from bot.services.sops_in_force import SopsInForceError
+    from bot.sop.loader import SopFileError
 
     settings = load_settings()
     if _require_token(settings) is None:
@@ -330,8 +351,19 @@ def _run(_args: argparse.Namespace) -> int:
         await app.stop(running)
         await ctx.close()
 
-    asyncio.run(serve())
+    try:
+        asyncio.run(serve())
+    except (SopFileError, SopsInForceError) as exc:
+        return _refuse_sops(exc.problems)
     return 0
+
+
+def _refuse_sops(problems: Sequence[object]) -> int:
+    """The bot does not start on SOP files it cannot run safely: say why, without a traceback."""
+    print(f"Bot tidak dijalankan: {len(problems)} masalah pada SOP (SOP_DIR):", file=sys.stderr)
+    for problem in problems:
+        print(_indent(str(problem)), file=sys.stderr)
+    return 1
 
 
 def _invite(args: argparse.Namespace) -> int:

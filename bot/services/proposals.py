@@ -8,7 +8,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from bot.db import read_session
-from bot.services import documents, progress, roster
+from bot.services import documents, progress, roster, sops_in_force
 from bot.services.context import Context
 from bot.services.documents import Upload
 from bot.services.errors import DocumentMissing, InvalidInput, NotFound, NotPermitted
@@ -86,6 +86,7 @@ async def register_proposal(
             registered_by_id=by,
             registered_at=uow.now,
         )
+        await sops_in_force.record(uow, spec)  # its first case puts this version in force
         uow.session.add(proposal)
         await uow.session.flush()
         uow.record(

@@ -9,6 +9,7 @@ graph and cross-reference checks of `bot.sop.validate`.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from collections.abc import Mapping, Sequence
@@ -22,6 +23,7 @@ from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from bot.sop.duration import parse_time_standard
+from bot.sop.fingerprint import fingerprint
 from bot.sop.spec import (
     Decision,
     DocumentKind,
@@ -98,7 +100,7 @@ def load_sop_text(text: str, file: str = "<sop>") -> SopSpec:
     if problems:
         raise SopFileError(sorted(problems, key=lambda p: p.line or 0))
     assert spec is not None
-    return spec
+    return dataclasses.replace(spec, source=text, fingerprint=fingerprint(data))
 
 
 class _Constructor(RoundTripConstructor):

@@ -21,18 +21,30 @@ def version_key(version: str) -> tuple[tuple[int, int, str], ...]:
     )
 
 
+def _empty_folder(root: Path) -> str:
+    if not root.exists():
+        return "folder SOP tidak ada (periksa SOP_DIR)"
+    if not root.is_dir():
+        return "bukan folder (SOP_DIR harus folder berisi berkas *.yaml)"
+    return "tidak ada berkas *.yaml di folder SOP ini (periksa SOP_DIR)"
+
+
 class SopRegistry:
     """SOP specs by `(code, version)`, and by code alone for the latest version."""
 
     def __init__(self, folder: str | Path | None = None) -> None:
         """Load every `*.yaml` directly in `folder` (default: the project's `sops/`).
 
-        Sub-folders are not scanned. Raises SopFileError with the problems of every bad file.
+        Sub-folders are not scanned. Raises SopFileError with the problems of every bad file,
+        or when the folder is missing or holds no `*.yaml`.
         """
         root = Path(folder) if folder is not None else data_dir("sops")
         specs: list[SopSpec] = []
         problems: list[SopProblem] = []
-        for path in sorted(root.glob("*.yaml")):
+        paths = sorted(root.glob("*.yaml")) if root.is_dir() else []
+        if not paths:  # a bot with no SOP would start and then refuse every registration
+            raise SopFileError([SopProblem(str(root), None, None, _empty_folder(root))])
+        for path in paths:
             try:
                 specs.append(load_sop(path))
             except SopFileError as exc:

@@ -214,6 +214,10 @@ class SopSpec:
     short_code: str | None = None  # used in registration numbers; defaults to code
     reminders: Reminders = field(default_factory=Reminders)
     path: str | None = None
+    # The file as read and the fingerprint of its parsed content (bot.sop.fingerprint): what
+    # is recorded when the version's first case is registered, to notice a later edit.
+    source: str = field(default="", repr=False, compare=False)
+    fingerprint: str = field(default="", repr=False, compare=False)
 
     def step(self, key: str) -> Step:
         for step in self.steps:

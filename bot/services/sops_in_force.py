@@ -1,0 +1,254 @@
+"""The SOPs in force: each `(code, version)` that has cases, pinned to what its file said.
+
+Cases store only `(code, version, step key)`, so a file edited under the same version (a step
+key renamed, a branch moved) strands them: every press and /status would fail. The content is
+recorded with the version's first case, and start-up compares every recorded version that still
+has cases with the files loaded now (`ensure`), refusing to run on a mismatch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+from sqlalchemy import case, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import normalize_database_url
+from bot.db import create_engine, read_session
+from bot.paths import data_dir
+from bot.services.context import Context
+from bot.services.uow import UnitOfWork
+from bot.sop.fingerprint import plain
+from bot.sop.loader import SopProblem
+from bot.sop.spec import SopSpec
+from models import Proposal
+from models.proposals import OPEN
+from models.sops import SopVersion
+
+NEW_VERSION = (
+    "naikkan versi di salinan file ini (version: …) dan biarkan file versi lama di SOP_DIR "
+    "sampai kasusnya selesai"
+)
+
+
+class SopsInForceError(Exception):
+    """The loaded SOP files do not match the versions that running cases depend on."""
+
+    def __init__(self, problems: Iterable[SopProblem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class SopVersionConflict(Exception):
+    """This instance's file differs from the content recorded for the same version (another
+    instance, or a file edited while the bot runs)."""
+
+
+def fingerprint(spec: SopSpec) -> str:
+    """SHA-256 of the spec's parsed content (see bot.sop.fingerprint); set by the loader."""
+    if not spec.fingerprint:
+        raise ValueError(f"SOP {spec.code} versi {spec.version} tidak dimuat dari berkas")
+    return spec.fingerprint
+
+
+async def record(uow: UnitOfWork, spec: SopSpec) -> None:
+    """Pin `spec` as in force, in the unit's transaction (with the case it is registered for).
+
+    The insert is a no-op when the row exists, so two instances registering the first case of a
+    version at once both succeed; then the row must hold this very content.
+    """
+    session = uow.session
+    insert = pg_insert if uow.ctx.engine.dialect.name == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(SopVersion)
+        .values(
+            code=spec.code,
+            version=spec.version,
+            fingerprint=fingerprint(spec),
+            content=spec.source,
+            recorded_at=uow.now,
+        )
+        .on_conflict_do_nothing(index_elements=["code", "version"])
+    )
+    recorded = await session.scalar(
+        select(SopVersion.fingerprint).where(
+            SopVersion.code == spec.code, SopVersion.version == spec.version
+        )
+    )
+    if recorded != spec.fingerprint:
+        raise SopVersionConflict(
+            f"{spec.path}: SOP {spec.code} versi {spec.version} tercatat dengan isi lain; "
+            f"{NEW_VERSION}"
+        )
+
+
+@dataclass(frozen=True)
+class _InForce:
+    row: SopVersion
+    cases: int
+    open_cases: int
+
+
+async def check(ctx: Context) -> list[SopProblem]:
+    """Every recorded version that has cases, against the loaded registry."""
+    async with read_session(ctx.engine) as session:
+        in_force = await _in_force(session)
+    problems = []
+    folder = str(ctx.settings.sop_dir or data_dir("sops"))
+    for found in in_force:
+        code, version = found.row.code, found.row.version
+        try:
+            spec = ctx.sops.get(code, version)
+        except KeyError:
+            if found.open_cases:
+                problems.append(_gone(folder, found))
+            continue
+        if spec.fingerprint != found.row.fingerprint:
+            problems.append(_changed(spec, found))
+    return problems
+
+
+async def ensure(ctx: Context) -> None:
+    """Refuse to run (SopsInForceError) when `check` finds a problem."""
+    problems = await check(ctx)
+    if problems:
+        raise SopsInForceError(problems)
+
+
+async def recorded(session: AsyncSession, keys: Iterable[tuple[str, str]]) -> list[SopVersion]:
+    """The recorded rows among `keys` (code, version)."""
+    wanted = set(keys)
+    rows = await session.scalars(select(SopVersion))
+    return [row for row in rows if (row.code, row.version) in wanted]
+
+
+def changes(spec: SopSpec, row: SopVersion) -> str:
+    """What differs between the recorded content and the file, in a few words."""
+    try:
+        before, after = (plain(YAML(typ="rt").load(t)) for t in (row.content, spec.source))
+    except YAMLError:
+        return "isi berbeda"
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return "isi berbeda"
+    said = []
+    old_steps, new_steps = _steps(before), _steps(after)
+    if gone := [k for k in old_steps if k not in new_steps]:
+        said.append("langkah hilang: " + ", ".join(gone))
+    if added := [k for k in new_steps if k not in old_steps]:
+        said.append("langkah baru: " + ", ".join(added))
+    if edited := [k for k in old_steps if k in new_steps and old_steps[k] != new_steps[k]]:
+        said.append("langkah diubah: " + ", ".join(edited))
+    fields = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    if others := [k for k in fields if k != "steps"]:
+        said.append("bagian diubah: " + ", ".join(others))
+    if not said and old_steps != new_steps:
+        said.append("urutan langkah diubah")
+    return "; ".join(said) or "isi berbeda"
+
+
+def _steps(data: dict[str, object]) -> dict[str, object]:
+    steps = data.get("steps")
+    if not isinstance(steps, list):
+        return {}
+    return {str(s.get("key")): s for s in steps if isinstance(s, dict)}
+
+
+async def _in_force(session: AsyncSession) -> list[_InForce]:
+    is_open = case((Proposal.status == OPEN, 1), else_=0)
+    counts = (
+        select(
+            Proposal.sop_code,
+            Proposal.sop_version,
+            func.count().label("cases"),
+            func.sum(is_open).label("open_cases"),
+        )
+        .group_by(Proposal.sop_code, Proposal.sop_version)
+        .subquery()
+    )
+    query = (
+        select(SopVersion, counts.c.cases, counts.c.open_cases)
+        .join(
+            counts,
+            (counts.c.sop_code == SopVersion.code) & (counts.c.sop_version == SopVersion.version),
+        )
+        .order_by(SopVersion.code, SopVersion.version)
+    )
+    return [_InForce(row, int(n), int(o or 0)) for row, n, o in await session.execute(query)]
+
+
+def _changed(spec: SopSpec, found: _InForce) -> SopProblem:
+    return SopProblem(
+        spec.path or "<sop>",
+        None,
+        None,
+        f"SOP {spec.code} versi {spec.version} sudah dipakai {found.cases} usulan "
+        f"({found.open_cases} berjalan), tetapi isi berkas ini berubah tanpa versi baru "
+        f"({changes(spec, found.row)}). Kembalikan isinya seperti semula, atau {NEW_VERSION}.",
+    )
+
+
+def _gone(folder: str, found: _InForce) -> SopProblem:
+    code, version = found.row.code, found.row.version
+    return SopProblem(
+        folder,
+        None,
+        None,
+        f"SOP {code} versi {version} tidak ada lagi di folder SOP, padahal {found.open_cases} "
+        f"usulan masih berjalan dengan versi itu. Kembalikan berkasnya ke SOP_DIR (isinya "
+        f"tercatat di basis data, tabel sop_versions) sampai usulannya selesai.",
+    )
+
+
+async def differing(database_url: str, specs: Iterable[SopSpec]) -> list[SopProblem]:
+    """Warnings for `sop check`: files whose version is recorded with other content.
+
+    Only an existing database is read (a SQLite file is never created here); one that is absent,
+    unreachable or not migrated yet has nothing recorded, so nothing to warn about.
+    """
+    specs = list(specs)
+    normalized = normalize_database_url(database_url)
+    url = make_url(normalized)
+    if _no_sqlite_file(url):
+        return []
+    engine = create_engine(normalized, **_quick_connect(url))
+    try:
+        async with read_session(engine) as session:
+            rows = await recorded(session, [(s.code, s.version) for s in specs])
+    except (OSError, SQLAlchemyError):
+        return []
+    finally:
+        await engine.dispose()
+    by_key = {(row.code, row.version): row for row in rows}
+    warnings = []
+    for spec in specs:
+        row = by_key.get((spec.code, spec.version))
+        if row is not None and row.fingerprint != spec.fingerprint:
+            warnings.append(
+                SopProblem(
+                    spec.path or "<sop>",
+                    None,
+                    None,
+                    f"PERINGATAN: SOP {spec.code} versi {spec.version} sudah berlaku (tercatat "
+                    f"di basis data) dengan isi lain ({changes(spec, row)}); bot tidak akan "
+                    f"berjalan dengan berkas ini selama versi itu punya usulan: {NEW_VERSION}.",
+                )
+            )
+    return warnings
+
+
+def _no_sqlite_file(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file()
+
+
+def _quick_connect(url: URL) -> dict[str, Any]:
+    # A checking tool should not hang for a minute on a database server that is down.
+    return {"connect_args": {"timeout": 5}} if url.get_backend_name() == "postgresql" else {}

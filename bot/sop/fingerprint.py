@@ -1,0 +1,41 @@
+"""What an SOP file *says*, as one canonical text and its SHA-256.
+
+Cases refer to their SOP by `(code, version)`, so what matters is the parsed content: comments,
+blank lines, quoting and key order leave the fingerprint alone, a renamed step key changes it.
+The canonical form is the parsed YAML as plain JSON (sorted keys, no spaces).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+
+def plain(node: Any) -> Any:
+    """The parsed YAML as plain JSON values; other scalars (dates, tagged values) as text."""
+    if isinstance(node, Mapping):
+        return {_key(k): plain(v) for k, v in node.items()}
+    if isinstance(node, list | tuple):
+        return [plain(v) for v in node]
+    if node is None or isinstance(node, bool):
+        return node
+    for kind in (int, float, str):  # ruamel's round-trip scalars subclass these
+        if isinstance(node, kind):
+            return kind(node)
+    return str(node)
+
+
+def _key(key: Any) -> str:
+    # A key `1` and a key "1" are different content; keep them apart in JSON.
+    return key if isinstance(key, str) else f"{type(key).__name__}:{key}"
+
+
+def canonical(data: Any) -> str:
+    return json.dumps(plain(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def fingerprint(data: Any) -> str:
+    """SHA-256 (hex) of the canonical form of parsed SOP content."""
+    return hashlib.sha256(canonical(data).encode("utf-8")).hexdigest()

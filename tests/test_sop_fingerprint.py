@@ -1,0 +1,49 @@
+"""What an SOP file says is fingerprinted (not how it is written), and the folder of SOPs must
+hold some: a bot with none would start and then refuse everything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.paths import data_dir
+from bot.sop.loader import SopFileError, load_sop_text
+from bot.sop.registry import SopRegistry
+
+SEED = data_dir("sops") / "kerjasama_pihak_ketiga.yaml"
+TEXT = SEED.read_text(encoding="utf-8")
+RENAMED = TEXT.replace("tkksd_bahas", "tkksd_rapat")  # a step key, renamed everywhere
+# Nothing an SOP says: comments, blank lines, quoting and flow style.
+_RESTYLED = (
+    TEXT.replace('version: "2020.1"', "version: '2020.1'   # versi yang berlaku")
+    .replace("on_approve: {to: tkksd_bahas}", "on_approve:\n      to: tkksd_bahas")
+    .replace("\nsteps:\n", "\n\n# Langkah-langkah\nsteps:\n")
+)
+COMMENTED = "# Disalin dari SOP/1/2020; lihat catatan di bawah.\n\n" + _RESTYLED
+
+# -- the fingerprint -------------------------------------------------------------------------
+
+
+def test_the_fingerprint_is_of_what_the_file_says_not_how() -> None:
+    seed = load_sop_text(TEXT, "a.yaml")
+    assert len(seed.fingerprint) == 64 and seed.source == TEXT
+    assert load_sop_text(COMMENTED, "b.yaml").fingerprint == seed.fingerprint
+    assert load_sop_text(RENAMED, "c.yaml").fingerprint != seed.fingerprint
+
+
+# -- the folder ------------------------------------------------------------------------------
+
+
+def test_a_missing_empty_or_file_sop_dir_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "kosong").mkdir()
+    (tmp_path / "berkas.yaml").write_text(TEXT, encoding="utf-8")
+    for name, said in [
+        ("tidak_ada", "folder SOP tidak ada"),
+        ("kosong", "tidak ada berkas *.yaml"),
+        ("berkas.yaml", "bukan folder"),
+    ]:
+        with pytest.raises(SopFileError) as refused:
+            SopRegistry(tmp_path / name)
+        [problem] = refused.value.problems
+        assert problem.file == str(tmp_path / name) and said in problem.message
