@@ -30,7 +30,7 @@ VERBS = {
     "fp": Verb("forward to (task, version, official[, 1: without instruction])", 3, 4),
     "up": Verb("attach: ask for the file (task, version[, document index])", 2, 3),
     "nt": Verb("note: ask for the text (task, version)", 2, 2),
-    "hs": Verb("history (proposal)", 1, 1),
+    "hs": Verb("history (proposal[, page])", 1, 2),
     "dl": Verb("send a stored document (document)", 1, 1),
     "tk": Verb("show a task again (task)", 1, 1),
     "ik": Verb("intake: kind (kind index)", 1, 1),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from bot.clock import FrozenClock
@@ -86,3 +88,31 @@ async def test_subscribed_groups_see_each_step_and_the_outcome(
     assert latest["step"]["number"] == 4
     assert [h["role"] for h in latest["holders"]] == ["Analis Perencanaan dan Kerja Sama"]
     assert latest["documents"] == [{"title": "Hasil telaah Dokumen KAK atau FS", "present": True}]
+
+
+async def test_history_pages_and_leaves_refused_taps_out(ctx: Context, office: Office) -> None:
+    from bot.engine import Approve, WorkflowError
+    from bot.services import tasks
+    from bot.services.queries import HISTORY_PAGE
+    from tests.helpers import open_tasks
+
+    reg = await register(ctx, office)
+    task = (await open_tasks(ctx, reg.proposal_id))["karo"]
+    for _ in range(HISTORY_PAGE + 5):  # a stranger pressing an old button, again and again
+        with contextlib.suppress(WorkflowError):
+            await tasks.act(ctx, task.id, office["orang_lain"], Approve(), task.version)
+    for n in range(HISTORY_PAGE):
+        await tasks.add_note(ctx, task.id, office["karo"], f"Catatan {n}")
+    await to_step(ctx, office, reg.proposal_id, "analis_telaah")
+    me = await viewer(ctx, office["karo"])
+    newest = await proposal_history(ctx, reg.number, me)
+    assert all(e.type != "action_refused" for e in newest.entries)
+    assert newest.pages == -(-newest.total // HISTORY_PAGE) and newest.page == newest.pages - 1
+    first = await proposal_history(ctx, reg.number, me, page=0)
+    assert first.entries[0].type == "proposal_registered" and len(first.entries) == HISTORY_PAGE
+    every = [
+        e.event_id
+        for p in range(first.pages)
+        for e in (await proposal_history(ctx, reg.number, me, page=p)).entries
+    ]
+    assert len(every) == len(set(every)) == newest.total
