@@ -43,6 +43,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C before the command set up its own handling
         return 130
     except Exception as exc:
+        from bot.sop.loader import SopFileError
+
+        if isinstance(exc, SopFileError):  # any command that loads SOP_DIR: its problems
+            return _refuse_sops(exc.problems)
         return _failed(exc)
 
 
