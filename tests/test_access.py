@@ -209,3 +209,25 @@ async def test_revoking_a_role_hands_its_tasks_over_and_ends_its_delegations(
     assert task.assignee_id is None
     types = [e.type for e in await events(ctx)]
     assert "delegation_ended" in types and "task_handed_over" in types
+
+
+async def test_a_reminder_goes_to_whoever_may_act_when_the_assignee_left_the_role(
+    ctx: Context, office: Office, clock: FrozenClock
+) -> None:
+    """The sweep reads who to remind from its batch preload: it must agree with the rule."""
+    from bot.services import reminders
+
+    reg = await register(ctx, office)
+    task = (await open_tasks(ctx, reg.proposal_id))["karo"]
+    async with ctx.sessions() as session, session.begin():
+        held = await session.scalar(
+            select(RoleAssignment).where(RoleAssignment.official_id == office["karo"])
+        )
+        assert held is not None
+        held.valid_until = clock.now() + timedelta(minutes=1)
+    successor = await add_official(ctx, name="Karo baru", telegram_user_id=4600)
+    await assign_role(ctx, official_id=successor, role="karo", valid_from=held.valid_until)
+    clock.advance(minutes=90)
+    assert await reminders.sweep(ctx) == 1
+    nudges = [m for m in await outbox(ctx) if m.template == "task_nudge"]
+    assert [(m.chat_id, m.task_id) for m in nudges] == [(4600, task.id)]

@@ -264,6 +264,7 @@ async def recipient(uow: UnitOfWork, task: Task) -> Official | None:
         known is None
         or task.forwarded_to_id is not None
         or task.assignee_id not in known.acting_known
+        or task.id not in known.seated  # the assignee left the role: its holders decide
     ):
         return await roster.recipient(uow.session, task, uow.now)
     assert task.assignee_id is not None

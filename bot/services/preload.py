@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from bot.services import notify, roster
+from bot.services import access, notify, roster
 from bot.services.uow import UnitOfWork
 from models import GroupSubscription, Official, OutboxMessage, Proposal, RoleAssignment, Task
 
@@ -28,6 +28,7 @@ from models import GroupSubscription, Official, OutboxMessage, Proposal, RoleAss
 class Preloaded:
     acting: dict[tuple[int, str], Official] = field(default_factory=dict)  # (holder, role)
     acting_known: set[int] = field(default_factory=set)  # holders whose Plh was looked up
+    seated: set[int] = field(default_factory=set)  # tasks whose assignee still holds the role
     task_messages: dict[int, list[OutboxMessage]] = field(default_factory=dict)
     groups: dict[str, list[GroupSubscription]] = field(default_factory=dict)  # per SOP code
     cards: dict[tuple[int, int], int] = field(default_factory=dict)  # (chat, proposal) -> row
@@ -61,6 +62,11 @@ async def for_tasks(uow: UnitOfWork, tasks: Sequence[Task]) -> None:
         assert holder_id is not None
         preloaded.acting[(holder_id, role)] = official
     preloaded.acting_known = holders
+    preloaded.seated = set(
+        await session.scalars(
+            select(Task.id).where(Task.id.in_(task_ids), access.SEATED), {"at": now}
+        )
+    )
 
     messages = await notify.showing_buttons(session, task_ids)
     preloaded.task_messages = {task_id: [] for task_id in task_ids}
