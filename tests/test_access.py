@@ -13,7 +13,7 @@ from bot.services import groups, invites, queries, tasks
 from bot.services.context import Context
 from bot.services.errors import NotPermitted, NotVisible, NotYourTask
 from bot.services.officials import add_official, assign_role, deactivate, revoke
-from models import RoleAssignment
+from models import Official, RoleAssignment
 from tests.conftest import Office
 from tests.helpers import events, open_tasks, outbox, register, to_step, viewer
 
@@ -170,6 +170,9 @@ async def test_an_orphaned_task_can_be_given_to_someone_by_an_admin(
 async def test_admin_rights_end_with_the_office(ctx: Context, office: Office) -> None:
     second_admin = await add_official(ctx, name="Admin dua", telegram_user_id=4400, is_admin=True)
     await deactivate(ctx, second_admin, by=office["admin"])
+    async with queries.reading(ctx) as session:
+        gone = await session.get(Official, second_admin)
+        assert gone is not None and not gone.is_admin and not gone.active
     token = await invites.create_invite(ctx, role="pengelola_info", by=office["admin"])
     again = await invites.redeem(ctx, token, 4400, "Admin dua")
     assert again == second_admin
@@ -177,6 +180,21 @@ async def test_admin_rights_end_with_the_office(ctx: Context, office: Office) ->
         await invites.create_invite(ctx, role="karo", is_admin=True, by=second_admin)
     ended = [e for e in await events(ctx) if e.type == "official_deactivated"]
     assert ended[-1].payload["admin_rights_ended"] is True
+
+
+async def test_an_admin_removed_before_the_fix_does_not_come_back_as_admin(
+    ctx: Context, office: Office
+) -> None:
+    """A row left by the old `/cabut`: inactive, with the flag still set."""
+    old = await add_official(ctx, name="Admin lama", telegram_user_id=4700, is_admin=True)
+    async with ctx.sessions() as session, session.begin():
+        row = await session.get(Official, old)
+        assert row is not None
+        row.active = False
+    token = await invites.create_invite(ctx, role="pengelola_info", by=office["admin"])
+    await invites.redeem(ctx, token, 4700, "Admin lama")
+    with pytest.raises(NotPermitted):
+        await invites.create_invite(ctx, role="karo", is_admin=True, by=old)
 
 
 async def test_revoking_a_role_hands_its_tasks_over_and_ends_its_delegations(
