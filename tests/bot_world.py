@@ -6,6 +6,8 @@ registers the officials through invitation links as a person would, and offers t
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,7 @@ __all__ = [
     "intake",
     "kak_to_the_end",
     "make_world",
+    "office_world",
     "through_step_7",
     "tkksd_attaches_both",
 ]
@@ -64,3 +67,17 @@ def _secret(value: str) -> Any:
 
 async def close_world(world: World) -> None:
     await world.close()
+
+
+@asynccontextmanager
+async def office_world(
+    settings: Settings, tmp_path: Path, clock: Clock | None = None
+) -> AsyncIterator[World]:
+    """The bot running against the emulator, with the seed SOP's office registered."""
+    world = await make_world(settings, tmp_path, clock=clock)
+    try:
+        await world.start_bot()
+        await world.register_office()
+        yield world
+    finally:
+        await close_world(world)

@@ -100,6 +100,20 @@ async def test_a_forwardee_and_a_plh_see_the_case(
     assert await _sees(ctx, plh, reg.number)
 
 
+async def _karo_lapses(ctx: Context, office: Office, clock: FrozenClock, chat: int) -> int:
+    """The Karo's appointment ends in a minute, with no hand-over (it lapses, nobody revokes
+    it); a successor's begins then. Returns the successor."""
+    async with ctx.sessions() as session, session.begin():
+        held = await session.scalar(
+            select(RoleAssignment).where(RoleAssignment.official_id == office["karo"])
+        )
+        assert held is not None
+        held.valid_until = clock.now() + timedelta(minutes=1)
+    successor = await add_official(ctx, name="Karo baru", telegram_user_id=chat)
+    await assign_role(ctx, official_id=successor, role="karo", valid_from=held.valid_until)
+    return successor
+
+
 async def test_an_assignee_who_loses_the_role_can_no_longer_act_or_list_it(
     ctx: Context, office: Office, clock: FrozenClock
 ) -> None:
@@ -107,14 +121,7 @@ async def test_an_assignee_who_loses_the_role_can_no_longer_act_or_list_it(
     (valid_until) rather than one revoked, so no hand-over has run."""
     reg = await register(ctx, office)
     task = (await open_tasks(ctx, reg.proposal_id))["karo"]
-    async with ctx.sessions() as session, session.begin():
-        held = await session.scalar(
-            select(RoleAssignment).where(RoleAssignment.official_id == office["karo"])
-        )
-        assert held is not None
-        held.valid_until = clock.now() + timedelta(minutes=5)
-    successor = await add_official(ctx, name="Karo baru", telegram_user_id=4200)
-    await assign_role(ctx, official_id=successor, role="karo", valid_from=held.valid_until)
+    successor = await _karo_lapses(ctx, office, clock, 4200)
     clock.advance(minutes=10)
     assert await queries.my_open_tasks(ctx, office["karo"]) == []
     with pytest.raises(NotYourTask):
@@ -237,14 +244,7 @@ async def test_a_reminder_goes_to_whoever_may_act_when_the_assignee_left_the_rol
 
     reg = await register(ctx, office)
     task = (await open_tasks(ctx, reg.proposal_id))["karo"]
-    async with ctx.sessions() as session, session.begin():
-        held = await session.scalar(
-            select(RoleAssignment).where(RoleAssignment.official_id == office["karo"])
-        )
-        assert held is not None
-        held.valid_until = clock.now() + timedelta(minutes=1)
-    successor = await add_official(ctx, name="Karo baru", telegram_user_id=4600)
-    await assign_role(ctx, official_id=successor, role="karo", valid_from=held.valid_until)
+    await _karo_lapses(ctx, office, clock, 4600)
     clock.advance(minutes=90)
     assert await reminders.sweep(ctx) == 1
     nudges = [m for m in await outbox(ctx) if m.template == "task_nudge"]

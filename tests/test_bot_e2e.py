@@ -11,9 +11,8 @@ import pytest
 from bot.config import Settings
 from tests.bot_world import (
     World,
-    close_world,
     intake,
-    make_world,
+    office_world,
     through_step_7,
     tkksd_attaches_both,
 )
@@ -21,13 +20,8 @@ from tests.bot_world import (
 
 @pytest.fixture
 async def world(settings: Settings, tmp_path: Path) -> AsyncIterator[World]:
-    w = await make_world(settings, tmp_path)
-    try:
-        await w.start_bot()
-        await w.register_office()
+    async with office_world(settings, tmp_path) as w:
         yield w
-    finally:
-        await close_world(w)
 
 
 async def test_registration_intake_and_first_approval(world: World) -> None:

@@ -12,20 +12,15 @@ import pytest
 
 from bot.clock import ShiftedClock
 from bot.config import Settings
-from tests.bot_world import Json, World, close_world, intake, make_world
+from tests.bot_world import Json, World, intake, office_world
 from tests.conftest import MONDAY_0800
 
 
 @pytest.fixture
 async def world(settings: Settings, tmp_path: Path) -> AsyncIterator[World]:
     fast = settings.model_copy(update={"nudge_sweep_seconds": 0.2})
-    w = await make_world(fast, tmp_path, clock=ShiftedClock(MONDAY_0800))
-    try:
-        await w.start_bot()
-        await w.register_office()
+    async with office_world(fast, tmp_path, clock=ShiftedClock(MONDAY_0800)) as w:
         yield w
-    finally:
-        await close_world(w)
 
 
 async def test_an_ignored_task_is_chased_then_escalated_and_handled_from_the_messages(

@@ -21,7 +21,7 @@ from bot.services.errors import DocumentRejected
 from bot.services.queries import reading
 from bot.services.uow import UnitOfWork
 from models import Document, Event
-from tests.bot_world import AGENCY, World, close_world, intake, make_world
+from tests.bot_world import AGENCY, World, intake, office_world
 from tests.conftest import Office
 from tests.helpers import open_tasks, register, to_step
 
@@ -209,13 +209,8 @@ async def test_a_file_is_stored_with_its_real_type_and_a_safe_name(
 
 @pytest.fixture
 async def world(settings: Settings, tmp_path: Path) -> AsyncIterator[World]:
-    w = await make_world(settings, tmp_path)
-    try:
-        await w.start_bot()
-        await w.register_office()
+    async with office_world(settings, tmp_path) as w:
         yield w
-    finally:
-        await close_world(w)
 
 
 async def test_the_intake_refuses_an_exe_at_once_then_takes_a_pdf_under_a_safe_name(

@@ -16,7 +16,7 @@ from bot.render import Renderer
 from bot.services import tasks
 from bot.services.context import Context
 from bot.services.proposals import register_proposal
-from tests.bot_world import World, close_world, intake, make_world
+from tests.bot_world import World, intake, office_world
 from tests.conftest import AGENCY, Office
 from tests.helpers import SOP, open_tasks, pdf
 
@@ -60,13 +60,8 @@ async def world(settings: Settings, tmp_path: Path) -> AsyncIterator[World]:
     (sops / seed.name).write_text(
         text.replace(plain, f"hasil_telaah: {{title: 'Telaah {ODD}'}}"), encoding="utf-8"
     )
-    w = await make_world(settings.model_copy(update={"sop_dir": sops}), tmp_path)
-    try:
-        await w.start_bot()
-        await w.register_office()
+    async with office_world(settings.model_copy(update={"sop_dir": sops}), tmp_path) as w:
         yield w
-    finally:
-        await close_world(w)
 
 
 async def test_a_callback_answer_quotes_a_title_as_written(world: World) -> None:
