@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 from bot import sqlite_inline  # registers the sqlite+inline:// driver
 from bot.config import normalize_database_url
 
-SQLITE_BUSY_TIMEOUT_MS = sqlite_inline.WAIT_SECONDS * 1000
+SQLITE_BUSY_TIMEOUT_MS = sqlite_inline.BUSY_TIMEOUT_MS
 
 
 def is_sqlite(engine: AsyncEngine) -> bool:

@@ -12,8 +12,10 @@ the one thing that can make it wait long, another writer, is handled here instea
   at a time can hold SQLite's lock anyway, so the queue costs no concurrency, and a writer
   never blocks the loop while another coroutine holds the database.
 - Readers (`BEGIN DEFERRED`, WAL) never wait for a writer.
-- Another process's writer (a CLI command beside the running bot) is waited for by SQLite's
-  busy timeout, which does block the loop for as long as that writer holds the lock.
+- Another process's writer (a CLI command beside the running bot, a second bot) is waited for
+  without blocking the loop: SQLite's own busy timeout is kept short (`BUSY_TIMEOUT_MS`), and
+  a `BEGIN IMMEDIATE` that finds the file locked sleeps, as a coroutine, and tries again, up to
+  `WAIT_SECONDS`. The rest of the bot goes on answering meanwhile.
 
 The dialect is SQLAlchemy's aiosqlite dialect with this module as its DBAPI, registered under
 the URL `sqlite+inline://`.
@@ -25,6 +27,7 @@ import asyncio
 import collections
 import os
 import sqlite3
+import time
 import weakref
 from collections.abc import Sequence
 from typing import Any, cast
@@ -41,7 +44,8 @@ _write_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asy
 )
 
 
-WAIT_SECONDS = 30  # for the write lock, as long as SQLite's own busy timeout (bot/db.py)
+WAIT_SECONDS = 30  # for the write lock, this process's queue or another process's writer
+BUSY_TIMEOUT_MS = 20  # SQLite's own wait, on the loop's thread: kept short (see above)
 
 
 def _write_lock(database: str) -> asyncio.Lock:
@@ -88,13 +92,30 @@ class Cursor:
         # something (a greenlet switch, not a trip through the loop unless the lock is busy).
         took_lock = await_only(self._connection.before(operation))
         try:
-            self._cursor.execute(operation, parameters or ())
+            if took_lock:
+                self._begin(operation, parameters or ())
+            else:
+                self._cursor.execute(operation, parameters or ())
         except BaseException:
             if took_lock:  # the BEGIN failed: no transaction holds the lock
                 self._connection.give_write_lock()
             raise
         self._read_rows()
         return self
+
+    def _begin(self, operation: str, parameters: Sequence[Any]) -> None:
+        """BEGIN IMMEDIATE, waiting for another process's writer by sleeping between tries."""
+        deadline = time.monotonic() + WAIT_SECONDS
+        pause = 0.005
+        while True:
+            try:
+                self._cursor.execute(operation, parameters)
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+            await_only(asyncio.sleep(pause))
+            pause = min(pause * 2, 0.25)
 
     def _read_rows(self) -> None:
         # Read the rows now, as SQLAlchemy's asyncio adapters do: a result may be read after

@@ -117,3 +117,51 @@ async def test_an_abandoned_write_transaction_gives_the_lock_back(engine: AsyncE
     async with read_connection(engine) as reader:
         rows = (await reader.execute(text("SELECT isi FROM catatan"))).all()
     assert [r.isi for r in rows] == ["berikut"]
+
+
+async def test_another_process_holding_the_write_lock_does_not_freeze_the_loop(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    """A writer outside this process (a CLI command, a stuck script) holds BEGIN IMMEDIATE
+    until it sees that our reader got its answer. Our own writer must wait for it as a
+    coroutine: were it to wait on the loop's thread, the reader could not finish, and the
+    holder would let go only at its own timeout — after our writer, not before."""
+    import sqlite3
+    import threading
+
+    database = engine.url.database
+    assert database is not None
+    holding, reader_done = threading.Event(), threading.Event()
+    finished: list[str] = []
+
+    def hold() -> None:
+        other = sqlite3.connect(database, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO catatan (isi) VALUES ('luar')")
+        holding.set()
+        reader_done.wait(timeout=10)
+        other.execute("COMMIT")
+        other.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    await asyncio.to_thread(holding.wait, 10)
+
+    async def write() -> None:
+        async with engine.begin() as connection:
+            await connection.execute(text("INSERT INTO catatan (isi) VALUES ('kami')"))
+        finished.append("writer")
+
+    async def read() -> None:
+        await asyncio.sleep(0.05)  # the writer is waiting by now
+        async with read_connection(engine) as reader:
+            await reader.execute(text("SELECT count(*) FROM catatan"))
+        finished.append("reader")
+        reader_done.set()
+
+    await asyncio.gather(write(), read())
+    await asyncio.to_thread(holder.join)
+    assert finished == ["reader", "writer"]
+    async with read_connection(engine) as reader:
+        rows = (await reader.execute(text("SELECT isi FROM catatan ORDER BY id"))).all()
+    assert [r.isi for r in rows] == ["luar", "kami"]
