@@ -92,6 +92,9 @@ def _parser() -> argparse.ArgumentParser:
     verify = audit.add_parser("verify", help="recompute the event hash chain")
     verify.set_defaults(run=_audit_verify)
 
+    inbox = commands.add_parser("inbox", help="updates set aside after failing, with why")
+    inbox.set_defaults(run=_inbox)
+
     demo = commands.add_parser("demo", help="play the seed SOP on the built-in emulator")
     demo.add_argument("--path", choices=("fs", "kak", "rejected"), default="fs")
     demo.add_argument("--json", action="store_true", help="print the run as JSON")
@@ -234,6 +237,26 @@ def _audit_verify(_args: argparse.Namespace) -> int:
     print(
         f"Jejak audit utuh: {result.checked} peristiwa diperiksa; hash terakhir {result.last_hash}"
     )
+    return 0
+
+
+def _inbox(_args: argparse.Namespace) -> int:
+    """The updates the bot gave up on (`services.updates`): for the admins to look into."""
+    from bot.render import Renderer
+    from bot.services import updates
+    from bot.services.context import build_context
+
+    settings = load_settings()
+
+    async def run() -> list[updates.SetAside]:
+        ctx = build_context(settings)
+        try:
+            return await updates.set_aside_list(ctx)
+        finally:
+            await ctx.close()
+
+    found = asyncio.run(run())
+    print(Renderer(settings.zone, html=False).render("inbox_set_aside", {"updates": found}))
     return 0
 
 

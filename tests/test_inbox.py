@@ -19,6 +19,7 @@ from bot.services.context import Context
 from bot.services.uow import UnitOfWork
 from models import Event, ReceivedUpdate
 from tests.bot_world import close_world, make_world
+from tests.conftest import Office
 
 
 async def _row(ctx: Context, update_id: int) -> ReceivedUpdate | None:
@@ -78,6 +79,18 @@ async def test_a_failing_update_is_retried_then_set_aside(ctx: Context) -> None:
         assert taken is None  # never tried again
     assert [s.update_id for s in await updates.set_aside_list(ctx)] == [12]
     assert await updates.pending(ctx, at_start=True) == []
+
+
+async def test_the_admins_hear_of_an_update_set_aside(ctx: Context, office: Office) -> None:
+    from tests.helpers import outbox
+
+    await _stored(ctx, 15)
+    for _ in range(updates.MAX_ATTEMPTS):
+        async with updates.handling(ctx, 15):
+            updates.failed_now("KeyError: 'x'")
+    told = [m for m in await outbox(ctx) if m.template == "update_set_aside"]
+    assert [m.chat_id for m in told] == [office.chats["admin"]]
+    assert told[0].context["update_id"] == 15
 
 
 async def test_a_database_error_in_the_guard_stops_the_handling(

@@ -169,6 +169,23 @@ async def _failed(ctx: Context, current: Handling) -> None:
             .where(ReceivedUpdate.update_id == current.update_id)
             .values(**values)
         )
+    if "set_aside_at" in values:
+        await _tell_admins(ctx, current.update_id, current.attempt, current.error or "")
+
+
+async def _tell_admins(ctx: Context, update_id: int, attempts: int, error: str) -> None:
+    """An update given up on is an event, and the admins hear of it in Telegram."""
+    from bot.services.notify import admins
+    from bot.services.uow import UnitOfWork
+
+    async with UnitOfWork(ctx) as uow:
+        event = uow.record(
+            "update_set_aside", payload={"update_id": update_id, "attempts": attempts}
+        )
+        context = {"update_id": update_id, "attempts": attempts, "error": error}
+        for admin in await admins(uow):
+            uow.send(admin.telegram_user_id, "update_set_aside", context, cause=event)
+        await uow.commit()
 
 
 async def set_aside(ctx: Context, update_id: int, error: str) -> None:
