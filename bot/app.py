@@ -86,8 +86,11 @@ def build(ctx: Context, token: str, *, polling: bool = True) -> Application:  # 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log (the token is filtered out), count the failure against the update in the inbox
     (retried, then set aside), and tell the user something useful."""
-    log.error("while handling an update", exc_info=context.error)
     error = context.error
+    if isinstance(error, updates.TakenElsewhere):  # another instance answered it already
+        log.info("update handled by another instance; this handling's effects rolled back")
+        return
+    log.error("while handling an update", exc_info=error)
     updates.failed_now(redact.scrub(f"{type(error).__name__}: {error}" if error else "?"))
     if isinstance(update, Update) and update.effective_chat is not None:
         with contextlib.suppress(Exception):
