@@ -40,6 +40,7 @@ class Renderer:
         self.env.filters["durasi"] = duration
         self.env.filters["tanggal"] = day_text
         self.env.filters["jam"] = self.clock_time
+        self.env.filters["angka"] = number
         # Button labels and callback answers are plain text to Telegram: escaping them would show
         # "A&amp;B". Same templates and filters, no escaping.
         self.plain_env = self.env.overlay(autoescape=False)
@@ -76,6 +77,11 @@ def day_text(day: date | str) -> str:
     if isinstance(day, str):
         day = date.fromisoformat(day)
     return f"{DAY_NAMES[day.weekday()]}, {day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def number(value: int) -> str:
+    """1250 as '1.250', the Indonesian way."""
+    return f"{value:,}".replace(",", ".")
 
 
 def duration(minutes: float | None) -> str:
