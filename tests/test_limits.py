@@ -241,8 +241,19 @@ def test_the_renderer_fits_what_it_renders(renderer: Renderer) -> None:
     missing = ["Notulen rapat TKKSD"] * 30
     refusal = {"code": "document_missing", "details": {"missing": missing}}
     assert units(renderer.render_answer("refusal", refusal)) <= MAX_CALLBACK_ANSWER
-    context = {"proposal": {"number": "1", "title": LONG}, "total": 1, "entries": []}
-    telegram_accepts(renderer.render("history", context))
+    entry = {
+        "occurred_at": "2026-11-23T08:00:00+07:00",
+        "type": "task_forwarded",
+        "step_key": "karo_terima_disposisi",
+        "actor": "Pejabat karo",
+        "on_behalf_of": None,
+        "payload": {"instruction": LONG},
+    }
+    page = {"proposal": {"number": "1", "title": "Judul"}, "page": 0, "pages": 2, "total": 30}
+    fitted = renderer.render("history", {"history": page | {"entries": [entry] * 15}})
+    assert "meneruskan: Mohon &lt;segera&gt; dicek &amp; dilengkapi" in fitted
+    assert fitted.endswith(MARK)
+    telegram_accepts(fitted)
 
 
 def test_the_readme_lists_every_limit() -> None:
