@@ -1,7 +1,8 @@
 """Rendering user-facing text: Jinja2 templates in templates/, Telegram HTML, Indonesian.
 
 Autoescape is on, so anything an official typed (titles, reasons, names) is escaped; undefined
-names fail loudly instead of printing nothing.
+names fail loudly instead of printing nothing. Every text rendered for Telegram is fitted into its
+limits here (bot/fit.py), so no message fails for length, whatever was stored.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from bot.fit import MAX_CALLBACK_ANSWER, fit, fit_plain
 from bot.paths import data_dir
 
 DAYS = ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min")
@@ -27,7 +29,7 @@ ZONE_NAMES = {
 class Renderer:
     def __init__(self, zone: ZoneInfo, *, html: bool = True) -> None:
         """`html`: Telegram HTML, user content escaped; False for a terminal (the CLI)."""
-        self.zone = zone
+        self.zone, self.html = zone, html
         self.env = Environment(
             loader=FileSystemLoader(data_dir("templates")),
             autoescape=html,
@@ -40,11 +42,22 @@ class Renderer:
         self.env.filters["durasi"] = duration
         self.env.filters["tanggal"] = day_text
         self.env.filters["jam"] = self.clock_time
+        self.env.filters["angka"] = number
         # Button labels and callback answers are plain text to Telegram: escaping them would show
         # "A&amp;B". Same templates and filters, no escaping.
         self.plain_env = self.env.overlay(autoescape=False)
+        self.cut_mark = self._render("cut_mark", {})
 
     def render(self, template: str, context: dict[str, object]) -> str:
+        """A message's text; for Telegram, cut to its limit if what was typed is too long."""
+        text = self._render(template, context)
+        return fit(text, self.cut_mark) if self.html else text
+
+    def render_answer(self, template: str, context: dict[str, object]) -> str:
+        """The text of a button's answer (plain text), within Telegram's 200 characters."""
+        return fit_plain(self.plain(template, context), self.cut_mark, MAX_CALLBACK_ANSWER)
+
+    def _render(self, template: str, context: dict[str, object]) -> str:
         return self.env.get_template(f"{template}.j2").render(**context).strip()
 
     def plain(self, template: str, context: dict[str, object]) -> str:
@@ -76,6 +89,11 @@ def day_text(day: date | str) -> str:
     if isinstance(day, str):
         day = date.fromisoformat(day)
     return f"{DAY_NAMES[day.weekday()]}, {day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def number(value: int) -> str:
+    """1250 as '1.250', the Indonesian way."""
+    return f"{value:,}".replace(",", ".")
 
 
 def duration(minutes: float | None) -> str:

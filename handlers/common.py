@@ -61,9 +61,9 @@ async def answer(
 ) -> None:
     """Answer a button press; a press answered too late is dropped quietly."""
     try:
-        # A callback answer is plain text (no parse mode): rendered unescaped.
-        shown = app_of(context).renderer.plain(template, values)
-        await query.answer(shown[:200], show_alert=alert)
+        # A callback answer is plain text (no parse mode): rendered unescaped, cut to 200.
+        shown = app_of(context).renderer.render_answer(template, values)
+        await query.answer(shown, show_alert=alert)
     except BadRequest as exc:
         if "query is too old" not in exc.message and "query id is invalid" not in exc.message:
             raise

@@ -13,7 +13,7 @@ from bot import callbacks
 from bot.callbacks import Press
 from bot.files import safe_name
 from bot.messages import button
-from bot.services import conversations, documents, queries
+from bot.services import conversations, documents, limits, queries
 from bot.services.documents import Upload
 from bot.services.errors import DocumentRejected, InvalidInput, NotPermitted
 from bot.services.proposals import register_proposal, registrable
@@ -22,6 +22,8 @@ from handlers.common import Ctx, answer, app_of, reply
 from models import Official
 
 INTAKE = "intake"
+# The intake's typed answers, and the limit (bot/services/limits.py) each is held to.
+TYPED = {"title": "title", "origin": "origin", "note": "disposition_note"}
 
 
 async def begin(update: Update, context: Ctx, me: Official) -> None:
@@ -103,10 +105,11 @@ async def on_text(update: Update, context: Ctx, me: Official, data: dict[str, An
     assert update.message is not None
     value = (update.message.text or "").strip()
     stage = data.get("stage")
-    if stage not in ("title", "origin", "note") or not value:
+    if stage not in TYPED or not value:
         await reply(update, context, "intake_hint", stage=stage)
         return
-    data[stage] = value[:500]
+    # Too long: refused and recorded; the question stays open, so the answer can be resent.
+    data[stage] = await limits.checked(app_of(context).ctx, me.id, TYPED[stage], value)
     await _next(update, context, me, data)
 
 

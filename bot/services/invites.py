@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.services import roster
+from bot.services import limits, roster
 from bot.services.context import Context
 from bot.services.errors import InvalidInput, Refusal
 from bot.services.uow import UnitOfWork
@@ -40,6 +40,8 @@ async def create_invite(
         raise InvalidInput("an invitation needs a role", field="role")
     if role is not None and not any(role in spec.roles for spec in ctx.sops.all()):
         raise InvalidInput(f"no SOP has a role {role!r}", field="role")
+    limits.check("unit", unit)
+    limits.check("name", name)
     token = secrets.token_urlsafe(24)  # 32 characters: fits Telegram's 64-character start
     async with UnitOfWork(ctx) as uow:
         await roster.require_admin(uow.session, by)

@@ -8,7 +8,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from bot.db import read_session
-from bot.services import documents, progress, roster, sops_in_force
+from bot.services import documents, limits, progress, roster, sops_in_force
 from bot.services.context import Context
 from bot.services.documents import Upload
 from bot.services.errors import DocumentMissing, InvalidInput, NotFound, NotPermitted
@@ -41,6 +41,9 @@ async def register_proposal(
         raise NotFound("no such SOP", sop_code=sop_code)
     spec = ctx.sops.get(sop_code)
     title, origin = title.strip(), origin.strip()
+    limits.check("title", title)
+    limits.check("origin", origin)
+    limits.check("disposition_note", disposition_note)
     if not title or not origin:
         raise InvalidInput(
             "title and origin are required", field="title" if not title else "origin"

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import engine
 from bot.engine import Action, Approve, Decide, Reject
-from bot.services import access, documents, notify, progress, reminders, roster
+from bot.services import access, documents, limits, notify, progress, reminders, roster
 from bot.services.access import Standing
 from bot.services.context import Context
 from bot.services.documents import Upload
@@ -182,6 +182,10 @@ async def act(
 async def _act(
     ctx: Context, task_id: int, official_id: int, action: Action, version: int | None
 ) -> Acted:
+    if isinstance(action, Reject):
+        limits.check("reason", action.reason)
+    elif isinstance(action, Decide):
+        limits.check("decision_note", action.note)
     async with UnitOfWork(ctx) as uow:
         opened = await _open(uow, task_id, official_id, version, "act")
         task, proposal, spec, step = opened.task, opened.proposal, opened.spec, opened.step
@@ -286,6 +290,7 @@ async def forward(
     """Pass the task to a named colleague with an instruction; the deadline stays."""
 
     async def run() -> None:
+        limits.check("instruction", instruction)
         async with UnitOfWork(ctx) as uow:
             opened = await _open(uow, task_id, official_id, version, "forward")
             target = await uow.session.get(Official, to_official_id)
@@ -375,6 +380,7 @@ async def add_note(ctx: Context, task_id: int, official_id: int, text: str) -> N
     async def run() -> None:
         if not text.strip():
             raise InvalidInput("empty note")
+        limits.check("note", text)
         async with UnitOfWork(ctx) as uow:
             opened = await _open(uow, task_id, official_id, None, "note")
             noted = uow.record(
