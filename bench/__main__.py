@@ -23,7 +23,7 @@ from bench import scenarios
 from bench.report import table
 from bench.scenarios import FULL, QUICK, Plan
 
-NAMES = ("baseline", "workflow", "sweep", "outbox", "memory")
+NAMES = ("baseline", "workflow", "sweep", "outbox", "memory", "durability")
 POSTGRES_ENV = ("DISPOSISI_BENCH_POSTGRES_URL", "DISPOSISI_TEST_POSTGRES_URL")
 
 
@@ -99,6 +99,8 @@ async def run(plan: Plan, chosen: set[str], postgres: str | None) -> dict[str, A
             await step("outbox", lambda f: scenarios.outbox(f, plan, sqlite(f)))
         if "memory" in chosen:
             await step("memory", lambda f: scenarios.memory_and_startup(f, plan, sqlite(f)))
+        if "durability" in chosen:
+            await step("durability", lambda f: scenarios.durability(f, plan))
     for backend in ("sqlite", "postgres"):
         real, base = out.get(backend), out.get("baseline")
         if isinstance(real, dict) and isinstance(base, dict) and "error" not in base:

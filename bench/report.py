@@ -94,4 +94,31 @@ def table(figures: dict[str, Any]) -> str:
                 f"{memory['startup_empty_seconds']} s on a new database, "
                 f"{memory['startup_loaded_seconds']} s with the history (target: < 2 s)",
             ]
+    lines += _durability(figures.get("durability"))
     return "\n".join(lines)
+
+
+def _durability(block: Any) -> list[str]:
+    if not isinstance(block, dict):
+        return []
+    if "error" in block:
+        return ["", f"Durability, SQLite: {block['error']}"]
+    commits = block["commits"]
+    lines = [
+        "",
+        f"Durability, SQLite `synchronous` (scratch on {block['filesystem']}): one-row commits "
+        f"{commits['normal']['per_second']}/s ({commits['normal']['ms']} ms) with NORMAL, "
+        f"{commits['full']['per_second']}/s ({commits['full']['ms']} ms) with FULL",
+        f"{'':10} {'conc':>4} {'appr/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+        f"{'CPU ms/appr':>11} {'errors':>6}",
+    ]
+    for mode in ("normal", "full"):
+        for level, row in (block.get(mode) or {}).items():
+            lines.append(
+                f"{mode:10} {level:>4} {row['per_second']:>8} {row['p50_ms']:>8} "
+                f"{row['p95_ms']:>8} {row['p99_ms']:>8} {_cell(row['cpu_ms_per_approval']):>11} "
+                f"{row['errors']:>6}"
+            )
+    ratios = ", ".join(f"{k}: {_cell(v)}" for k, v in (block.get("full_to_normal") or {}).items())
+    lines.append(f"FULL ÷ NORMAL approvals/s by concurrency: {ratios} (the default is FULL)")
+    return lines

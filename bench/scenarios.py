@@ -4,6 +4,7 @@ bot processes in a scratch folder, measures, and returns plain figures."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,10 +46,13 @@ class Plan:
     outbox_messages: int
     outbox_privates: int
     memory_proposals: int
+    durability_commits: int  # bare one-row commits per synchronous mode
+    durability_proposals: int  # per bot (one bot per mode)
+    durability_seconds: float  # per mode and concurrency level
 
 
-FULL = Plan(3000, 2.0, 10.0, (1, 8, 32), 50.0, 60.0, 100_000, 3000, 300, 100_000)
-QUICK = Plan(700, 1.0, 3.0, (1, 8, 32), 50.0, 5.0, 10_000, 300, 30, 5_000)
+FULL = Plan(3000, 2.0, 10.0, (1, 8, 32), 50.0, 60.0, 100_000, 3000, 300, 100_000, 2000, 600, 10.0)
+QUICK = Plan(700, 1.0, 3.0, (1, 8, 32), 50.0, 5.0, 10_000, 300, 30, 5_000, 300, 150, 2.0)
 
 
 # -- 1, 2, 3: the workflow against the baseline ------------------------------------------------
@@ -337,6 +341,88 @@ async def _start(
     return time.monotonic() - started, proc
 
 
+# -- 8: durability on SQLite, synchronous=NORMAL against FULL ----------------------------------
+
+SYNCHRONOUS = ("normal", "full")
+DURABILITY_LEVELS = ("1", "8")
+
+
+async def durability(scratch: Path, plan: Plan) -> dict[str, Any]:
+    """What `synchronous=FULL` (an fsync of the WAL at every commit) costs against NORMAL: bare
+    one-row commits through the bot's engine, then the real bot's approvals. One bot per mode,
+    both running; at each level they are driven in turn, NORMAL FULL FULL NORMAL, half the time
+    each, so a machine that drifts during the run weighs on both alike."""
+    found: dict[str, Any] = {"filesystem": filesystem(scratch)}
+    found["commits"] = {
+        mode: await _bare_commits(scratch / f"commits-{mode}.db", mode, plan.durability_commits)
+        for mode in SYNCHRONOUS
+    }
+    async with contextlib.AsyncExitStack() as stack:
+        drivers: dict[str, tuple[Officials, Proc]] = {}
+        for mode in SYNCHRONOUS:
+            folder = scratch / mode
+            folder.mkdir()
+            emulator, url = await start_emulator(folder)
+            stack.push_async_callback(emulator.stop)
+            database_url = f"sqlite:///{folder / 'bench.db'}"
+            office = await prepare(database_url, url, folder, plan.durability_proposals)
+            proc = await start_bot(
+                bot_env(database_url, url, folder, SQLITE_SYNCHRONOUS=mode), folder
+            )
+            stack.push_async_callback(proc.stop)
+            client = await stack.enter_async_context(EmulatorClient(url))
+            drivers[mode] = (Officials(client, office.chats), proc)
+        for officials, _proc in drivers.values():
+            await officials.collect_first_tasks(plan.durability_proposals)
+            await officials.closed_loop(8, plan.warmup)
+        for level in DURABILITY_LEVELS:
+            tallies = {mode: Tally() for mode in SYNCHRONOUS}
+            cpu = dict.fromkeys(SYNCHRONOUS, 0.0)
+            for mode in (*SYNCHRONOUS, *reversed(SYNCHRONOUS)):
+                officials, proc = drivers[mode]
+                before = proc.cpu_seconds()
+                tally = await officials.closed_loop(int(level), plan.durability_seconds / 2)
+                cpu[mode] += proc.cpu_seconds() - before
+                tallies[mode].latencies += tally.latencies
+                tallies[mode].errors += tally.errors
+                tallies[mode].seconds += tally.seconds
+            for mode, total in tallies.items():
+                used = round(cpu[mode] / total.count * 1000, 2) if total.count else None
+                found.setdefault(mode, {})[level] = total.summary() | {"cpu_ms_per_approval": used}
+    found["full_to_normal"] = ratio(found["full"], found["normal"])
+    return found
+
+
+async def _bare_commits(path: Path, mode: str, count: int) -> dict[str, float]:
+    """`count` transactions of one INSERT each, through `bot.db.create_engine`."""
+    engine = create_engine(f"sqlite:///{path}", sqlite_synchronous=mode)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, x TEXT)"))
+        insert = text("INSERT INTO t (x) VALUES (:x)")
+        started = time.perf_counter()
+        for n in range(count):
+            async with engine.begin() as connection:
+                await connection.execute(insert, {"x": f"persetujuan {n}"})
+        seconds = time.perf_counter() - started
+    finally:
+        await engine.dispose()
+    return {"per_second": round(count / seconds, 1), "ms": round(seconds / count * 1000, 3)}
+
+
+def filesystem(folder: Path) -> str:
+    """The file system under `folder` (from /proc/mounts): fsync is free on tmpfs, and its
+    cost elsewhere is the disk's (or the hypervisor's), so the figures mean only as much."""
+    real = str(folder.resolve())
+    best = ("?", "?", "")
+    for line in Path("/proc/mounts").read_text().splitlines():
+        device, point, kind = line.split()[:3]
+        inside = real == point or real.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best[2]):
+            best = (kind, device, point)
+    return f"{best[0]} ({best[1]} on {best[2]})"
+
+
 def ratio(real: dict[str, Any], base: dict[str, Any]) -> dict[str, float | None]:
     """real ÷ baseline approvals per second, per concurrency."""
     out: dict[str, float | None] = {}
@@ -352,6 +438,8 @@ __all__ = [
     "Plan",
     "Tally",
     "baseline",
+    "durability",
+    "filesystem",
     "memory_and_startup",
     "outbox",
     "ratio",

@@ -40,6 +40,7 @@ class Settings(BaseSettings):
 
     # repr=False: a URL may carry a password, and settings do get printed while debugging.
     database_url: str = Field(default="sqlite+inline:///disposisi.db", repr=False, exclude=True)
+    sqlite_synchronous: str = "full"  # bot/db.py says why (DEFAULT_SQLITE_SYNCHRONOUS)
     timezone: str = "Asia/Jakarta"
     office_hours: str = DEFAULT_OFFICE_HOURS
     holiday_country: str = "ID"
@@ -96,6 +97,14 @@ class Settings(BaseSettings):
     @classmethod
     def _async_driver(cls, value: str) -> str:
         return normalize_database_url(value)
+
+    @field_validator("sqlite_synchronous")
+    @classmethod
+    def _synchronous(cls, value: str) -> str:
+        mode = value.strip().lower()
+        if mode not in {"full", "normal"}:
+            raise ValueError("harus full atau normal")
+        return mode
 
     @field_validator("timezone")
     @classmethod

@@ -5,6 +5,8 @@ an asyncio lock), WAL so readers never block the writer, a busy timeout so a wri
 its turn, and
 `BEGIN IMMEDIATE` so a write transaction takes the write lock before it reads — a plain `BEGIN`
 reads first and fails with "database is locked" when it later tries to write under load.
+
+Durability: `synchronous=FULL` by default (see `SQLITE_SYNCHRONOUS`).
 """
 
 from __future__ import annotations
@@ -28,22 +30,37 @@ from bot.config import normalize_database_url
 
 SQLITE_BUSY_TIMEOUT_MS = sqlite_inline.BUSY_TIMEOUT_MS
 
+# `PRAGMA synchronous` on every SQLite connection. In WAL mode NORMAL syncs the log only at a
+# checkpoint, so the last commits before a power cut or an OS crash can vanish (a killed process
+# loses nothing either way); FULL syncs the log at every commit, so an approval the official saw
+# "✅ Tersimpan" for stays on disk. The cost, one fsync per commit, is measured by
+# `disposisi bench` (bench/RESULTS.md, "Durability"). Operators may choose NORMAL with the
+# setting SQLITE_SYNCHRONOUS (bot/config.py, whose default must be this one).
+SQLITE_SYNCHRONOUS = ("full", "normal")
+DEFAULT_SQLITE_SYNCHRONOUS = "full"
+
 
 def is_sqlite(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def create_engine(
+    url: str, *, sqlite_synchronous: str = DEFAULT_SQLITE_SYNCHRONOUS, **kwargs: Any
+) -> AsyncEngine:
+    """An engine on `url`; on SQLite, `sqlite_synchronous` ("full" or "normal") is the
+    `PRAGMA synchronous` of its connections (ignored on PostgreSQL, which syncs every commit)."""
     url = normalize_database_url(url)
     if url.startswith("sqlite"):
+        if sqlite_synchronous not in SQLITE_SYNCHRONOUS:
+            raise ValueError(f"sqlite_synchronous must be one of {SQLITE_SYNCHRONOUS}")
         engine = create_async_engine(url, **kwargs)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, sqlite_synchronous)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, synchronous: str) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take BEGIN away from the driver so that we can say BEGIN IMMEDIATE ourselves.
@@ -52,7 +69,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bench.drive import Tally, _quantile
 from bench.report import table
-from bench.scenarios import ratio
+from bench.scenarios import filesystem, ratio
 
 
 def test_quantiles_and_a_summary() -> None:
@@ -36,3 +38,25 @@ def test_the_table_shows_figures_skips_and_failures_side_by_side() -> None:
     assert "sqlite        8     10.0" in text and "1.0" in text
     assert "postgres   no PostgreSQL URL" in text
     assert "Outbox: RuntimeError: the bot did not start" in text
+
+
+def test_the_durability_figures_are_shown_with_the_file_system_they_were_measured_on() -> None:
+    row = {"per_second": 30.0, "p50_ms": 20.0, "p95_ms": 30.0, "p99_ms": 40.0, "errors": 0}
+    figures = {
+        "run": {"mode": "quick", "cpu": "CPU", "cores": 2, "python": "3.11", "seconds": 9},
+        "durability": {
+            "filesystem": "ext4 (/dev/vda on /)",
+            "commits": {
+                "normal": {"per_second": 2000.0, "ms": 0.5},
+                "full": {"per_second": 1400.0, "ms": 0.7},
+            },
+            "normal": {"1": row | {"cpu_ms_per_approval": 20.0}},
+            "full": {"1": row | {"per_second": 27.0, "cpu_ms_per_approval": 21.0}},
+            "full_to_normal": {"1": 0.9},
+        },
+    }
+    text = table(figures)
+    assert "scratch on ext4 (/dev/vda on /)" in text
+    assert "1400.0/s (0.7 ms) with FULL" in text
+    assert "full          1     27.0" in text and "1: 0.9" in text
+    assert filesystem(Path("/proc")).startswith("proc ")

@@ -47,7 +47,9 @@ def build_calendar(settings: Settings) -> WorkCalendar:
 def build_context(
     settings: Settings, *, clock: Clock | None = None, engine: AsyncEngine | None = None
 ) -> Context:
-    engine = engine or create_engine(settings.database_url)
+    engine = engine or create_engine(
+        settings.database_url, sqlite_synchronous=settings.sqlite_synchronous
+    )
     sops = SopRegistry(settings.sop_dir) if settings.sop_dir else SopRegistry()
     return Context(
         settings=settings,
