@@ -250,8 +250,14 @@ def test_the_renderer_fits_what_it_renders(renderer: Renderer) -> None:
         "payload": {"instruction": LONG},
     }
     page = {"proposal": {"number": "1", "title": "Judul"}, "page": 0, "pages": 2, "total": 30}
-    fitted = renderer.render("history", {"history": page | {"entries": [entry] * 15}})
-    assert "meneruskan: Mohon &lt;segera&gt; dicek &amp; dilengkapi" in fitted
+    # A page of fifteen long entries fits whole: each quotes at most 200 characters.
+    whole = renderer.render("history", {"history": page | {"entries": [entry] * 15}})
+    assert "meneruskan: Mohon &lt;segera&gt; dicek &amp; dilengkapi" in whole
+    assert whole.count("— Pejabat karo") == 15 and not whole.endswith(MARK)
+    telegram_accepts(whole)
+    # What is stored longer than any limit (a title from before the limits) is cut, not refused.
+    stored = page | {"proposal": {"number": "1", "title": LONG}}
+    fitted = renderer.render("history", {"history": stored | {"entries": [entry] * 15}})
     assert fitted.endswith(MARK)
     telegram_accepts(fitted)
 
