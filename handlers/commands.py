@@ -6,7 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import callbacks
 from bot.messages import button
-from bot.services import queries
+from bot.services import limits, queries
 from handlers.common import Ctx, app_of, forget, reply, viewer
 from models import Official
 
@@ -75,6 +75,7 @@ async def search(update: Update, context: Ctx, me: Official) -> None:
     if not words:
         await reply(update, context, "usage", command="cari")
         return
+    words = await limits.checked(app_of(context).ctx, me.id, "search", words)
     found = await queries.search_proposals(app_of(context).ctx, words, viewer(update, me))
     await reply(update, context, "search_results", words=words, proposals=found)
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.config import Settings
 from bot.services import limits
 from bot.services.queries import reading
-from models import OutboxMessage
+from models import Event, OutboxMessage
 from models.outbox import FAILED, PENDING
 from tests.bot_world import World, close_world, intake, make_world
 
@@ -79,3 +79,14 @@ async def test_a_4096_character_instruction_stored_before_the_limits_is_delivere
         statuses = set(await session.scalars(select(OutboxMessage.status)))
     assert FAILED not in statuses, "a message failed"
     assert statuses - {PENDING}  # something was sent (and what is pending is just late)
+
+
+async def test_a_search_too_long_is_refused_and_recorded(world: World) -> None:
+    await world.say("karo", "/cari " + "wisata " * 580)  # a pasted page: 4,059 characters
+    refusal = await world.latest("karo", "terlalu panjang")
+    assert refusal["text"].startswith("Kata pencarian terlalu panjang: 4.059 karakter")
+    async with reading(world.ctx) as session:
+        refused = list(
+            await session.scalars(select(Event.payload).where(Event.type == "input_refused"))
+        )
+    assert {"code": "too_long", "field": "search", "length": 4059, "limit": 200} in refused

@@ -21,6 +21,7 @@ LIMITS: dict[str, int] = {
     "note": 1000,  # a note on a task
     "unit": 100,  # an agency's name, given with an invitation (it becomes a button)
     "name": 100,  # an official's name, given with an invitation
+    "search": 200,  # the words of /cari (each word is one more condition on every proposal)
 }
 
 
