@@ -25,6 +25,9 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None
         "OUTBOX_POLL_SECONDS",
         "TELEGRAM_RATE_LIMITS",
         "SOP_DIR",
+        "CALENDAR_OVERRIDES",
+        "HOLIDAY_COUNTRY",
+        "HOLIDAY_SUBDIVISION",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env
@@ -157,6 +160,30 @@ def test_the_cli_refuses_a_broken_configuration(
     assert main(["db", "upgrade"]) == 2
     err = capsys.readouterr().err
     assert "Konfigurasi salah" in err and "TIMEZONE" in err
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        ("CALENDAR_OVERRIDES", "libur.yaml", "CALENDAR_OVERRIDES: libur.yaml:1: expected a list"),
+        ("HOLIDAY_COUNTRY", "XX", "HOLIDAY_COUNTRY/HOLIDAY_SUBDIVISION: holidays: Country XX"),
+    ],
+)
+def test_a_broken_calendar_is_refused_by_name_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    variable: str,
+    value: str,
+    said: str,
+) -> None:
+    from pathlib import Path
+
+    Path("libur.yaml").write_text("tanggal: 2026-12-24\n")  # a mapping, not a list
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///bot.db")
+    monkeypatch.setenv(variable, value)
+    assert main(["reminders", "simulate", "--from", "2026-12-23 13:00", "--days", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Konfigurasi salah:") and said in err and "Traceback" not in err
 
 
 def test_a_dotenv_file_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.archive import Archive
-from bot.calendar import OfficeHours, WorkCalendar, load_overrides
+from bot.calendar import OfficeHours, OverridesFileError, WorkCalendar, load_overrides
 from bot.clock import Clock, SystemClock
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.db import create_engine, session_factory
 from bot.sop.registry import SopRegistry
 
@@ -34,14 +34,32 @@ class Context:
 
 
 def build_calendar(settings: Settings) -> WorkCalendar:
-    overrides = load_overrides(settings.calendar_overrides) if settings.calendar_overrides else []
-    return WorkCalendar(
-        settings.zone,
-        OfficeHours.parse(settings.office_hours),
-        country=settings.holiday_country,
-        subdivision=settings.holiday_subdivision,
-        overrides=overrides,
-    )
+    """The working calendar; a broken overrides file or an unknown holiday region is a
+    ConfigError naming the variable (and the file and line), not a traceback."""
+    try:
+        overrides = (
+            load_overrides(settings.calendar_overrides) if settings.calendar_overrides else []
+        )
+    except OverridesFileError as exc:
+        raise ConfigError(f"CALENDAR_OVERRIDES: {exc}") from None
+    try:
+        return WorkCalendar(
+            settings.zone,
+            OfficeHours.parse(settings.office_hours),
+            country=settings.holiday_country,
+            subdivision=settings.holiday_subdivision,
+            overrides=overrides,
+        )
+    except ValueError as exc:
+        problem = str(exc)
+        where = (
+            "HOLIDAY_COUNTRY/HOLIDAY_SUBDIVISION"
+            if problem.startswith("holidays")
+            else "CALENDAR_OVERRIDES"
+            if problem.startswith("override")
+            else "OFFICE_HOURS"
+        )
+        raise ConfigError(f"{where}: {problem}") from None
 
 
 def build_context(
