@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import socket
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -30,6 +31,10 @@ from handlers.common import App, reply
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 SENDER_GRACE_SECONDS = 15.0
+
+
+class CannotListen(Exception):
+    """The webhook server could not take WEBHOOK_LISTEN (in use, not permitted, not here)."""
 
 
 def api_urls(api_url: str | None) -> tuple[str, str] | None:
@@ -122,7 +127,19 @@ async def start(ctx: Context, *, migrate_first: bool = True) -> Running:
         await migrate.upgrade(ctx.engine)
     await sops_in_force.ensure(ctx)  # before any Telegram call: refuse files that strand cases
     polling = not settings.webhook_url
-    application = build(ctx, settings.telegram_bot_token.get_secret_value(), polling=polling)
+    # The webhook's port is taken first: one in use is said before anything starts.
+    listening = None if polling else _listen(settings.webhook_listen)
+    try:
+        return await _started(ctx, settings.telegram_bot_token.get_secret_value(), listening)
+    except BaseException:
+        if listening is not None:
+            listening.close()
+        raise
+
+
+async def _started(ctx: Context, token: str, listening: socket.socket | None) -> Running:
+    settings, polling = ctx.settings, listening is None
+    application = build(ctx, token, polling=polling)
     await application.initialize()
     await set_commands(application)
     jobs.schedule(application, ctx)
@@ -140,8 +157,8 @@ async def start(ctx: Context, *, migrate_first: bool = True) -> Running:
         await application.bot.delete_webhook()
     inbox_task = asyncio.create_task(inbox.run(poll=polling))
     running = Running(application, sender_task, sender_stop, inbox, inbox_task)
-    if not polling:
-        running.web_runner = await _start_webhook(ctx, application, inbox)
+    if listening is not None:
+        running.web_runner = await _start_webhook(ctx, application, inbox, listening)
     ctx.outbox_wakeup.set()
     log.info("bot @%s running (%s)", application.bot.username, "polling" if polling else "webhook")
     return running
@@ -173,10 +190,22 @@ async def set_commands(application: Application) -> None:  # type: ignore[type-a
     await application.bot.set_my_commands(commands)
 
 
+def _listen(where: str) -> socket.socket:
+    """A listening socket on WEBHOOK_LISTEN (host:port), or CannotListen saying why."""
+    host, _, port = where.rpartition(":")
+    host = host.strip("[]")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, int(port)), family=family)
+    except OSError as exc:  # taken, not ours to bind, not this host's address
+        raise CannotListen(exc.strerror or str(exc)) from None
+
+
 async def _start_webhook(
     ctx: Context,
     application: Application,  # type: ignore[type-arg]
     inbox: Inbox,
+    listening: socket.socket,
 ) -> web.AppRunner:
     """Our own small webhook server: record each update, then answer 200, then handle it."""
     settings = ctx.settings
@@ -209,8 +238,7 @@ async def _start_webhook(
     # idle keep-alive connection.
     runner = web.AppRunner(server, access_log=None, shutdown_timeout=2.0)
     await runner.setup()
-    host, _, port = settings.webhook_listen.rpartition(":")
-    await web.TCPSite(runner, host, int(port)).start()
+    await web.SockSite(runner, listening).start()
     await application.bot.set_webhook(
         settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
     )

@@ -52,6 +52,10 @@ def explain(error: BaseException) -> Failure | None:
         return Failure("unreachable", _first_line(error))
     if isinstance(error, TelegramError):
         return Failure("telegram", _first_line(error))
+    from bot.app import CannotListen
+
+    if isinstance(error, CannotListen):
+        return Failure("listen", str(error))
     if _database_failure(error):
         return Failure("database", _cause(error))
     return None
@@ -67,6 +71,7 @@ def message(failure: Failure) -> str:
         "detail": failure.detail,
         "lines": failure.lines,
         "api_url": settings.telegram_api_url if settings else None,
+        "listen": settings.webhook_listen if settings else None,
         "database": _shown_database(settings),
     }
     return redact.scrub(Renderer(ZoneInfo("UTC"), html=False).render("cli_error", context))

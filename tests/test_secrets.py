@@ -34,6 +34,7 @@ SETTINGS = (
     "TELEGRAM_API_URL",
     "WEBHOOK_URL",
     "WEBHOOK_SECRET",
+    "WEBHOOK_LISTEN",
     "DEFAULT_STEP_MINUTES",
     "SOP_DIR",
 )
@@ -49,7 +50,7 @@ def _free_port() -> int:
 def emulator_url() -> Iterator[str]:
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "emulator", "--port", str(port)],
+        [sys.executable, "-m", "emulator", "--port", str(port), "--token", TOKEN],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -311,3 +312,24 @@ def test_scrub_forgets_a_secret_the_configuration_no_longer_has() -> None:
     redact.protect_values(token=TOKEN, webhook_secret=None, urls={})
     redact.protect_values(token=None, webhook_secret=None, urls={})
     assert redact.scrub(TOKEN) == TOKEN
+
+
+def test_a_webhook_port_in_use_is_named_in_one_short_message(
+    tmp_path: Path, emulator_url: str
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        listen = f"127.0.0.1:{taken.getsockname()[1]}"
+        done = _run(
+            tmp_path,
+            "run",
+            TELEGRAM_API_URL=f"{emulator_url}/bot",
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            WEBHOOK_URL="https://bot.kantor.example/telegram",
+            WEBHOOK_LISTEN=listen,
+        )
+    printed = _printed(done)
+    assert done.returncode == 2, printed
+    assert f"Server webhook tidak dapat dibuka: periksa WEBHOOK_LISTEN={listen}" in done.stderr
+    _short(_without_info_lines(printed))
