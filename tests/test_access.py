@@ -189,6 +189,28 @@ async def test_admin_rights_end_with_the_office(ctx: Context, office: Office) ->
     assert ended[-1].payload["admin_rights_ended"] is True
 
 
+@pytest.mark.parametrize("grants", [{"role": None, "is_admin": True}, {"role": "karo"}])
+async def test_an_invitation_kept_back_by_a_removed_admin_is_withdrawn(
+    ctx: Context, office: Office, grants: dict[str, object]
+) -> None:
+    leaving = await add_official(ctx, name="Admin pergi", telegram_user_id=4800, is_admin=True)
+    kept = await invites.create_invite(ctx, by=leaving, **grants)  # type: ignore[arg-type]
+    await deactivate(ctx, leaving, by=office["admin"])
+    with pytest.raises(invites.InviteInvalid) as refused:
+        await invites.redeem(ctx, kept, 4800, "Admin pergi")
+    assert refused.value.details == {"reason": "withdrawn"}
+    async with queries.reading(ctx) as session:
+        gone = await session.get(Official, leaving)
+        assert gone is not None and not gone.active and not gone.is_admin
+        assert not list(
+            await session.scalars(
+                select(RoleAssignment).where(
+                    RoleAssignment.official_id == leaving, RoleAssignment.role == "karo"
+                )
+            )
+        )
+
+
 async def test_an_admin_removed_before_the_fix_does_not_come_back_as_admin(
     ctx: Context, office: Office
 ) -> None:

@@ -91,6 +91,12 @@ async def redeem(ctx: Context, token: str, telegram_user_id: int, display_name: 
             if invite.expires_at <= uow.now
             else None
         )
+        if problem is None and invite is not None and invite.created_by_id is not None:
+            # An invitation is only as good as its maker: one made by an admin since removed
+            # (or no longer admin) is withdrawn, so nobody returns through a link kept back.
+            maker = await uow.session.get(Official, invite.created_by_id)
+            if maker is None or not (maker.active and maker.is_admin):
+                problem = "withdrawn"
         if invite is None or problem is not None:
             raise InviteInvalid("invitation not usable", reason=problem)
         official = await uow.session.scalar(
