@@ -100,6 +100,21 @@ def _inside_ole(content: bytes) -> FileType:
     return FileType(OLE, ".ole")
 
 
+# The extensions a file of each type may keep; a type not listed keeps only the one detected.
+# Aliases are few and named here, not read from the host's mime.types (which calls macro
+# add-ins .xla "Excel").
+_EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "application/pdf": (".pdf",),
+    "image/jpeg": (".jpg", ".jpeg"),
+    "image/png": (".png",),
+    DOC: (".doc",),
+    XLS: (".xls",),
+    PPT: (".ppt",),
+    DOCX: (".docx",),
+    XLSX: (".xlsx",),
+    PPTX: (".pptx",),
+}
+
 # Names a file must not have on Windows, whatever its extension.
 _RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)$", re.I)
 MAX_NAME = 120  # characters: the column holds 255, and a person reads the name on a button
@@ -107,10 +122,12 @@ _MAX_EXTENSION = 10
 FALLBACK = "dokumen"
 
 
-def safe_name(name: str | None) -> str:
+def safe_name(name: str | None, kind: FileType | None = None) -> str:
     """A file name safe to store and send back: the last path component only, without control
     or direction-changing characters, not a Windows device name, at most MAX_NAME characters
-    with its extension kept."""
+    with its extension kept. Given the type read from the bytes (`kind`), the name ends in an
+    extension of that type: a PDF sent as "telaah.hta" is kept as "telaah.pdf", so no name
+    makes a reader's computer run it as something else."""
     text = unicodedata.normalize("NFC", name or "")
     text = re.split(r"[/\\]", text)[-1]
     # Unicode "other" (C*): controls, NUL, format characters such as the bidi overrides that
@@ -124,4 +141,14 @@ def safe_name(name: str | None) -> str:
     if not stem or _RESERVED.match(stem.split(".")[0]):
         stem = f"{FALLBACK}-{stem}" if stem else FALLBACK
     suffix = f".{extension}" if extension else ""
+    if kind is not None:
+        suffix = _suffix_for(kind, suffix)
     return stem[: MAX_NAME - len(suffix)].rstrip(" .") + suffix
+
+
+def _suffix_for(kind: FileType, suffix: str) -> str:
+    # A type the office added (ALLOWED_DOCUMENT_TYPES): the extension its signature names.
+    kept = _EXTENSIONS.get(kind.mime) or ((kind.extension,) if kind.extension else ())
+    if not kept or suffix.lower() in kept:
+        return suffix
+    return kept[0]

@@ -11,7 +11,7 @@ from telegram import Document, InlineKeyboardButton, InlineKeyboardMarkup, Updat
 
 from bot import callbacks
 from bot.callbacks import Press
-from bot.files import safe_name
+from bot.files import detect, safe_name
 from bot.messages import button
 from bot.services import conversations, documents, limits, queries
 from bot.services.documents import Upload
@@ -132,7 +132,7 @@ async def on_document(update: Update, context: Ctx, me: Official, data: dict[str
     data["file"] = {
         "file_id": document.file_id,
         "unique_id": document.file_unique_id,
-        "name": safe_name(document.file_name),  # shown on the confirmation card
+        "name": safe_name(document.file_name, detect(content)),  # as it will be stored
         "sent_as": document.file_name or "",  # the sender's, for documents.record to judge
         "mime": document.mime_type or "",
     }

@@ -6,7 +6,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.engine import Decide, Reject
-from bot.files import safe_name
+from bot.files import detect, safe_name
 from bot.services import conversations, tasks
 from bot.services.conversations import Waiting
 from bot.services.documents import Upload
@@ -79,5 +79,5 @@ async def _attach(update: Update, context: Ctx, me: Official, waiting: Waiting) 
     )
     await tasks.attach_document(ctx, task, me.id, str(waiting.data["kind"]), upload)
     await conversations.forget(ctx, me.telegram_user_id or 0)
-    name = safe_name(upload.file_name)  # as it was stored
+    name = safe_name(upload.file_name, detect(content))  # as it was stored
     await reply(update, context, "attached", title=waiting.data.get("title"), name=name)

@@ -11,7 +11,7 @@ from telegram.constants import ParseMode
 from bot import callbacks
 from bot.callbacks import Press
 from bot.engine import Approve, Decide
-from bot.files import safe_name
+from bot.files import FileType, safe_name
 from bot.messages import button, compose
 from bot.services import conversations, queries, tasks
 from bot.services.errors import InvalidInput, NotFound
@@ -210,7 +210,7 @@ async def document(update: Update, context: Ctx, me: Official, press: Press) -> 
     found = await queries.document(app.ctx, int(press.args[0]), viewer(update, me))
     assert update.callback_query is not None and update.effective_chat is not None
     await answer(update.callback_query, context, "choose")
-    chat, name = update.effective_chat.id, safe_name(found.file_name)
+    chat, name = update.effective_chat.id, safe_name(found.file_name, FileType(found.mime_type, ""))
     # By file id only under a safe name: Telegram keeps the one it was sent with, and rows
     # stored before names were made safe may hold "../../etc/passwd".
     if found.telegram_file_id and name == found.file_name:

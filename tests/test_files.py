@@ -156,6 +156,39 @@ def test_a_file_name_is_made_safe(sent: str | None, kept: str) -> None:
     assert files.safe_name(kept) == kept  # safe names stay as they are
 
 
+@pytest.mark.parametrize(
+    ("sent", "content", "kept"),
+    [
+        ("Hasil telaah.hta", PDF, "Hasil telaah.pdf"),  # runs its script where it sits
+        ("telaah.pdf.exe", PDF, "telaah.pdf.pdf"),
+        ("run.bat", PDF, "run.pdf"),
+        ("a.scr", PNG, "a.png"),
+        ("x.lnk", JPEG, "x.jpg"),
+        ("tanpa ekstensi", PDF, "tanpa ekstensi.pdf"),
+        ("foto.JPEG", JPEG, "foto.JPEG"),  # an alias of the type stays as written
+        ("Telaah.PDF", PDF, "Telaah.PDF"),
+        ("nota.doc", DOCX, "nota.docx"),
+    ],
+)
+def test_a_name_ends_in_an_extension_of_the_type_its_bytes_are(
+    sent: str, content: bytes, kept: str
+) -> None:
+    assert files.safe_name(sent, files.detect(content)) == kept
+
+
+async def test_a_pdf_sent_as_hta_is_stored_and_sent_back_as_pdf(
+    ctx: Context, office: Office
+) -> None:
+    task = await _analyst_task(ctx, office)
+    upload = Upload("Hasil telaah.hta", "application/pdf", PDF, "id-1", "u-1")
+    await tasks.attach_document(ctx, task, office["analis_ls"], "hasil_telaah", upload)
+    async with reading(ctx) as session:
+        stored = await session.scalar(select(Document).where(Document.task_id == task))
+    assert stored is not None
+    # Telegram would re-send the file id under ".hta": this one goes from the archive.
+    assert (stored.file_name, stored.telegram_file_id) == ("Hasil telaah.pdf", None)
+
+
 async def _analyst_task(ctx: Context, office: Office) -> int:
     reg = await register(ctx, office)
     await to_step(ctx, office, reg.proposal_id, "analis_telaah")
@@ -197,7 +230,7 @@ async def test_a_file_is_stored_with_its_real_type_and_a_safe_name(
             for d in await session.scalars(select(Document).where(Document.task_id == task))
         }
     renamed, kept = stored["u-1"], stored["u-2"]
-    assert (renamed.file_name, renamed.mime_type) == ("passwd", files.DOCX)
+    assert (renamed.file_name, renamed.mime_type) == ("passwd.docx", files.DOCX)
     # Telegram would re-send the file id under its first name: this one goes from the archive.
     assert renamed.telegram_file_id is None
     assert (kept.file_name, kept.mime_type, kept.telegram_file_id) == (
@@ -267,4 +300,4 @@ async def test_a_name_stored_before_it_was_made_safe_goes_back_safe(world: World
     await world.press("karo", card, "📄 ../../etc/passwd")
     found = await world.tg.wait(karo, count=before + 1, seconds=10)
     documents = [m["document"] for m in found if m["from_bot"] and m.get("document")]
-    assert [d["file_name"] for d in documents] == ["passwd"]
+    assert [d["file_name"] for d in documents] == ["passwd.pdf"]

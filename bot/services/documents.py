@@ -81,7 +81,8 @@ async def record(
 ) -> tuple[Document, Event]:
     """Archive the bytes (idempotent: content-addressed) and add the document row and event."""
     stored = uow.ctx.archive.store(upload.content)
-    name = files.safe_name(upload.file_name)
+    found = files.detect(upload.content)
+    name = files.safe_name(upload.file_name, found)
     # Telegram re-sends a file_id under the name it was sent with: keep the id only if that
     # name was already safe, so a renamed file goes back from the archive under its new name.
     file_id = upload.telegram_file_id if name == upload.file_name else None
@@ -93,7 +94,7 @@ async def record(
         telegram_file_id=file_id,
         telegram_file_unique_id=upload.telegram_file_unique_id,
         file_name=name,
-        mime_type=files.detect(upload.content).mime or "application/octet-stream",
+        mime_type=found.mime or "application/octet-stream",
         size=stored.size,
         sha256=stored.sha256,
         archive_path=stored.path,
