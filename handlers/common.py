@@ -102,11 +102,18 @@ async def official(update: Update, context: Ctx) -> Official | None:
 
 async def stranger(update: Update, context: Ctx) -> None:
     """A polite refusal that shows nothing. Counted, not recorded one by one: a flood of
-    strangers must cost no database write (`jobs` records the count now and then)."""
-    app_of(context).ctx.strangers_refused += 1
+    strangers must cost no database write (`jobs` records the count now and then), and is
+    answered now and then, not message by message (`bot.strangers`)."""
+    ctx, user, chat = app_of(context).ctx, update.effective_user, update.effective_chat
+    ctx.strangers_refused += 1
     if update.callback_query is not None:
         await answer(update.callback_query, context, "stranger", alert=True)
-    elif update.effective_chat is not None and update.effective_chat.type == "private":
+    elif (
+        chat is not None
+        and chat.type == "private"
+        and user is not None
+        and ctx.strangers_told.tell(user.id)
+    ):
         await reply(update, context, "stranger")
 
 

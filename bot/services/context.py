@@ -13,6 +13,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
 from bot.db import create_engine, session_factory
 from bot.sop.registry import SopRegistry
+from bot.strangers import StrangerReplies
 
 
 @dataclass
@@ -28,6 +29,8 @@ class Context:
     outbox_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     # Strangers refused since the count was last recorded (`jobs.record_strangers`).
     strangers_refused: int = 0
+    # Which strangers were answered lately: a flood is counted, not answered message by message.
+    strangers_told: StrangerReplies = field(default_factory=StrangerReplies)
 
     async def close(self) -> None:
         await self.engine.dispose()
