@@ -41,7 +41,10 @@ VERBS = {
     "dd": Verb("delegation: for how many days (holder, acting official, days)", 3, 3),
     "xx": Verb("cancel what the bot is waiting for", 0, 0),
 }
-PATTERN = r"^[a-z]{2}(:\d{1,12}){0,4}$"
+PATTERN = r"^[a-z]{2}(:\d{1,10}){0,4}$"
+# Every id names a row, and rows are numbered in PostgreSQL's `integer`: a larger number names
+# nothing (and asyncpg refuses to send it), so it is forged and goes no further than here.
+MAX_ID = 2**31 - 1
 _MATCH = re.compile(PATTERN)
 
 
@@ -74,6 +77,7 @@ def decode(data: str | None) -> Press | None:
     if not data or not _MATCH.match(data):
         return None
     verb, *rest = data.split(":")
-    if not _fits(verb, len(rest)):
+    args = tuple(int(x) for x in rest)
+    if not _fits(verb, len(args)) or any(a > MAX_ID for a in args):
         return None
-    return Press(verb, tuple(int(x) for x in rest))
+    return Press(verb, args)

@@ -60,6 +60,8 @@ async def press(update: Update, context: Ctx, me: Official, pressed: Press) -> N
         return
     ctx = app_of(context).ctx
     days = int(pressed.args[2])
+    if days not in DURATIONS:  # only what the menu offered: a forged 36,500 would block the role
+        raise InvalidInput("days", field="days")
     now = ctx.clock.now()
     local_day = now.astimezone(ctx.settings.zone).date() + timedelta(days=days - 1)
     end = datetime.combine(local_day, time(23, 59), ctx.settings.zone)

@@ -6,12 +6,15 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.app import api_urls
 from bot.config import Settings
 from bot.demo.world import TOKEN
+from bot.services import queries
+from models import RoleAssignment
 from tests.bot_world import World, close_world, make_world
 
 # What each handler indexes: a count outside these made them raise IndexError.
@@ -65,6 +68,15 @@ def test_the_forgeries_from_the_issue_are_refused(forged: str) -> None:
     assert callbacks.decode(forged) is None
 
 
+@pytest.mark.parametrize(
+    "forged", ["dl:2147483648", "hs:1:99999999999", "tk:999999999999", "ok:1:9999999999"]
+)
+def test_an_id_no_row_can_have_is_not_ours(forged: str) -> None:
+    """PostgreSQL numbers rows in `integer`; asyncpg refused these, the bot said "kesalahan"."""
+    assert callbacks.decode(forged) is None
+    assert callbacks.decode(f"dl:{callbacks.MAX_ID}") == callbacks.Press("dl", (callbacks.MAX_ID,))
+
+
 @pytest.fixture
 async def world(settings: Settings, tmp_path: Path) -> AsyncIterator[World]:
     w = await make_world(settings, tmp_path)
@@ -83,11 +95,36 @@ async def test_a_forged_press_gets_the_stale_button_answer(world: World) -> None
     karo = world.uid("karo")
     async with Bot(TOKEN, base_url=urls[0], base_file_url=urls[1]) as bot:
         forged = InlineKeyboardMarkup(
-            [[InlineKeyboardButton(data, callback_data=data)] for data in ("ok:1", "fp:1:1")]
+            [
+                [InlineKeyboardButton(data, callback_data=data)]
+                for data in ("ok:1", "fp:1:1", "dl:999999999999", "hs:2147483648:0")
+            ]
         )
         message = await bot.send_message(karo, "tombol palsu", reply_markup=forged)
-    for data in ("ok:1", "fp:1:1"):
+    for data in ("ok:1", "fp:1:1", "dl:999999999999", "hs:2147483648:0"):
         pressed = await world.tg.press(karo, message.message_id, callback_data=data, wait=10)
         answer = pressed["answer"]
         assert answer is not None, data
         assert answer["text"] == "Tombol ini sudah tidak berlaku." and answer["show_alert"]
+
+
+async def test_a_forged_delegation_length_is_refused_and_delegates_nothing(world: World) -> None:
+    """The menu offers 1, 3, 7 or 14 days; `dd:…:36500` made a Plh until 2126 (review)."""
+    people = {p.name: p.id for p in await queries.officials(world.ctx)}
+    karo = world.uid("karo")
+    holder = next(i for name, i in people.items() if "karo" in name.lower())
+    acting = next(i for i in people.values() if i != holder)
+    data = f"dd:{holder}:{acting}:36500"
+    urls = api_urls(world.ctx.settings.telegram_api_url)
+    assert urls is not None
+    async with Bot(TOKEN, base_url=urls[0], base_file_url=urls[1]) as bot:
+        forged = InlineKeyboardMarkup([[InlineKeyboardButton("100 tahun", callback_data=data)]])
+        message = await bot.send_message(karo, "tombol palsu", reply_markup=forged)
+    pressed = await world.tg.press(karo, message.message_id, callback_data=data, wait=10)
+    assert pressed["answer"] is not None and pressed["answer"]["show_alert"]
+    assert "Isian tidak dapat dipakai" in pressed["answer"]["text"]
+    async with queries.reading(world.ctx) as session:
+        delegations = select(func.count(RoleAssignment.id)).where(
+            RoleAssignment.acting_for_id.is_not(None)
+        )
+        assert await session.scalar(delegations) == 0

@@ -1,6 +1,10 @@
 """kill -9 in the middle of a burst of presses: the real `disposisi run` (and, on PostgreSQL,
 two of them behind a webhook) against the emulator as separate processes. After the restart
-every press has taken effect exactly once and every official got each message exactly once."""
+every press has taken effect exactly once and every official got each message exactly once.
+
+"Each message once" holds here because the private-chat limit is raised, which makes a send in
+flight at the instant of the kill rare; such a send is repeated after its lease (the Bot API
+cannot say whether it arrived), as the README says. Presses are never doubled."""
 
 from __future__ import annotations
 

@@ -66,6 +66,18 @@ async def test_search_matches_every_word_case_insensitively(ctx: Context, office
     assert [p.number for p in await search_proposals(ctx, "0001/KS", me)] == [wisata.number]
 
 
+async def test_a_search_of_many_words_counts_the_first_ten_distinct_ones(
+    ctx: Context, office: Office
+) -> None:
+    """Beyond the 200-character limit's reach (the CLI, a later front end): 1,000 words made
+    SQLite refuse the query ("Expression tree is too large")."""
+    wisata = await register(ctx, office, title="Kerja sama Pariwisata Pantai")
+    me = await viewer(ctx, office["karo"])
+    many = "pantai " * 5 + " ".join(f"w{n}" for n in range(1000))
+    assert [p.id for p in await search_proposals(ctx, "pantai " * 1000, me)] == [wisata.proposal_id]
+    assert await search_proposals(ctx, many, me) == []  # w0…w8 match nothing
+
+
 async def test_subscribed_groups_see_each_step_and_the_outcome(
     ctx: Context, office: Office
 ) -> None:

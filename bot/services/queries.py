@@ -148,12 +148,17 @@ async def proposal_history(
     return HistoryPage(found, entries, page, pages, total)
 
 
+SEARCH_WORDS = 10  # words of /cari that count; a search for more is a pasted text
+
+
 async def search_proposals(
     ctx: Context, text: str, viewer: access.Viewer, limit: int = 20
 ) -> list[Proposal]:
     """Case-insensitive match on number, title and origin; every word must match somewhere.
     Only proposals the viewer may see."""
-    words = [w for w in text.lower().split() if w]
+    # Each word is one more condition on every proposal: the same word twice adds nothing, and
+    # SQLite refuses an expression a few hundred words deep (found in review).
+    words = list(dict.fromkeys(text.lower().split()))[:SEARCH_WORDS]
     if not words:
         return []
     fields = (func.lower(Proposal.number), func.lower(Proposal.title), func.lower(Proposal.origin))
