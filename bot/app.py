@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import secrets
 import socket
@@ -190,6 +191,10 @@ async def set_commands(application: Application) -> None:  # type: ignore[type-a
     await application.bot.set_my_commands(commands)
 
 
+def _not_json(constant: str) -> None:
+    raise ValueError(f"{constant} is not JSON")
+
+
 def _listen(where: str) -> socket.socket:
     """A listening socket on WEBHOOK_LISTEN (host:port), or CannotListen saying why."""
     host, _, port = where.rpartition(":")
@@ -221,11 +226,13 @@ async def _start_webhook(
     async def receive(request: web.Request) -> web.Response:
         if request.headers.get(SECRET_HEADER) != secret:
             return web.Response(status=403)
-        try:
-            payload = await request.json()
-        except ValueError:
+        try:  # strict JSON: no NaN or Infinity (PostgreSQL's JSON refuses them), no abyss
+            payload = json.loads(await request.text(), parse_constant=_not_json)
+        except (ValueError, RecursionError):
             return web.Response(status=400, text="bad JSON")
-        if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
+        update_id = payload.get("update_id") if isinstance(payload, dict) else None
+        # An int, not a bool (True is an int to Python), that fits the column (a BIGINT).
+        if type(update_id) is not int or not 0 <= update_id < 2**63:
             return web.Response(status=400, text="not an update")
         if inbox.parse(payload) is None:  # malformed: refused, and not stored
             return web.Response(status=400, text="not an update")

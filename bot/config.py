@@ -6,6 +6,7 @@ mistyped token or password cannot leak into a log.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,6 +28,9 @@ _REFUSALS = {
     "less_than": "harus kurang dari {lt}",
     "less_than_equal": "harus paling banyak {le}",
 }
+
+
+_TOKEN = re.compile(r"[0-9]+:[A-Za-z0-9_-]+")
 
 
 class ConfigError(Exception):
@@ -91,6 +95,19 @@ class Settings(BaseSettings):
         field = cls.model_fields.get(info.field_name or "")
         if not value and field is not None and field.default is None:
             return None
+        return value
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        # As @BotFather gives it: the bot's number, a colon, letters, digits, "_" and "-". Any
+        # other character would change the URL it is put in (a "#" cuts the rest off, a "/"
+        # adds a path), and part of the secret would show in an error about that URL.
+        if value is not None and not _TOKEN.fullmatch(value.get_secret_value()):
+            raise ValueError(
+                "bentuknya bukan token bot: angka, titik dua, lalu huruf/angka/_/- "
+                "(salin lagi dari @BotFather)"
+            )
         return value
 
     @field_validator("database_url")

@@ -156,12 +156,22 @@ async def test_a_malformed_webhook_body_is_refused_and_not_stored(
         karo = await world.register("karo")
         headers = {"X-Telegram-Bot-Api-Secret-Token": "rahasia-webhook"}
         async with aiohttp.ClientSession() as http:
-            for body in ('{"update_id":9999,"message":"x"}', "{not json", "[1, 2]", '{"a": 1}'):
+            for body in (
+                '{"update_id":9999,"message":"x"}',
+                "{not json",
+                "[1, 2]",
+                '{"a": 1}',
+                '{"update_id": true}',  # a bool is an int to Python: taken as update 1
+                '{"update_id": 1180591620717411303424}',  # 2**70: no column holds it
+                '{"update_id": 9998, "message": NaN}',  # PostgreSQL's JSON has no NaN
+                '{"update_id": 9997, "x": ' + "[" * 100_000 + "]" * 100_000 + "}",
+            ):
                 async with http.post(
                     hook, data=body, headers=headers | {"Content-Type": "application/json"}
                 ) as answer:
                     assert answer.status == 400, body
-        assert await _row(world.ctx, 9999) is None
+        for refused in (9999, 9998, 9997):
+            assert await _row(world.ctx, refused) is None
         await world.tg.send(karo, "/bantuan")  # and the bot goes on
         await world.latest("karo", "/tugas")
     finally:

@@ -22,7 +22,7 @@ from bot import redact
 BOT_ID = "987654"
 SECRET_HALF = "Zq9RahasiaBot_tok-en"
 TOKEN = f"{BOT_ID}:{SECRET_HALF}"
-BAD_TOKEN = "badZq9RahasiaSaja"  # no bot id: the emulator, like Telegram, refuses it
+BAD_TOKEN = "111111:badZq9RahasiaSaja"  # well formed, not this bot's: Telegram answers 401
 PASSWORD = "s4ndi@Rahasia/DB"
 PASSWORD_IN_URL = "s4ndi%40Rahasia%2FDB"
 SECRETS = (TOKEN, SECRET_HALF, BAD_TOKEN, PASSWORD, PASSWORD_IN_URL, "Zq9Rahasia")
@@ -333,3 +333,23 @@ def test_a_webhook_port_in_use_is_named_in_one_short_message(
     assert done.returncode == 2, printed
     assert f"Server webhook tidak dapat dibuka: periksa WEBHOOK_LISTEN={listen}" in done.stderr
     _short(_without_info_lines(printed))
+
+
+@pytest.mark.parametrize(
+    "malformed",
+    ["badZq9RahasiaSaja", "987654:Zq9Rahasia#Bot_tok-en", "987654:Zq9Rahasia/../Bot_tok-en"],
+)
+def test_a_malformed_token_is_refused_before_it_is_put_in_a_url(
+    tmp_path: Path, emulator_url: str, malformed: str
+) -> None:
+    """A "#" cut the token in the URL and the part before it showed in the error (review)."""
+    done = _run(
+        tmp_path, "run", TELEGRAM_API_URL=f"{emulator_url}/bot", TELEGRAM_BOT_TOKEN=malformed
+    )
+    printed = _printed(done)
+    for part in ("Bot_tok-en", "badZq9", *malformed.split("#")):
+        assert part not in printed, part
+    assert done.returncode == 2, printed
+    assert done.stderr.splitlines()[0] == "Konfigurasi salah:"
+    assert done.stderr.splitlines()[1].startswith("  TELEGRAM_BOT_TOKEN: bentuknya bukan token")
+    _short(printed)
