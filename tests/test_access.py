@@ -26,6 +26,24 @@ async def _other_agency(ctx: Context) -> int:
     return someone
 
 
+async def _plh_for_karo(ctx: Context, office: Office, clock: FrozenClock, user_id: int) -> int:
+    """A Plh named by the Karo for three days from now."""
+    from bot.services.officials import delegate
+
+    plh = await add_official(ctx, name="Plh Karo", telegram_user_id=user_id)
+    now = clock.now()
+    await delegate(
+        ctx,
+        holder_id=office["karo"],
+        acting_id=plh,
+        role="karo",
+        start=now,
+        end=now + timedelta(days=3),
+        by=office["karo"],
+    )
+    return plh
+
+
 async def _sees(ctx: Context, official_id: int, number: str, group: int | None = None) -> bool:
     try:
         await queries.proposal_status(ctx, number, await viewer(ctx, official_id, group))
@@ -79,24 +97,13 @@ async def test_who_sees_a_case(ctx: Context, office: Office) -> None:
 async def test_a_forwardee_and_a_plh_see_the_case(
     ctx: Context, office: Office, clock: FrozenClock
 ) -> None:
-    from bot.services.officials import delegate
 
     reg = await register(ctx, office)
     task = (await open_tasks(ctx, reg.proposal_id))["karo"]
     assert not await _sees(ctx, office["staf"], reg.number)
     await tasks.forward(ctx, task.id, office["karo"], office["staf"], "Tolong periksa")
     assert await _sees(ctx, office["staf"], reg.number)
-    plh = await add_official(ctx, name="Plh Karo", telegram_user_id=4100)
-    now = clock.now()
-    await delegate(
-        ctx,
-        holder_id=office["karo"],
-        acting_id=plh,
-        role="karo",
-        start=now,
-        end=now + timedelta(days=3),
-        by=office["karo"],
-    )
+    plh = await _plh_for_karo(ctx, office, clock, 4100)
     assert await _sees(ctx, plh, reg.number)
 
 
@@ -229,20 +236,9 @@ async def test_an_admin_removed_before_the_fix_does_not_come_back_as_admin(
 async def test_revoking_a_role_hands_its_tasks_over_and_ends_its_delegations(
     ctx: Context, office: Office, clock: FrozenClock
 ) -> None:
-    from bot.services.officials import delegate
 
     reg = await register(ctx, office)
-    plh = await add_official(ctx, name="Plh Karo", telegram_user_id=4500)
-    now = clock.now()
-    await delegate(
-        ctx,
-        holder_id=office["karo"],
-        acting_id=plh,
-        role="karo",
-        start=now,
-        end=now + timedelta(days=3),
-        by=office["karo"],
-    )
+    plh = await _plh_for_karo(ctx, office, clock, 4500)
     async with queries.reading(ctx) as session:
         held = await session.scalar(
             select(RoleAssignment.id).where(
