@@ -35,7 +35,9 @@ __all__ = [
     "DayOverride",
     "NoWorkingTimeError",
     "OfficeHours",
+    "OverrideConflict",
     "OverridesFileError",
+    "UnknownHolidayRegion",
     "WorkCalendar",
     "load_overrides",
 ]
@@ -122,6 +124,14 @@ def _aware(moment: datetime, name: str) -> datetime:
     return moment.astimezone(UTC)
 
 
+class UnknownHolidayRegion(ValueError):
+    """The `holidays` library knows no such country or subdivision."""
+
+
+class OverrideConflict(ValueError):
+    """Two overrides of one day, or one that opens a day without hours to open it with."""
+
+
 class WorkCalendar:
     """Office hours, minus holidays and joint leave days, adjusted by local overrides."""
 
@@ -139,7 +149,7 @@ class WorkCalendar:
         try:
             probe = holidays.country_holidays(country, subdiv=subdivision)
         except NotImplementedError as exc:  # what `holidays` raises for an unknown country/subdiv
-            raise ValueError(f"holidays: {exc}") from exc
+            raise UnknownHolidayRegion(f"holidays: {exc}") from exc
         self.tz = tz
         self.hours = hours
         self.country = country
@@ -153,10 +163,12 @@ class WorkCalendar:
         self._overrides: dict[date, DayOverride] = {}
         for override in overrides:
             if override.day in self._overrides:
-                raise ValueError(f"override for {override.day} given twice (line {override.line})")
+                raise OverrideConflict(
+                    f"override for {override.day} given twice (line {override.line})"
+                )
             weekday = override.day.weekday()
             if override.open and override.hours is None and weekday not in hours.windows:
-                raise ValueError(
+                raise OverrideConflict(
                     f"override for {override.day} (line {override.line}): open: true on a "
                     f"{DAY_KEYS[weekday]}, which has no normal hours; give hours:"
                 )

@@ -8,7 +8,14 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.archive import Archive
-from bot.calendar import OfficeHours, OverridesFileError, WorkCalendar, load_overrides
+from bot.calendar import (
+    OfficeHours,
+    OverrideConflict,
+    OverridesFileError,
+    UnknownHolidayRegion,
+    WorkCalendar,
+    load_overrides,
+)
 from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
 from bot.db import create_engine, session_factory
@@ -53,16 +60,10 @@ def build_calendar(settings: Settings) -> WorkCalendar:
             subdivision=settings.holiday_subdivision,
             overrides=overrides,
         )
-    except ValueError as exc:
-        problem = str(exc)
-        where = (
-            "HOLIDAY_COUNTRY/HOLIDAY_SUBDIVISION"
-            if problem.startswith("holidays")
-            else "CALENDAR_OVERRIDES"
-            if problem.startswith("override")
-            else "OFFICE_HOURS"
-        )
-        raise ConfigError(f"{where}: {problem}") from None
+    except UnknownHolidayRegion as exc:
+        raise ConfigError(f"HOLIDAY_COUNTRY/HOLIDAY_SUBDIVISION: {exc}") from None
+    except OverrideConflict as exc:
+        raise ConfigError(f"CALENDAR_OVERRIDES: {exc}") from None
 
 
 def build_context(
