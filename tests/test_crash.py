@@ -2,9 +2,11 @@
 two of them behind a webhook) against the emulator as separate processes. After the restart
 every press has taken effect exactly once and every official got each message exactly once.
 
-"Each message once" holds here because the private-chat limit is raised, which makes a send in
-flight at the instant of the kill rare; such a send is repeated after its lease (the Bot API
-cannot say whether it arrived), as the README says. Presses are never doubled."""
+Every message arrives; a message arrives twice only when its send was in flight at the instant of
+the kill (its outbox row was claimed before the kill and again after): the Bot API cannot say
+whether such a send arrived, so it is repeated after its lease, as the README says. The kill is
+timed just after the first approvals, so such a send is likely, not rare. Presses are never
+doubled."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import os
 import signal
 import socket
 import sys
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -28,7 +31,8 @@ from bot.services.context import Context, build_context
 from bot.services.officials import add_official, assign_role
 from bot.services.proposals import register_proposal
 from emulator.client import ControlError, EmulatorClient
-from models import Event, ReceivedUpdate
+from models import Event, OutboxMessage, Proposal, ReceivedUpdate
+from models.outbox import SEND
 from tests.conftest import AGENCY
 from tests.helpers import SOP, pdf
 
@@ -144,13 +148,31 @@ async def _assert_once_each(ctx: Context, tg: EmulatorClient, karo: int, kabag: 
     await asyncio.sleep(1.0)  # anything doubled would arrive now
     assert await _approvals(ctx) == PROPOSALS  # each press took effect, once
     told = await _new_tasks(tg, kabag)
-    numbers = sorted(m["text"].split("Usulan nomor ")[1].split()[0] for m in told)
-    assert numbers == sorted(str(n) for n in range(PROPOSALS))  # each message once
+    numbers = Counter(m["text"].split("Usulan nomor ")[1].split()[0] for m in told)
+    assert set(numbers) == {str(n) for n in range(PROPOSALS)}  # every message arrived
+    repeated = {n for n, times in numbers.items() if times > 1}
+    assert max(numbers.values()) <= 2
+    assert repeated <= await _sent_in_flight_at_kill(ctx, kabag)  # repeated only when unknowable
     async with ctx.sessions() as session:
         stuck = await session.scalar(
             select(func.count(ReceivedUpdate.update_id)).where(ReceivedUpdate.handled_at.is_(None))
         )
     assert stuck == 0
+
+
+async def _sent_in_flight_at_kill(ctx: Context, chat_id: int) -> set[str]:
+    """The proposal numbers whose message to the chat was claimed more than once by a sender."""
+    async with ctx.sessions() as session:
+        titles = await session.scalars(
+            select(Proposal.title)
+            .join(OutboxMessage, OutboxMessage.proposal_id == Proposal.id)
+            .where(
+                OutboxMessage.chat_id == chat_id,
+                OutboxMessage.kind == SEND,
+                OutboxMessage.attempts > 1,
+            )
+        )
+        return {title.split("Usulan nomor ")[1].split()[0] for title in titles}
 
 
 async def _new_tasks(tg: EmulatorClient, kabag: int) -> list[dict[str, object]]:
