@@ -147,8 +147,8 @@ async def _assert_once_each(ctx: Context, tg: EmulatorClient, karo: int, kabag: 
         raise AssertionError(f"{late}: {approved} approved, {told} told; {states}") from None
     await asyncio.sleep(1.0)  # anything doubled would arrive now
     assert await _approvals(ctx) == PROPOSALS  # each press took effect, once
-    told = await _new_tasks(tg, kabag)
-    numbers = Counter(m["text"].split("Usulan nomor ")[1].split()[0] for m in told)
+    arrived = await _new_tasks(tg, kabag)
+    numbers = Counter(str(m["text"]).split("Usulan nomor ")[1].split()[0] for m in arrived)
     assert set(numbers) == {str(n) for n in range(PROPOSALS)}  # every message arrived
     repeated = {n for n, times in numbers.items() if times > 1}
     assert max(numbers.values()) <= 2
