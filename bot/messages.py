@@ -9,10 +9,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
 from bot.render import Renderer
+from bot.services import reads
 
-TASK_TEMPLATES = frozenset({"task_assigned", "task_forwarded", "task_nudge", "task_note"})
+TASK_TEMPLATES = frozenset(reads.ACTING)
 # A superior's (or, for a task nobody may act on, an admin's) view: pass it on, not decide it.
-OVERSIGHT = frozenset({"task_escalated", "task_unassigned"})
+OVERSIGHT = frozenset(reads.OVERSEEING)
 # Sent only in office hours: one that was queued before closing waits for the next opening.
 OFFICE_HOURS_ONLY = frozenset({"task_nudge", "task_escalated", "digest"})
 MAX_DOCUMENT_BUTTONS = 6

@@ -38,6 +38,10 @@ class Proposal(Base):
     registered_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
 
+    def close(self, outcome: str, at: datetime) -> None:
+        """It has reached one of its SOP's outcomes."""
+        self.status, self.outcome, self.closed_at = CLOSED, outcome, at
+
 
 class RegistrationCounter(Base):
     """The last sequence number given per SOP and year; one row, updated under a lock."""

@@ -45,6 +45,63 @@ class Task(Base):
     reminders_sent: Mapped[int] = mapped_column(default=0, server_default="0")
     escalated_at: Mapped[datetime | None]  # when the superior was told (once per task)
 
-    @property
-    def is_open(self) -> bool:
-        return self.completed_at is None
+    # The changes a task goes through, each with what it implies, so that no caller sets these
+    # fields by hand: any change makes the buttons drawn before it stale (the version), and a
+    # finished task is reminded no more.
+
+    def complete(
+        self,
+        at: datetime,
+        by: int | None,
+        action: str,
+        option: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        """Done by `by` with `action` (approve, reject, decide)."""
+        self.completed_at, self.completed_by_id, self.action = at, by, action
+        self.option, self.note = option, note
+        self._finished()
+
+    def supersede(self, at: datetime) -> None:
+        """Its step was settled by another actor's task (a rejection, a decision)."""
+        self.completed_at, self.action = at, "superseded"
+        self._finished()
+
+    def forward_to(self, official_id: int | None, instruction: str | None) -> None:
+        """Passed to a colleague (a disposition), or, with None, back from one."""
+        self.forwarded_to_id, self.forward_note = official_id, instruction
+        self._changed()
+
+    def assign(self, official_id: int | None) -> None:
+        """Given to (another) holder of its role, or, with None, to nobody yet."""
+        self.assignee_id = official_id
+        self._changed()
+
+    def hand_over(self, leaver_id: int, successor_id: int | None) -> None:
+        """`leaver_id` leaves the role or the office: a forward to them ends, and if the task
+        is theirs it goes to `successor_id`. Someone new: the superior may be told again."""
+        if self.forwarded_to_id == leaver_id:
+            self.forwarded_to_id, self.forward_note = None, None
+        if self.assignee_id == leaver_id:
+            self.assignee_id = successor_id
+        self.escalated_at = None
+        self._changed()
+
+    def escalate(self, at: datetime) -> None:
+        """Its actor's superior has been told (once per holder)."""
+        self.escalated_at = at
+
+    def restart_reminders(self, at: datetime, grace_until: datetime) -> None:
+        """Someone new holds it: no reminders counted against them, and, if it is already
+        overdue, a grace interval before the first."""
+        self.reminders_sent = 0
+        due, overdue = self.next_reminder_at, self.target_due_at
+        if due is not None and overdue is not None and at >= overdue:
+            self.next_reminder_at = max(due, grace_until)
+
+    def _finished(self) -> None:
+        self.next_reminder_at = None
+        self._changed()
+
+    def _changed(self) -> None:
+        self.version += 1

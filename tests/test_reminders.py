@@ -526,7 +526,7 @@ async def test_a_sweep_and_a_press_on_the_same_proposal_do_not_deadlock(
 async def test_a_batch_reads_in_a_fixed_number_of_queries_whatever_its_size(
     ctx: Context, clock: FrozenClock, office: Office
 ) -> None:
-    """The sweep loads what its reminders read for the whole batch (bot/services/preload.py):
+    """The sweep loads what its reminders read for the whole batch (`Reads.preload`):
     the queries it reads with stay the same for 2 due tasks or 8, with a group subscribed and a
     Plh acting; only the writes grow with the batch."""
     from sqlalchemy import event
@@ -571,16 +571,16 @@ async def test_a_batch_reads_in_a_fixed_number_of_queries_whatever_its_size(
 async def test_a_batch_whose_preload_fails_is_reminded_task_by_task(
     ctx: Context, clock: FrozenClock, office: Office, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.services import preload
+    from bot.services.reads import Reads
 
     for n in range(3):
         await register(ctx, office, title=f"Usulan {n}")
     clock.advance(timedelta(minutes=6))
 
-    async def broken(uow: object, tasks: object) -> None:
+    async def broken(reads: object, tasks: object) -> None:
         raise RuntimeError("a query the preload cannot run")
 
-    monkeypatch.setattr(preload, "for_tasks", broken)
+    monkeypatch.setattr(Reads, "preload", broken)
     assert await reminders.sweep(ctx) == 3
     nudges = [m for m in await outbox(ctx) if m.template == "task_nudge"]
     assert len(nudges) == 3 and {m.chat_id for m in nudges} == {office.chats["karo"]}

@@ -157,7 +157,7 @@ async def _summary(
     async with ctx.sessions() as session:
         proposal = await session.scalar(select(Proposal).where(Proposal.number == number))
         assert proposal is not None
-        spec = ctx.sops.get(proposal.sop_code, proposal.sop_version)
+        spec = ctx.spec_of(proposal)
         rows = (
             await session.execute(
                 select(Task, Official.name)

@@ -8,7 +8,7 @@
   so a task never waits for someone who has left (`holder`).
 The rule is one SQL expression (`ACT_CLAUSES`): the gate of every use case asks it for one task,
 `/tugas` for every open task, visibility and the random walk in the tests reuse it, so the list
-and the gate cannot disagree. Who is *told* of a task (`notify.recipient`) is chosen among them.
+and the gate cannot disagree. Who is *told* of a task (`roster.recipient`) is chosen among them.
 
 **See.** An active official sees a case (its card, history, documents, search hits) when they
 are an admin; its registrar; a holder (or Plh) of the SOP's origin role in the case's agency;
@@ -42,6 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.sop.registry import SopRegistry
+from bot.sop.spec import SopSpec
 from models import GroupSubscription, Official, Proposal, RoleAssignment, Task
 
 ME: BindParameter[int] = bindparam("me")
@@ -83,6 +84,18 @@ def _acts_for_assignee() -> ColumnElement[bool]:
         seat.role == Task.role,
         in_force(AT, seat),
     )
+
+
+def held_per_unit(spec: SopSpec, role: str) -> bool:
+    """Is `role` held per agency? The SOP's origin role is (each regional agency has its own);
+    every other role is held once for the whole office."""
+    return role == spec.intake.origin_role
+
+
+def unit_for(spec: SopSpec, role: str, unit: str | None) -> str | None:
+    """The unit `role` is held in for a case of agency `unit`: that agency for the origin
+    role, none (the whole office) for any other."""
+    return unit if held_per_unit(spec, role) else None
 
 
 SEATED = _holds_role_of_task(Task.assignee_id)
@@ -170,8 +183,7 @@ async def visible(
     by_sop: list[ColumnElement[bool]] = []
     for spec in sops.all():
         parts: list[ColumnElement[bool]] = []
-        origin = spec.intake.origin_role
-        units = {s.unit for s in seats if s.role == origin and s.unit is not None}
+        units = {s.unit for s in seats if held_per_unit(spec, s.role) and s.unit is not None}
         if units:
             parts.append(Proposal.agency_unit.in_(sorted(units)))
         if any(spec.roles[r].oversees for r in roles if r in spec.roles):

@@ -20,7 +20,9 @@ from bot.clock import Clock, SystemClock
 from bot.config import ConfigError, Settings
 from bot.db import create_engine, session_factory
 from bot.sop.registry import SopRegistry
+from bot.sop.spec import SopSpec
 from bot.strangers import StrangerReplies
+from models import Proposal
 
 
 @dataclass
@@ -38,6 +40,10 @@ class Context:
     strangers_refused: int = 0
     # Which strangers were answered lately: a flood is counted, not answered message by message.
     strangers_told: StrangerReplies = field(default_factory=StrangerReplies)
+
+    def spec_of(self, proposal: Proposal) -> SopSpec:
+        """The SOP a proposal runs under: the version it was registered with."""
+        return self.sops.get(proposal.sop_code, proposal.sop_version)
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -60,12 +60,11 @@ async def send_daily(ctx: Context) -> int:
                     digests.append((group.chat_id, summary))
             if not digests:
                 return 0
-            event = uow.record(
+            uow.record(
                 "digest_sent",
                 payload={"day": today.isoformat(), "chats": [chat for chat, _ in digests]},
+                facts={"digests": [(chat, summary, keys[chat]) for chat, summary in digests]},
             )
-            for chat, summary in digests:
-                uow.send(chat, "digest", summary, cause=event, key=keys[chat])
             await uow.commit()
             return len(digests)
     except IntegrityError:  # another instance queued today's digest first
@@ -124,7 +123,7 @@ async def summarise(
         finished_query = finished_query.where(Proposal.sop_code == sop_code)
     finished = []
     for proposal in await uow.session.scalars(finished_query):
-        spec = sops.get(proposal.sop_code, proposal.sop_version)
+        spec = uow.spec_of(proposal)
         outcome = spec.outcomes.get(proposal.outcome or "")
         finished.append(
             {

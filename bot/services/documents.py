@@ -10,7 +10,7 @@ from bot.services.context import Context
 from bot.services.errors import DocumentRejected, Refusal
 from bot.services.uow import UnitOfWork
 from bot.sop.spec import SopSpec
-from models import Document, Event
+from models import Document, Proposal, Task
 
 
 @dataclass(frozen=True)
@@ -70,16 +70,16 @@ async def record_refusal(ctx: Context, official_id: int, what: str, refusal: Ref
 
 async def record(
     uow: UnitOfWork,
+    proposal: Proposal,
+    task: Task | None,
     *,
-    proposal_id: int,
-    task_id: int | None,
-    step_key: str | None,
     kind: str,
     upload: Upload,
     by: int,
     on_behalf_of: int | None = None,
-) -> tuple[Document, Event]:
-    """Archive the bytes (idempotent: content-addressed) and add the document row and event."""
+) -> Document:
+    """Archive the bytes (idempotent: content-addressed) and add the document row and event:
+    on `task`, or, with None, on the proposal itself (given at registration)."""
     stored = uow.ctx.archive.store(upload.content)
     found = files.detect(upload.content)
     name = files.safe_name(upload.file_name, found)
@@ -87,9 +87,9 @@ async def record(
     # name was already safe, so a renamed file goes back from the archive under its new name.
     file_id = upload.telegram_file_id if name == upload.file_name else None
     document = Document(
-        proposal_id=proposal_id,
-        task_id=task_id,
-        step_key=step_key,
+        proposal_id=proposal.id,
+        task_id=task.id if task else None,
+        step_key=task.step_key if task else None,
         kind=kind,
         telegram_file_id=file_id,
         telegram_file_unique_id=upload.telegram_file_unique_id,
@@ -103,15 +103,14 @@ async def record(
     )
     uow.session.add(document)
     await uow.session.flush()
-    uow.document_added(document)
-    event = uow.record(
+    uow.reads.document_added(document)
+    uow.record(
         "document_attached",
-        proposal_id=proposal_id,
-        task_id=task_id,
-        step_key=step_key,
+        task=task,
+        proposal=proposal,
         actor_id=by,
         on_behalf_of_id=on_behalf_of,
         document_id=document.id,
         payload={"kind": kind, "name": name, "sha256": stored.sha256},
     )
-    return document, event
+    return document

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from sqlalchemy import or_, select
 
-from bot.services import notify, reminders, roster
+from bot.services import reminders, roster
 from bot.services.uow import UnitOfWork
-from models import Event, Official, Proposal, RoleAssignment, Task
+from models import Event, Proposal, RoleAssignment, Task
 
 
 async def leave(
@@ -35,41 +35,31 @@ async def leave(
         query = query.where(Task.assignee_id == official_id, Task.role == role)
         if unit is not None:
             query = query.where(or_(Task.unit.is_(None), Task.unit == unit))
-    leaver = await uow.session.get(Official, official_id)
-    chats = {leaver.telegram_user_id} if leaver and leaver.telegram_user_id else set()
     moved = 0
     for task in list(await uow.session.scalars(query.order_by(Task.id))):
         proposal = await uow.session.get(Proposal, task.proposal_id)
         assert proposal is not None
-        spec = uow.ctx.sops.get(proposal.sop_code, proposal.sop_version)
         payload: dict[str, object] = {"from": official_id, "role": task.role}
         if task.forwarded_to_id == official_id:
-            task.forwarded_to_id, task.forward_note = None, None
             payload["forward_ended"] = True
+        successor = None
         if task.assignee_id == official_id:
             others = [
                 o
                 for o in await roster.holders(uow.session, task.role, uow.now, task.unit)
                 if o.id != official_id
             ]
-            task.assignee_id = others[0].id if others else None
-            payload["to"] = task.assignee_id
-        task.version += 1  # buttons drawn for the leaver are stale now
-        task.escalated_at = None
-        reminders.after_forward(uow, task, spec)  # a clean slate for whoever takes it
-        event = uow.record(
+            successor = others[0].id if others else None
+            payload["to"] = successor
+        task.hand_over(official_id, successor)
+        reminders.after_forward(uow, task, uow.spec_of(proposal))  # a clean slate for them
+        uow.record(
             "task_handed_over",
-            proposal_id=proposal.id,
-            task_id=task.id,
-            step_key=task.step_key,
+            task=task,
+            proposal=proposal,
             actor_id=cause.actor_id,
             payload=payload | {"cause": cause.type},
         )
-        await notify.refresh_task_messages(
-            uow, task, proposal, spec, event, closed_for=chats, result={"action": "handed_over"}
-        )
-        await notify.tell_task(uow, task, proposal, spec, event)
-        await notify.tell_groups(uow, proposal, spec, event)
         moved += 1
     return moved
 

@@ -9,27 +9,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from bot import engine
 from bot.calendar import WorkCalendar
-from bot.services import roster
-from bot.services.uow import UnitOfWork
+from bot.services import reads, roster
+from bot.services.reads import OpenTask
+from bot.services.transaction import Transaction
 from bot.sop.spec import SopSpec, Step
-from models import Document, Event, GroupSubscription, Official, OutboxMessage, Proposal, Task
-from models.outbox import SEND
-
-# Messages that show a task with its buttons, and so are edited when the task changes or ends.
-TASK_TEMPLATES = (
-    "task_assigned",
-    "task_forwarded",
-    "task_nudge",
-    "task_note",
-    "task_escalated",
-    "task_unassigned",
-)
+from models import Document, Event, Official, Proposal, Task
 
 
 def proposal_context(proposal: Proposal, spec: SopSpec) -> dict[str, Any]:
@@ -60,12 +49,11 @@ def step_context(step: Step, spec: SopSpec) -> dict[str, Any]:
 
 
 async def task_context(
-    uow: UnitOfWork, task: Task, proposal: Proposal, spec: SopSpec
+    uow: Transaction, task: Task, proposal: Proposal, spec: SopSpec
 ) -> dict[str, Any]:
     step = spec.step(task.step_key)
-    docs = await uow.documents(proposal.id)
-    on_task = {d.kind for d in docs if d.task_id == task.id}
-    on_proposal = {d.kind for d in docs}
+    docs = await uow.reads.documents(proposal.id)
+    on_task, on_proposal = present(docs, task)
     return {
         "task_id": task.id,
         "version": task.version,
@@ -90,8 +78,13 @@ async def task_context(
     }
 
 
+def present(documents: list[Document], task: Task) -> tuple[set[str], set[str]]:
+    """The document kinds in place for a task: (uploaded on it, anywhere on its proposal)."""
+    return {d.kind for d in documents if d.task_id == task.id}, {d.kind for d in documents}
+
+
 async def tell_task(
-    uow: UnitOfWork,
+    uow: Transaction,
     task: Task,
     proposal: Proposal,
     spec: SopSpec,
@@ -102,7 +95,7 @@ async def tell_task(
     """Tell whoever should act on `task` now; if nobody may, tell the role's superior and the
     admins, whose message lets them forward it to someone."""
     context = await task_context(uow, task, proposal, spec) | extra
-    who = await recipient(uow, task)
+    who = await uow.reads.recipient(task)
     if who is None:
         for official in await _overseers(uow, task, spec):
             uow.send(
@@ -128,7 +121,7 @@ async def tell_task(
 
 
 async def tell_roles(
-    uow: UnitOfWork,
+    uow: Transaction,
     roles: tuple[str, ...],
     proposal: Proposal,
     spec: SopSpec,
@@ -138,8 +131,8 @@ async def tell_roles(
 ) -> None:
     """Tell every holder of `roles`; the origin role only in the proposal's own agency."""
     for role in roles:
-        unit = proposal.agency_unit if role == spec.intake.origin_role else None
-        if role == spec.intake.origin_role and unit is None:
+        unit = roster.unit_for(spec, role, proposal.agency_unit)
+        if roster.held_per_unit(spec, role) and unit is None:
             continue  # no agency recorded on this proposal: nobody to tell
         for official in await roster.holders(uow.session, role, uow.now, unit):
             uow.send(
@@ -148,7 +141,7 @@ async def tell_roles(
 
 
 async def tell_groups(
-    uow: UnitOfWork,
+    uow: Transaction,
     proposal: Proposal,
     spec: SopSpec,
     cause: Event,
@@ -156,26 +149,16 @@ async def tell_groups(
 ) -> None:
     """Bring each subscribed group's card for this proposal up to date (one card per proposal,
     edited in place), and on an outcome add one short message."""
-    known = uow.preloaded
-    if known is not None and proposal.sop_code in known.groups:
-        groups = known.groups[proposal.sop_code]
-    else:
-        groups = list(await uow.session.scalars(SUBSCRIBED, {"codes": [proposal.sop_code]}))
+    groups = await uow.reads.groups(proposal.sop_code)
     if not groups:
         return
-    open_rows = known.open_tasks.get(proposal.id) if known is not None else None
-    kinds = {d.kind for d in await uow.documents(proposal.id)}
+    kinds = {d.kind for d in await uow.reads.documents(proposal.id)}
+    rows = await uow.reads.open_tasks(proposal.id)
     context = await card_context(
-        uow.session, proposal, spec, uow.ctx.calendar, uow.now, kinds, open_rows
+        uow.session, proposal, spec, uow.ctx.calendar, uow.now, kinds, rows
     )
     for group in groups:
-        if known is not None and open_rows is not None:  # the batch read its cards too
-            card = known.cards.get((group.chat_id, proposal.id))
-        else:
-            found = await uow.session.execute(
-                CARDS, {"chats": [group.chat_id], "proposals": [proposal.id]}
-            )
-            card = next((row.id for row in found), None)
+        card = await uow.reads.card(group.chat_id, proposal.id)
         uow.card(group.chat_id, context, cause=cause, proposal_id=proposal.id, edit_of=card)
         if outcome is not None:
             uow.send(
@@ -187,34 +170,6 @@ async def tell_groups(
             )
 
 
-SUBSCRIBED = select(GroupSubscription).where(
-    GroupSubscription.active.is_(True),
-    or_(
-        GroupSubscription.sop_code.is_(None),
-        GroupSubscription.sop_code.in_(bindparam("codes", expanding=True)),
-    ),
-)  # the groups subscribed to these SOPs' cards (or to every SOP's)
-
-CARDS = (
-    select(OutboxMessage.chat_id, OutboxMessage.proposal_id, OutboxMessage.id)
-    .where(
-        OutboxMessage.chat_id.in_(bindparam("chats", expanding=True)),
-        OutboxMessage.proposal_id.in_(bindparam("proposals", expanding=True)),
-        OutboxMessage.template == "group_card",
-        OutboxMessage.kind == SEND,
-    )
-    .order_by(OutboxMessage.id)
-)  # the group cards (the first message, which later ones edit) of these proposals
-
-OPEN_TASKS = (
-    select(Task, Official.name)
-    .outerjoin(Official, Official.id == func.coalesce(Task.forwarded_to_id, Task.assignee_id))
-    .where(Task.proposal_id.in_(bindparam("proposals", expanding=True)))
-    .where(Task.completed_at.is_(None))
-    .order_by(Task.id)
-)  # the open tasks of these proposals, with the name of whoever holds each
-
-
 async def card_context(
     session: AsyncSession,
     proposal: Proposal,
@@ -222,13 +177,13 @@ async def card_context(
     calendar: WorkCalendar,
     now: datetime,
     documents: set[str] | None = None,
-    rows: list[tuple[Task, str | None]] | None = None,
+    rows: list[OpenTask] | None = None,
 ) -> dict[str, Any]:
     """Where a proposal stands: its open step, who holds it, since when, until when, and how
     late (in working time, as of `now`). `documents`: the kinds on the proposal, `rows`: its
     open tasks with their holders' names (`open_tasks`), if already read."""
     if rows is None:
-        rows = [(t, n) for t, n in await session.execute(OPEN_TASKS, {"proposals": [proposal.id]})]
+        rows = await reads.open_tasks(session, proposal.id)
     if documents is None:
         documents = set(
             await session.scalars(select(Document.kind).where(Document.proposal_id == proposal.id))
@@ -257,57 +212,6 @@ async def card_context(
     }
 
 
-async def recipient(uow: UnitOfWork, task: Task) -> Official | None:
-    """`roster.recipient`, answered from the unit's preload where it has the holder's Plh."""
-    known = uow.preloaded
-    if (
-        known is None
-        or task.forwarded_to_id is not None
-        or task.assignee_id not in known.acting_known
-        or task.id not in known.seated  # the assignee left the role: its holders decide
-    ):
-        return await roster.recipient(uow.session, task, uow.now)
-    assert task.assignee_id is not None
-    acting = known.acting.get((task.assignee_id, task.role))
-    return acting or await uow.session.get(Official, task.assignee_id)
-
-
-def _showing_buttons() -> Select[OutboxMessage]:
-    closing = aliased(OutboxMessage)
-    closed = (
-        select(closing.id)
-        .where(closing.edit_of_id == OutboxMessage.id, closing.template == "task_closed")
-        .exists()
-    )
-    return (
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.task_id.in_(bindparam("task_ids", expanding=True)),
-            OutboxMessage.kind == SEND,
-            OutboxMessage.template.in_(TASK_TEMPLATES),
-            ~closed,
-        )
-        .order_by(OutboxMessage.id)
-    )
-
-
-# Built once: hot statements are executed with parameters, not rebuilt on every use (building
-# this one, with its alias, cost more than running it).
-SHOWING_BUTTONS = _showing_buttons()
-
-
-async def showing_buttons(session: AsyncSession, task_ids: list[int]) -> list[OutboxMessage]:
-    """The messages that still show these tasks with their buttons (to the holder, delegate,
-    forwardee): those not yet edited into a closed card."""
-    return list(await session.scalars(SHOWING_BUTTONS, {"task_ids": task_ids}))
-
-
-async def task_messages(uow: UnitOfWork, task: Task) -> list[OutboxMessage]:
-    if uow.preloaded is not None and task.id in uow.preloaded.task_messages:
-        return list(uow.preloaded.task_messages[task.id])
-    return await showing_buttons(uow.session, [task.id])
-
-
 def closed_context(
     task: Task, proposal: Proposal, spec: SopSpec, result: dict[str, Any]
 ) -> dict[str, Any]:
@@ -320,7 +224,7 @@ def closed_context(
 
 
 async def close_task_messages(
-    uow: UnitOfWork,
+    uow: Transaction,
     task: Task,
     proposal: Proposal,
     spec: SopSpec,
@@ -329,7 +233,7 @@ async def close_task_messages(
 ) -> None:
     """Edit every message of a finished task to say how it ended, without buttons."""
     context = closed_context(task, proposal, spec, result)
-    for message in await task_messages(uow, task):
+    for message in await uow.reads.task_messages(task):
         uow.send(
             message.chat_id,
             "task_closed",
@@ -342,7 +246,7 @@ async def close_task_messages(
 
 
 async def refresh_task_messages(
-    uow: UnitOfWork,
+    uow: Transaction,
     task: Task,
     proposal: Proposal,
     spec: SopSpec,
@@ -355,7 +259,7 @@ async def refresh_task_messages(
     checklist and buttons of the new version; chats in `closed_for` get `result` instead."""
     fresh = await task_context(uow, task, proposal, spec)
     closed = closed_context(task, proposal, spec, result or {})
-    for message in await task_messages(uow, task):
+    for message in await uow.reads.task_messages(task):
         if closed_for and message.chat_id in closed_for:
             template, context = "task_closed", closed
         else:
@@ -371,14 +275,14 @@ async def refresh_task_messages(
         )
 
 
-async def _overseers(uow: UnitOfWork, task: Task, spec: SopSpec) -> list[Official]:
+async def _overseers(uow: Transaction, task: Task, spec: SopSpec) -> list[Official]:
     """Who hears of a task nobody may act on: the superior role's holders (or their Plh),
     then the admins; each once."""
     told = await roster.superiors(uow.session, task, spec, uow.now)
     return list(dict.fromkeys([*told, *await admins(uow)]))
 
 
-async def admins(uow: UnitOfWork) -> list[Official]:
+async def admins(uow: Transaction) -> list[Official]:
     found = await uow.session.scalars(
         select(Official).where(Official.is_admin.is_(True), Official.active.is_(True))
     )

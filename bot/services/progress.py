@@ -1,6 +1,7 @@
 """Moving a proposal through its SOP: starting a step, following a route, closing.
 
-Called by the use cases inside their unit of work; never commits.
+Called by the use cases inside their unit of work; never commits, and never sends: the events
+recorded here say what happened, and `effects` says who hears of it.
 """
 
 from __future__ import annotations
@@ -8,11 +9,10 @@ from __future__ import annotations
 from sqlalchemy import bindparam, func, not_, or_, select
 
 from bot.engine import Route
-from bot.services import access, notify, reminders, roster
+from bot.services import access, reminders, roster
 from bot.services.uow import UnitOfWork
 from bot.sop.spec import SopSpec, Step
-from models import Official, Proposal, Task
-from models.proposals import CLOSED
+from models import Proposal, Task
 
 _LAST_ACTIVATION = select(func.coalesce(func.max(Task.activation), 0)).where(
     Task.proposal_id == bindparam("proposal"), Task.step_key == bindparam("step")
@@ -33,8 +33,9 @@ async def start_step(uow: UnitOfWork, spec: SopSpec, proposal: Proposal, step: S
     target_due_at = calendar.add_working_minutes(uow.now, target)
     tasks = []
     for role in step.actors:
-        unit = proposal.agency_unit if role == spec.intake.origin_role else None
+        unit = roster.unit_for(spec, role, proposal.agency_unit)
         holders = await roster.holders(uow.session, role, uow.now, unit)
+        uow.reads.keep(holders)  # told at commit: found again without a query
         task = Task(
             proposal_id=proposal.id,
             step_key=step.key,
@@ -51,11 +52,10 @@ async def start_step(uow: UnitOfWork, spec: SopSpec, proposal: Proposal, step: S
         tasks.append(task)
     await uow.session.flush()
     for task in tasks:
-        event = uow.record(
+        uow.record(
             "task_started",
-            proposal_id=proposal.id,
-            task_id=task.id,
-            step_key=step.key,
+            task=task,
+            proposal=proposal,
             payload={
                 "role": task.role,
                 "assignee_id": task.assignee_id,
@@ -65,8 +65,6 @@ async def start_step(uow: UnitOfWork, spec: SopSpec, proposal: Proposal, step: S
                 "time_assumed": not step.time.given,
             },
         )
-        await notify.tell_task(uow, task, proposal, spec, event)
-    await notify.tell_groups(uow, proposal, spec, event)
     return tasks
 
 
@@ -85,32 +83,22 @@ async def follow(
         _OPEN_IN_STEP, {"proposal": proposal.id, "step": step.key}
     )
     for task in open_tasks:
-        task.completed_at, task.action, task.version = uow.now, "superseded", task.version + 1
-        task.next_reminder_at = None
-        superseded = uow.record(
-            "task_superseded", proposal_id=proposal.id, task_id=task.id, step_key=step.key
-        )
-        await notify.close_task_messages(
-            uow, task, proposal, spec, superseded, {"action": "superseded"}
-        )
+        task.supersede(uow.now)
+        uow.record("task_superseded", task=task, proposal=proposal)
     if route.verdict:
         proposal.verdict = route.verdict
-    completed = uow.record(
+    uow.record(
         "step_completed",
-        proposal_id=proposal.id,
+        proposal=proposal,
         step_key=step.key,
         actor_id=by,
-        payload={"to": route.target.step, "end": route.target.end, "verdict": route.verdict},
-    )
-    if route.notify:
-        context = {
-            "proposal": notify.proposal_context(proposal, spec),
-            "step": notify.step_context(step, spec),
+        payload={
+            "to": route.target.step,
+            "end": route.target.end,
             "verdict": route.verdict,
-        }
-        await notify.tell_roles(
-            uow, route.notify, proposal, spec, "proposal_notice", context, completed
-        )
+            "notify": list(route.notify),  # the roles told of this route (effects)
+        },
+    )
     if route.target.step is not None:
         await start_step(uow, spec, proposal, spec.step(route.target.step))
     else:
@@ -122,32 +110,13 @@ async def close(
     uow: UnitOfWork, spec: SopSpec, proposal: Proposal, outcome_key: str, by: int
 ) -> None:
     outcome = spec.outcomes[outcome_key]
-    proposal.status, proposal.outcome, proposal.closed_at = CLOSED, outcome.key, uow.now
-    event = uow.record(
+    proposal.close(outcome.key, uow.now)
+    uow.record(
         "proposal_closed",
-        proposal_id=proposal.id,
+        proposal=proposal,
         actor_id=by,
         payload={"outcome": outcome.key, "verdict": proposal.verdict},
     )
-    context = {
-        "proposal": notify.proposal_context(proposal, spec),
-        "outcome": outcome.title,
-        "elapsed_minutes": round(
-            uow.ctx.calendar.working_minutes_between(proposal.registered_at, uow.now)
-        ),
-    }
-    roles = tuple(dict.fromkeys((*outcome.notify, *(r for r in (spec.intake.origin_role,) if r))))
-    await notify.tell_roles(uow, roles, proposal, spec, "proposal_closed", context, event)
-    registrar = await uow.session.get(Official, proposal.registered_by_id)
-    if registrar is not None:
-        uow.send(
-            registrar.telegram_user_id,
-            "proposal_closed",
-            context,
-            cause=event,
-            proposal_id=proposal.id,
-        )
-    await notify.tell_groups(uow, proposal, spec, event, outcome=outcome.title)
 
 
 async def take_up_unassigned(uow: UnitOfWork, official_id: int, role: str, unit: str | None) -> int:
@@ -166,15 +135,12 @@ async def take_up_unassigned(uow: UnitOfWork, official_id: int, role: str, unit:
     for task in waiting:
         proposal = await uow.session.get(Proposal, task.proposal_id)
         assert proposal is not None
-        spec = uow.ctx.sops.get(proposal.sop_code, proposal.sop_version)
-        task.assignee_id, task.version = official_id, task.version + 1
-        event = uow.record(
+        task.assign(official_id)
+        uow.record(
             "task_assigned",
-            proposal_id=proposal.id,
-            task_id=task.id,
-            step_key=task.step_key,
+            task=task,
+            proposal=proposal,
             payload={"assignee_id": official_id, "role": role},
         )
-        await notify.tell_task(uow, task, proposal, spec, event)
         taken += 1
     return taken

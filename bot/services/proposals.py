@@ -14,7 +14,6 @@ from bot.services.documents import Upload
 from bot.services.errors import DocumentMissing, InvalidInput, NotFound, NotPermitted
 from bot.services.notify import proposal_context
 from bot.services.uow import UnitOfWork
-from bot.sop.spec import SopSpec
 from models import Official, Proposal, RegistrationCounter
 
 
@@ -94,7 +93,7 @@ async def register_proposal(
         await uow.session.flush()
         uow.record(
             "proposal_registered",
-            proposal_id=proposal.id,
+            proposal=proposal,
             actor_id=by,
             payload=proposal_context(proposal, spec)
             | {"disposition_note": proposal.disposition_note},
@@ -102,9 +101,8 @@ async def register_proposal(
         if document is not None and spec.intake.document is not None:
             await documents.record(
                 uow,
-                proposal_id=proposal.id,
-                task_id=None,
-                step_key=None,
+                proposal,
+                None,
                 kind=spec.intake.document,
                 upload=document,
                 by=by,
@@ -132,11 +130,6 @@ async def _next_seq(uow: UnitOfWork, sop_code: str, year: int) -> int:
         seq = await uow.session.scalar(bump)
     assert seq is not None
     return seq
-
-
-def spec_of(ctx: Context, proposal: Proposal) -> SopSpec:
-    """The SOP a proposal runs under: the version it was registered with."""
-    return ctx.sops.get(proposal.sop_code, proposal.sop_version)
 
 
 async def registrable(ctx: Context, official_id: int) -> list[str]:

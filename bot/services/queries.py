@@ -261,7 +261,7 @@ async def proposal_status(ctx: Context, number: str, viewer: access.Viewer) -> d
 
     async with reading(ctx) as session:
         found = await _visible_proposal(session, ctx, viewer, _proposal_is(number))
-        spec = ctx.sops.get(found.sop_code, found.sop_version)
+        spec = ctx.spec_of(found)
         card = await card_context(session, found, spec, ctx.calendar, ctx.clock.now())
         return card | {"live": True}
 

@@ -29,7 +29,7 @@ from sqlalchemy import Select, select, update
 
 from bot.config import Settings
 from bot.db import read_session
-from bot.services import notify, preload, roster
+from bot.services import roster
 from bot.services.context import Context
 from bot.services.uow import UnitOfWork
 from bot.sop.spec import SopSpec
@@ -67,12 +67,10 @@ def first_reminder(spec: SopSpec, settings: Settings, target_due_at: datetime) -
 def after_forward(uow: UnitOfWork, task: Task, spec: SopSpec) -> None:
     """A colleague just handed a task starts with a clean slate: no reminders counted against
     them, and, if it is already overdue, one interval before the first."""
-    task.reminders_sent = 0
-    if task.next_reminder_at is None or task.target_due_at is None or uow.now < task.target_due_at:
-        return
     rules = policy(spec, uow.ctx.settings)
-    grace = uow.ctx.calendar.add_working_minutes(uow.now, rules.repeat_minutes)
-    task.next_reminder_at = max(task.next_reminder_at, grace)
+    task.restart_reminders(
+        uow.now, uow.ctx.calendar.add_working_minutes(uow.now, rules.repeat_minutes)
+    )
 
 
 async def sweep(ctx: Context, batch: int = CLAIM_BATCH) -> int:
@@ -103,7 +101,7 @@ async def _remind_all(uow: UnitOfWork, claimed: list[Task]) -> None:
     again task by task, each in its own savepoint, so that it cannot hold up the others."""
     try:  # without the preload each reminder reads for itself: slower, but no task is stuck
         async with uow.savepoint():
-            await preload.for_tasks(uow, claimed)
+            await uow.reads.preload(claimed)
     except Exception:
         log.exception("preloading a batch of %d reminders failed", len(claimed))
         for task in claimed:
@@ -167,7 +165,7 @@ async def _claim(uow: UnitOfWork, batch: int) -> list[Task]:
 async def _remind(uow: UnitOfWork, task: Task) -> None:
     proposal = await uow.session.get(Proposal, task.proposal_id)
     assert proposal is not None
-    spec = uow.ctx.sops.get(proposal.sop_code, proposal.sop_version)
+    spec = uow.spec_of(proposal)
     rules = policy(spec, uow.ctx.settings)
     if not rules.enabled:  # the SOP file turned reminders off since the task was scheduled
         task.next_reminder_at = None
@@ -182,15 +180,15 @@ async def _remind(uow: UnitOfWork, task: Task) -> None:
     task.next_reminder_at = calendar.next_working_moment(upcoming)
     late = calendar.minutes_late(task.target_due_at, now)
     level = FIRM if count > 1 or limit_passed else GENTLE
-    recipient = await notify.recipient(uow, task)
+    recipient = await uow.reads.recipient(task)
     escalated_to: list[str] = []
     if rules.escalate_after and task.escalated_at is None and count > rules.escalate_after:
         escalated_to = await _escalate(uow, task, proposal, spec, recipient, late, count - 1)
-    nudged = uow.record(
+    uow.record(
         "task_nudged",
-        proposal_id=proposal.id,
-        task_id=task.id,
-        step_key=task.step_key,
+        task=task,
+        proposal=proposal,
+        facts={"escalated_to": escalated_to},
         payload={
             "reminder": count,
             "level": level,
@@ -199,34 +197,6 @@ async def _remind(uow: UnitOfWork, task: Task) -> None:
             "next_at": task.next_reminder_at.isoformat(),
         },
     )
-    # Only the newest reminder keeps its buttons: an older one says to look below.
-    for earlier in await notify.task_messages(uow, task):
-        if earlier.template == "task_nudge":
-            uow.send(
-                earlier.chat_id,
-                "task_closed",
-                notify.closed_context(task, proposal, spec, {"action": "reminded"}),
-                cause=nudged,
-                proposal_id=proposal.id,
-                task_id=task.id,
-                edit_of=earlier.id,
-            )
-    await notify.tell_task(
-        uow,
-        task,
-        proposal,
-        spec,
-        nudged,
-        "task_nudge",
-        level=level,
-        late_minutes=late,
-        reminder=count,
-        escalated_to=escalated_to,
-    )
-    if count == 1 or escalated_to:
-        # The group's card turns overdue once, not at every repeat: a card edit per reminder
-        # would crowd a group's 20 messages a minute when many tasks are late at once.
-        await notify.tell_groups(uow, proposal, spec, nudged)
 
 
 async def _escalate(
@@ -251,12 +221,12 @@ async def _escalate(
     ]
     if not told:
         return []
-    task.escalated_at = uow.now
-    event = uow.record(
+    task.escalate(uow.now)
+    uow.record(
         "task_escalated",
-        proposal_id=proposal.id,
-        task_id=task.id,
-        step_key=task.step_key,
+        task=task,
+        proposal=proposal,
+        facts={"told": told, "holder": recipient.name if recipient else None},
         payload={
             "role": superior,
             "to": [o.id for o in told],
@@ -265,18 +235,4 @@ async def _escalate(
             "holder_id": recipient.id if recipient else None,
         },
     )
-    context = await notify.task_context(uow, task, proposal, spec) | {
-        "late_minutes": late,
-        "reminders_ignored": ignored,
-        "holder": recipient.name if recipient else None,
-    }
-    for official in told:
-        uow.send(
-            official.telegram_user_id,
-            "task_escalated",
-            context,
-            cause=event,
-            proposal_id=proposal.id,
-            task_id=task.id,
-        )
     return [o.name for o in told]

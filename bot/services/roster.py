@@ -9,11 +9,11 @@ from sqlalchemy import BindParameter, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import access
-from bot.services.access import Standing, in_force
+from bot.services.access import Standing, held_per_unit, in_force, unit_for
 from bot.sop.spec import SopSpec
 from models import Official, RoleAssignment, Task
 
-__all__ = ["Standing", "in_force"]
+__all__ = ["Standing", "held_per_unit", "in_force", "unit_for"]
 
 
 # The statements below run in most use cases, so they are built once and given parameters:
@@ -135,7 +135,7 @@ async def superiors(
     superior = spec.roles[task.role].superior
     if superior is None:
         return []
-    unit = task.unit if superior == spec.intake.origin_role else None
+    unit = unit_for(spec, superior, task.unit)
     told: list[Official] = []
     for holder in await holders(session, superior, at, unit):
         acting = await delegate_of(session, holder.id, superior, at)

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import engine
@@ -100,7 +100,7 @@ async def _open(
     proposal = await lock_proposal(session, proposal_id)
     task = await lock_task(session, task_id)
     assert proposal is not None and task is not None
-    spec = uow.ctx.sops.get(proposal.sop_code, proposal.sop_version)
+    spec = uow.spec_of(proposal)
     allowed = await access.standing(session, task, official_id, uow.now)
     if allowed is None and what in OVERSIGHT:
         allowed = await _oversight(uow, task, spec, official_id)
@@ -126,7 +126,7 @@ async def _oversight(
         return None
     superior = spec.roles[task.role].superior
     if superior is not None:
-        unit = task.unit if superior == spec.intake.origin_role else None
+        unit = roster.unit_for(spec, superior, task.unit)
         oversees = await roster.holds_any(
             session, official_id, (superior,), uow.now, unit, acting_counts=True
         )
@@ -190,42 +190,22 @@ async def _act(
         opened = await _open(uow, task_id, official_id, version, "act")
         task, proposal, spec, step = opened.task, opened.proposal, opened.spec, opened.step
         route = engine.route(step, action, proposal.kind)
-        on_task, on_proposal = await _documents_in_place(uow, task)
+        on_task, on_proposal = notify.present(await uow.reads.documents(proposal.id), task)
         lacking = engine.missing(engine.requirements(step, action), on_task, on_proposal)
         if lacking:
             raise DocumentMissing(
                 "required documents missing",
                 missing=[spec.documents[r.document].title for r in lacking],
             )
-        note = _note_of(action)
-        done = await uow.session.execute(
-            update(Task)
-            .where(Task.id == task.id, Task.version == task.version, Task.completed_at.is_(None))
-            .values(
-                completed_at=uow.now,
-                completed_by_id=official_id,
-                action=name_of(action),
-                option=action.option if isinstance(action, Decide) else None,
-                note=note,
-                version=Task.version + 1,
-                next_reminder_at=None,
-            )
-            .execution_options(synchronize_session="fetch")
-        )
-        if done.rowcount != 1:  # type: ignore[attr-defined]  # compare-and-set lost
-            raise AlreadyHandled("already handled", task_id=task_id)
-        event = uow.record(
+        note, option = _note_of(action), action.option if isinstance(action, Decide) else None
+        task.complete(uow.now, official_id, name_of(action), option, note)
+        uow.record(
             f"task_{name_of(action)}",
-            proposal_id=proposal.id,
-            task_id=task.id,
-            step_key=step.key,
+            task=task,
+            proposal=proposal,
             actor_id=official_id,
             on_behalf_of_id=opened.standing.on_behalf_of_id,
-            payload={
-                "option": getattr(action, "option", None),
-                "note": note,
-                "via": opened.standing.via,
-            },
+            payload={"option": option, "note": note, "via": opened.standing.via},
         )
         others_open = (
             await uow.session.scalar(
@@ -234,35 +214,12 @@ async def _act(
             )
             or 0
         )
-        actor = await uow.session.get(Official, official_id)
-        await notify.close_task_messages(
-            uow,
-            task,
-            proposal,
-            spec,
-            event,
-            {
-                "action": name_of(action),
-                "label": _label(step, action),
-                "note": note,
-                "by": actor.name if actor else None,
-            },
-        )
         if not engine.completes_step(step, action, others_open):
-            await notify.tell_groups(uow, proposal, spec, event)
             await uow.commit()
             return Acted(task.id, step_completed=False)
         await progress.follow(uow, spec, proposal, step, route, official_id)
         await uow.commit()
         return Acted(task.id, True, route.target.step, route.target.end)
-
-
-def _label(step: Step, action: Action) -> str | None:
-    """A decision option's label, as the SOP words it."""
-    if isinstance(action, Decide) and step.decision is not None:
-        option = step.decision.option(action.option)
-        return option.label if option else None
-    return None
 
 
 def name_of(action: Action) -> str:
@@ -272,11 +229,6 @@ def name_of(action: Action) -> str:
 def _note_of(action: Action) -> str | None:
     text = action.reason if isinstance(action, Reject) else action.note
     return (text or "").strip() or None
-
-
-async def _documents_in_place(uow: UnitOfWork, task: Task) -> tuple[set[str], set[str]]:
-    found = await uow.documents(task.proposal_id)
-    return {d.kind for d in found if d.task_id == task.id}, {d.kind for d in found}
 
 
 async def forward(
@@ -298,16 +250,13 @@ async def forward(
                 raise NotFound("no such official", official_id=to_official_id)
             if to_official_id in (official_id, opened.task.forwarded_to_id):
                 raise InvalidInput("cannot forward to oneself or to the current forwardee")
-            task = opened.task
-            previous, task.forwarded_to_id = task.forwarded_to_id, to_official_id
-            task.forward_note = instruction.strip() or None
-            task.version += 1  # buttons drawn before the forward are stale now
+            task, previous = opened.task, opened.task.forwarded_to_id
+            task.forward_to(to_official_id, instruction.strip() or None)
             reminders.after_forward(uow, task, opened.spec)
-            event = uow.record(
+            uow.record(
                 "task_forwarded",
-                proposal_id=task.proposal_id,
-                task_id=task.id,
-                step_key=task.step_key,
+                task=task,
+                proposal=opened.proposal,
                 actor_id=official_id,
                 on_behalf_of_id=opened.standing.on_behalf_of_id,
                 payload={
@@ -317,31 +266,6 @@ async def forward(
                     "via": opened.standing.via,
                 },
             )
-            sender = await uow.session.get(Official, official_id)
-            target_name = target.name
-            dropped = await uow.session.get(Official, previous) if previous else None
-            await notify.refresh_task_messages(
-                uow,
-                task,
-                opened.proposal,
-                opened.spec,
-                event,
-                closed_for={dropped.telegram_user_id}
-                if dropped and dropped.telegram_user_id
-                else set(),
-                result={"action": "forwarded", "to": target_name},
-            )
-            await notify.tell_task(
-                uow,
-                task,
-                opened.proposal,
-                opened.spec,
-                event,
-                "task_forwarded",
-                forwarded_by=sender.name if sender else None,
-                instruction=task.forward_note,
-            )
-            await notify.tell_groups(uow, opened.proposal, opened.spec, event)
             await uow.commit()
 
     await _guarded(ctx, task_id, official_id, "forward", run)
@@ -356,20 +280,15 @@ async def attach_document(
         async with UnitOfWork(ctx) as uow:
             opened = await _open(uow, task_id, official_id, None, "attach")
             documents.check(ctx, opened.spec, kind, upload)
-            document, event = await documents.record(
+            document = await documents.record(
                 uow,
-                proposal_id=opened.proposal.id,
-                task_id=task_id,
-                step_key=opened.task.step_key,
+                opened.proposal,
+                opened.task,
                 kind=kind,
                 upload=upload,
                 by=official_id,
                 on_behalf_of=opened.standing.on_behalf_of_id,
             )
-            await notify.refresh_task_messages(
-                uow, opened.task, opened.proposal, opened.spec, event
-            )
-            await notify.tell_groups(uow, opened.proposal, opened.spec, event)
             await uow.commit()
             return document.id
 
@@ -383,27 +302,14 @@ async def add_note(ctx: Context, task_id: int, official_id: int, text: str) -> N
         limits.check("note", text)
         async with UnitOfWork(ctx) as uow:
             opened = await _open(uow, task_id, official_id, None, "note")
-            noted = uow.record(
+            uow.record(
                 "note_added",
-                proposal_id=opened.proposal.id,
-                task_id=task_id,
-                step_key=opened.task.step_key,
+                task=opened.task,
+                proposal=opened.proposal,
                 actor_id=official_id,
                 on_behalf_of_id=opened.standing.on_behalf_of_id,
                 payload={"text": text.strip(), "via": opened.standing.via},
             )
-            if opened.standing.via == "superior":  # a word from above reaches who must act
-                author = await uow.session.get(Official, official_id)
-                await notify.tell_task(
-                    uow,
-                    opened.task,
-                    opened.proposal,
-                    opened.spec,
-                    noted,
-                    "task_note",
-                    note=text.strip(),
-                    note_by=author.name if author else None,
-                )
             await uow.commit()
 
     await _guarded(ctx, task_id, official_id, "note", run)

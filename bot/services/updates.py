@@ -16,47 +16,34 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Iterable
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, or_, select, update
+from sqlalchemy import Table, and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.context import Context
+from bot.services.once import (
+    CURRENT,
+    MARK,
+    MAX_ERROR,
+    Handling,
+    TakenElsewhere,
+    committed,
+    failed_now,
+    mark_in,
+)
+from bot.services.uow import UnitOfWork
 from models import ReceivedUpdate
 
+__all__ = ["TakenElsewhere", "committed", "failed_now", "mark_in"]  # the once-guard's, here too
+
 log = logging.getLogger(__name__)
+_TABLE = cast(Table, ReceivedUpdate.__table__)
 
 MAX_ATTEMPTS = 3
-MAX_ERROR = 2000
-
-
-class TakenElsewhere(Exception):
-    """The update was marked handled by another handling (an instance whose lease ran out while
-    it still worked): this unit of work must not commit its effects a second time."""
-
-
-@dataclass
-class Handling:
-    update_id: int
-    attempt: int
-    marked: bool = False  # a unit of work committed the mark
-    error: str | None = None  # set by the error handler
-
-
-CURRENT: ContextVar[Handling | None] = ContextVar("disposisi_update", default=None)
-
-_TABLE = cast(Table, ReceivedUpdate.__table__)
-_MARK = (
-    update(ReceivedUpdate)
-    .where(ReceivedUpdate.update_id == bindparam("id"), ReceivedUpdate.handled_at.is_(None))
-    .values(handled_at=bindparam("now"), lease_until=None)
-    .execution_options(synchronize_session=False)
-)
 
 
 def _lease(ctx: Context) -> timedelta:
@@ -127,34 +114,9 @@ async def handling(ctx: Context, update_id: int) -> AsyncIterator[Handling | Non
             await _failed(ctx, current)
         elif not current.marked:  # a handler that changed nothing: handled all the same
             async with ctx.engine.begin() as connection:
-                await connection.execute(_MARK, {"id": update_id, "now": ctx.clock.now()})
+                await connection.execute(MARK, {"id": update_id, "now": ctx.clock.now()})
     except Exception:
         log.exception("could not close update %s; it will be replayed", update_id)
-
-
-async def mark_in(session: AsyncSession, ctx: Context) -> None:
-    """Called by a unit of work before it commits: mark the update being handled (if any) in
-    the same transaction; TakenElsewhere if another handling already did."""
-    current = CURRENT.get()
-    if current is None or current.marked:
-        return
-    done = await session.execute(_MARK, {"id": current.update_id, "now": ctx.clock.now()})
-    if done.rowcount != 1:  # type: ignore[attr-defined]
-        raise TakenElsewhere(f"update {current.update_id} was handled elsewhere")
-
-
-def committed() -> None:
-    """The unit of work that marked the update has committed."""
-    current = CURRENT.get()
-    if current is not None:
-        current.marked = True
-
-
-def failed_now(error: str) -> None:
-    """The error handler saw this update's handling fail."""
-    current = CURRENT.get()
-    if current is not None:
-        current.error = error[:MAX_ERROR]
 
 
 async def _failed(ctx: Context, current: Handling) -> None:
@@ -175,16 +137,13 @@ async def _failed(ctx: Context, current: Handling) -> None:
 
 async def _tell_admins(ctx: Context, update_id: int, attempts: int, error: str) -> None:
     """An update given up on is an event, and the admins hear of it in Telegram."""
-    from bot.services.notify import admins
-    from bot.services.uow import UnitOfWork
-
     async with UnitOfWork(ctx) as uow:
-        event = uow.record(
-            "update_set_aside", payload={"update_id": update_id, "attempts": attempts}
-        )
         context = {"update_id": update_id, "attempts": attempts, "error": error}
-        for admin in await admins(uow):
-            uow.send(admin.telegram_user_id, "update_set_aside", context, cause=event)
+        uow.record(
+            "update_set_aside",
+            payload={"update_id": update_id, "attempts": attempts},
+            facts={"template": "update_set_aside", "context": context},
+        )
         await uow.commit()
 
 
