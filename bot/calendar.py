@@ -197,9 +197,6 @@ class WorkCalendar:
             return override.reason if override.closed else None
         return self._holidays_in(day.year).get(day)
 
-    def override_on(self, day: date) -> DayOverride | None:
-        return self._overrides.get(day)
-
     def hours_on(self, day: date) -> tuple[time, time] | None:
         """Local opening and closing time of a day, after overrides and holidays; None: closed."""
         override = self._overrides.get(day)
