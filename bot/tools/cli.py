@@ -265,8 +265,8 @@ def _reminders_simulate(args: argparse.Namespace) -> int:
     import json
     from datetime import timedelta
 
-    from bot import simulate
     from bot.render import Renderer
+    from bot.tools import simulate
 
     settings = load_settings()
     start = _local_time(args.start, settings, "--from")
