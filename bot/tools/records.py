@@ -1,0 +1,76 @@
+"""`disposisi db upgrade`, `audit verify` and `inbox`: what the bot stored, looked after by the
+operator (the schema, the audit trail's hash chain, the updates set aside)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from bot.config import load_settings
+
+
+def db_upgrade(_args: argparse.Namespace) -> int:
+    from bot.db import create_engine, redact_url
+    from bot.migrate import upgrade
+
+    settings = load_settings()
+
+    async def run() -> tuple[str | None, str | None]:
+        engine = create_engine(settings.database_url)
+        try:
+            return await upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    before, after = asyncio.run(run())
+    where = redact_url(settings.database_url)
+    if before == after:
+        print(f"{where}: sudah mutakhir (revisi {after})")
+    else:
+        print(f"{where}: dimigrasikan {before or 'kosong'} → {after}")
+    return 0
+
+
+def audit_verify(_args: argparse.Namespace) -> int:
+    from bot import audit
+    from bot.db import create_engine, read_session
+
+    settings = load_settings()
+
+    async def run() -> audit.Verification:
+        engine = create_engine(settings.database_url)
+        try:
+            async with read_session(engine) as session:
+                return await audit.verify(session)
+        finally:
+            await engine.dispose()
+
+    result = asyncio.run(run())
+    if not result.ok:
+        print(f"Jejak audit RUSAK: {result.problem} (diperiksa {result.checked})", file=sys.stderr)
+        return 1
+    print(
+        f"Jejak audit utuh: {result.checked} peristiwa diperiksa; hash terakhir {result.last_hash}"
+    )
+    return 0
+
+
+def inbox(_args: argparse.Namespace) -> int:
+    """The updates the bot gave up on (`services.updates`): for the admins to look into."""
+    from bot.render import Renderer
+    from bot.services import updates
+    from bot.services.context import build_context
+
+    settings = load_settings()
+
+    async def run() -> list[updates.SetAside]:
+        ctx = build_context(settings)
+        try:
+            return await updates.set_aside_list(ctx)
+        finally:
+            await ctx.close()
+
+    found = asyncio.run(run())
+    print(Renderer(settings.zone, html=False).render("inbox_set_aside", {"updates": found}))
+    return 0

@@ -1,0 +1,96 @@
+"""`disposisi sop check` and `sop show`: an SOP file as the operator writes it, checked or drawn,
+and the refusal to start on SOP files that cannot run."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from bot.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from bot.sop.spec import SopSpec
+
+
+def check(args: argparse.Namespace) -> int:
+    from bot.sop.loader import SopFileError, load_sop
+
+    failed = False
+    loaded = []
+    for path in args.files:
+        try:
+            spec = load_sop(path)
+            loaded.append(spec)
+        except SopFileError as exc:
+            failed = True
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
+            print(f"{path}: {len(exc.problems)} masalah", file=sys.stderr)
+            continue
+        decisions = sum(1 for s in spec.steps if s.is_decision)
+        print(
+            f"{path}: OK — {spec.code} v{spec.version}: {len(spec.steps)} langkah, "
+            f"{len(spec.roles)} peran, {decisions} keputusan, {len(spec.outcomes)} hasil akhir"
+        )
+    _warn_if_in_force_differs(loaded)
+    return 1 if failed else 0
+
+
+def _warn_if_in_force_differs(specs: list[SopSpec]) -> None:
+    """A warning, not a failure: the file may be meant as a new version's draft."""
+    from bot.services.sops_in_force import differing
+
+    try:
+        database_url = load_settings().database_url
+    except ConfigError:
+        return  # checking a file needs no configuration
+    for warning in asyncio.run(differing(database_url, specs)):
+        print(warning, file=sys.stderr)
+
+
+def show(args: argparse.Namespace) -> int:
+    from bot.sop.loader import SopFileError, load_sop
+    from bot.sop.render import mermaid, steps_table
+
+    try:
+        spec = load_sop(args.file)
+    except SopFileError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    if not args.mermaid:
+        default = _settings_or_default().default_step_minutes
+        print(f"{spec.header.name}\n{spec.header.institution} — Nomor {spec.header.number}\n")
+        print(steps_table(spec, default))
+        print()
+    print(mermaid(spec))
+    return 0
+
+
+def _settings_or_default() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError:
+        return Settings(_env_file=None)  # type: ignore[call-arg]  # showing a file needs no config
+
+
+def sop_codes(settings: Settings) -> set[str]:
+    """The codes of the SOPs in force (SOP_DIR, or the ones shipped)."""
+    from bot.sop.registry import SopRegistry
+
+    registry = SopRegistry(settings.sop_dir) if settings.sop_dir else SopRegistry()
+    return {spec.code for spec in registry.all()}
+
+
+def refuse(problems: Sequence[object]) -> int:
+    """The bot does not start on SOP files it cannot run safely: say why, without a traceback."""
+    print(f"Bot tidak dijalankan: {len(problems)} masalah pada SOP (SOP_DIR):", file=sys.stderr)
+    for problem in problems:
+        print(_indent(str(problem)), file=sys.stderr)
+    return 1
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"  {line}" for line in text.splitlines())
