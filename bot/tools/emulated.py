@@ -12,6 +12,7 @@ import asyncio
 import sys
 
 from bot.config import load_settings
+from bot.texts import text
 from bot.tools.options import local_time
 
 
@@ -43,9 +44,8 @@ def playground(args: argparse.Namespace) -> int:
     try:
         asyncio.run(serve(settings, args.host, args.port))
     except OSError as exc:  # the port is taken, most likely
-        print(
-            f"Playground tidak dapat dijalankan di {args.host}:{args.port}: {exc}", file=sys.stderr
-        )
+        failed = text("cli", "playground_failed", host=args.host, port=args.port, error=exc)
+        print(failed, file=sys.stderr)
         return 1
     return 0
 

@@ -7,22 +7,20 @@ import sys
 from datetime import datetime
 
 from bot.config import ConfigError, Settings
+from bot.texts import text
 
 
-def local_time(text: str, settings: Settings, option: str) -> datetime | None:
+def local_time(given: str, settings: Settings, option: str) -> datetime | None:
     """An ISO date and time, in the office's zone unless it says otherwise; None if unreadable."""
     try:
-        moment = datetime.fromisoformat(text)
+        moment = datetime.fromisoformat(given)
     except ValueError:
-        print(
-            f"{option}: bukan waktu yang dikenal: {text!r} (contoh: 2026-11-27 14:00)",
-            file=sys.stderr,
-        )
+        print(text("cli", "unknown_time", option=option, value=given), file=sys.stderr)
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=settings.zone)
 
 
 def require_token(settings: Settings) -> str:
     if settings.telegram_bot_token is None:
-        raise ConfigError("TELEGRAM_BOT_TOKEN: belum diisi")
+        raise ConfigError.of([("TELEGRAM_BOT_TOKEN", text("config", "not_set"))])
     return settings.telegram_bot_token.get_secret_value()

@@ -8,6 +8,7 @@ import asyncio
 import sys
 
 from bot.config import load_settings
+from bot.texts import text
 
 
 def db_upgrade(_args: argparse.Namespace) -> int:
@@ -26,9 +27,10 @@ def db_upgrade(_args: argparse.Namespace) -> int:
     before, after = asyncio.run(run())
     where = redact_url(settings.database_url)
     if before == after:
-        print(f"{where}: sudah mutakhir (revisi {after})")
+        print(text("cli", "db_up_to_date", database=where, revision=after))
     else:
-        print(f"{where}: dimigrasikan {before or 'kosong'} → {after}")
+        before = before or text("cli", "db_empty")
+        print(text("cli", "db_migrated", database=where, before=before, after=after))
     return 0
 
 
@@ -48,11 +50,10 @@ def audit_verify(_args: argparse.Namespace) -> int:
 
     result = asyncio.run(run())
     if not result.ok:
-        print(f"Jejak audit RUSAK: {result.problem} (diperiksa {result.checked})", file=sys.stderr)
+        broken = text("cli", "audit_broken", problem=result.problem, checked=result.checked)
+        print(broken, file=sys.stderr)
         return 1
-    print(
-        f"Jejak audit utuh: {result.checked} peristiwa diperiksa; hash terakhir {result.last_hash}"
-    )
+    print(text("cli", "audit_intact", checked=result.checked, last_hash=result.last_hash))
     return 0
 
 

@@ -8,6 +8,7 @@ import asyncio
 import sys
 
 from bot.config import load_settings
+from bot.texts import text
 from bot.tools.options import local_time
 from bot.tools.sop_files import sop_codes
 
@@ -25,15 +26,14 @@ def simulate(args: argparse.Namespace) -> int:
     if start is None:
         return 2
     if args.sop is not None and args.sop not in sop_codes(settings):
-        print(f"--sop: SOP tidak dikenal: {args.sop!r}", file=sys.stderr)
+        print(text("cli", "unknown_sop", option="--sop", code=args.sop), file=sys.stderr)
         return 2
     until = start + timedelta(days=args.days)
     walked = asyncio.run(walk(settings, start, until, args.sop))
     if args.json:
         print(json.dumps(dataclasses.asdict(walked), ensure_ascii=False, indent=2))
     else:
-        text = Renderer(settings.zone, html=False).render(
-            "reminder_walk", dataclasses.asdict(walked)
+        print(
+            Renderer(settings.zone, html=False).render("reminder_walk", dataclasses.asdict(walked))
         )
-        print(text)
     return 0

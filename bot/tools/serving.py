@@ -8,6 +8,7 @@ import asyncio
 import sys
 
 from bot.config import load_settings
+from bot.texts import text
 from bot.tools.options import require_token
 from bot.tools.sop_files import refuse
 
@@ -83,6 +84,6 @@ def invite(args: argparse.Namespace) -> int:
     try:
         print(asyncio.run(make()))
     except Refusal as exc:
-        print(f"Undangan ditolak: {exc}", file=sys.stderr)
+        print(text("cli", "invite_refused", reason=exc), file=sys.stderr)
         return 1
     return 0

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.texts import text
 
 if TYPE_CHECKING:
     from bot.sop.spec import SopSpec
@@ -28,13 +29,21 @@ def check(args: argparse.Namespace) -> int:
             failed = True
             for problem in exc.problems:
                 print(problem, file=sys.stderr)
-            print(f"{path}: {len(exc.problems)} masalah", file=sys.stderr)
+            print(text("cli", "sop_problems", file=path, count=len(exc.problems)), file=sys.stderr)
             continue
         decisions = sum(1 for s in spec.steps if s.is_decision)
-        print(
-            f"{path}: OK — {spec.code} v{spec.version}: {len(spec.steps)} langkah, "
-            f"{len(spec.roles)} peran, {decisions} keputusan, {len(spec.outcomes)} hasil akhir"
+        summary = text(
+            "cli",
+            "sop_ok",
+            file=path,
+            code=spec.code,
+            version=spec.version,
+            steps=len(spec.steps),
+            roles=len(spec.roles),
+            decisions=decisions,
+            outcomes=len(spec.outcomes),
         )
+        print(summary)
     _warn_if_in_force_differs(loaded)
     return 1 if failed else 0
 
@@ -62,7 +71,17 @@ def show(args: argparse.Namespace) -> int:
         return 1
     if not args.mermaid:
         default = _settings_or_default().default_step_minutes
-        print(f"{spec.header.name}\n{spec.header.institution} — Nomor {spec.header.number}\n")
+        header = spec.header
+        print(
+            text(
+                "cli",
+                "sop_header",
+                name=header.name,
+                institution=header.institution,
+                number=header.number,
+            )
+        )
+        print()  # the blank line before the table
         print(steps_table(spec, default))
         print()
     print(mermaid(spec))
@@ -86,7 +105,7 @@ def sop_codes(settings: Settings) -> set[str]:
 
 def refuse(problems: Sequence[object]) -> int:
     """The bot does not start on SOP files it cannot run safely: say why, without a traceback."""
-    print(f"Bot tidak dijalankan: {len(problems)} masalah pada SOP (SOP_DIR):", file=sys.stderr)
+    print(text("cli", "sops_refused", count=len(problems)), file=sys.stderr)
     for problem in problems:
         print(_indent(str(problem)), file=sys.stderr)
     return 1
