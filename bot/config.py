@@ -17,7 +17,7 @@ from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot import redact
-from bot.calendar import DEFAULT_OFFICE_HOURS, OfficeHours
+from bot.office_hours import DEFAULT_OFFICE_HOURS, OfficeHours
 from bot.texts import text
 
 # pydantic's own refusals (its messages are English): the config.yaml text for each.
