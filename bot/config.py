@@ -209,6 +209,14 @@ def load_settings(**overrides: object) -> Settings:
     return settings
 
 
+def settings_if_valid() -> Settings | None:
+    """The settings, or None when they are broken: for what can do without them."""
+    try:
+        return load_settings()
+    except ConfigError:
+        return None
+
+
 def _refusal(error: ErrorDetails) -> str:
     """Why a value was refused, in Indonesian; our validators' reasons already are."""
     if error["type"] == "value_error":

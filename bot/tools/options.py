@@ -21,6 +21,7 @@ def local_time(given: str, settings: Settings, option: str) -> datetime | None:
 
 
 def require_token(settings: Settings) -> str:
+    """The bot token; ConfigError, naming the variable, when it is not set."""
     if settings.telegram_bot_token is None:
         raise ConfigError.of([("TELEGRAM_BOT_TOKEN", text("config", "not_set"))])
     return settings.telegram_bot_token.get_secret_value()

@@ -6,23 +6,26 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from bot.config import load_settings
 from bot.texts import text
 
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
 
 def db_upgrade(_args: argparse.Namespace) -> int:
-    from bot.db import create_engine, redact_url
+    from bot.db import redact_url
     from bot.migrate import upgrade
 
     settings = load_settings()
 
     async def run() -> tuple[str | None, str | None]:
-        engine = create_engine(settings.database_url)
-        try:
+        async with _database(settings.database_url) as engine:
             return await upgrade(engine)
-        finally:
-            await engine.dispose()
 
     before, after = asyncio.run(run())
     where = redact_url(settings.database_url)
@@ -36,17 +39,13 @@ def db_upgrade(_args: argparse.Namespace) -> int:
 
 def audit_verify(_args: argparse.Namespace) -> int:
     from bot import audit
-    from bot.db import create_engine, read_session
+    from bot.db import read_session
 
     settings = load_settings()
 
     async def run() -> audit.Verification:
-        engine = create_engine(settings.database_url)
-        try:
-            async with read_session(engine) as session:
-                return await audit.verify(session)
-        finally:
-            await engine.dispose()
+        async with _database(settings.database_url) as engine, read_session(engine) as session:
+            return await audit.verify(session)
 
     result = asyncio.run(run())
     if not result.ok:
@@ -55,6 +54,18 @@ def audit_verify(_args: argparse.Namespace) -> int:
         return 1
     print(text("cli", "audit_intact", checked=result.checked, last_hash=result.last_hash))
     return 0
+
+
+@asynccontextmanager
+async def _database(url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine for one command, closed when it is done (these need no full context)."""
+    from bot.db import create_engine
+
+    engine = create_engine(url)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
 
 
 def inbox(_args: argparse.Namespace) -> int:

@@ -22,8 +22,7 @@ def run(_args: argparse.Namespace) -> int:
     from bot.sop.loader import SopFileError
 
     settings = load_settings()
-    if require_token(settings) is None:
-        return 2
+    require_token(settings)  # refused before anything starts
     app.setup_logging(settings)
 
     async def serve() -> None:
@@ -58,8 +57,6 @@ def invite(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     token = require_token(settings)
-    if token is None:
-        return 2
 
     async def make() -> str:
         ctx = build_context(settings)

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import Settings, settings_if_valid
 from bot.texts import text
 
 if TYPE_CHECKING:
@@ -52,11 +52,10 @@ def _warn_if_in_force_differs(specs: list[SopSpec]) -> None:
     """A warning, not a failure: the file may be meant as a new version's draft."""
     from bot.services.sops_in_force import differing
 
-    try:
-        database_url = load_settings().database_url
-    except ConfigError:
+    settings = settings_if_valid()
+    if settings is None:
         return  # checking a file needs no configuration
-    for warning in asyncio.run(differing(database_url, specs)):
+    for warning in asyncio.run(differing(settings.database_url, specs)):
         print(warning, file=sys.stderr)
 
 
@@ -70,7 +69,9 @@ def show(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 1
     if not args.mermaid:
-        default = _settings_or_default().default_step_minutes
+        # Showing a file needs no configuration either: without one, the defaults.
+        settings = settings_if_valid() or Settings(_env_file=None)  # type: ignore[call-arg]
+        default = settings.default_step_minutes
         header = spec.header
         print(
             text(
@@ -86,13 +87,6 @@ def show(args: argparse.Namespace) -> int:
         print()
     print(mermaid(spec))
     return 0
-
-
-def _settings_or_default() -> Settings:
-    try:
-        return load_settings()
-    except ConfigError:
-        return Settings(_env_file=None)  # type: ignore[call-arg]  # showing a file needs no config
 
 
 def sop_codes(settings: Settings) -> set[str]:
