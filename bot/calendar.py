@@ -11,24 +11,14 @@ actually ran.
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import groupby
-from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 import holidays
 
-from bot.calendar_overrides import (
-    DAY_KEYS,
-    DayOverride,
-    OverridesFileError,
-    load_overrides,
-    parse_days,
-    parse_window,
-)
+from bot.calendar_overrides import DayOverride, OverridesFileError, load_overrides
+from bot.office_hours import DAY_KEYS, DEFAULT_OFFICE_HOURS, OfficeHours
 
 __all__ = [
     "DEFAULT_OFFICE_HOURS",
@@ -42,80 +32,17 @@ __all__ = [
     "load_overrides",
 ]
 
-DEFAULT_OFFICE_HOURS = "mon-thu 07:30-16:00; fri 07:30-16:30"
-
 # A search for the next open day gives up after this many closed days in a row: a calendar
 # closed for three years is a configuration mistake, not something to wait for.
 MAX_CLOSED_DAYS = 3 * 366
-
-_SEGMENT = re.compile(r"(?P<days>.*?)\s*(?P<window>\d{1,2}:\d{2}\s*-\s*\d{1,2}:\d{2})")
 
 
 class NoWorkingTimeError(RuntimeError):
     """No office hours were found within MAX_CLOSED_DAYS days."""
 
-
-@dataclass(frozen=True)
-class OfficeHours:
-    """Opening and closing time per weekday (0 = Monday); a weekday that is absent is closed."""
-
-    windows: Mapping[int, tuple[time, time]]
-
-    def __post_init__(self) -> None:
-        for weekday, (opens, closes) in self.windows.items():
-            if weekday not in range(7):
-                raise ValueError(f"weekday {weekday} is not 0 (Monday) .. 6 (Sunday)")
-            if closes <= opens or opens.tzinfo is not None or closes.tzinfo is not None:
-                raise ValueError(f"{DAY_KEYS[weekday]}: bad hours {opens}-{closes}")
-        # Frozen in fact, not only in name: callers cannot change a calendar under our feet.
-        object.__setattr__(self, "windows", MappingProxyType(dict(sorted(self.windows.items()))))
-
-    def __hash__(self) -> int:
-        return hash(tuple(self.windows.items()))
-
     @classmethod
-    def parse(cls, text: str) -> OfficeHours:
-        """Parse "mon-thu 07:30-16:00; fri 07:30-16:30".
-
-        Segments are separated by ";"; each gives days (names, "a-b" ranges, comma lists;
-        English or Indonesian, any case) then one HH:MM-HH:MM window. A range may wrap around the
-        week ("sun-thu"). One window per day: a day given twice is an error.
-        """
-        windows: dict[int, tuple[time, time]] = {}
-        given_in: dict[int, str] = {}
-        for raw in text.split(";"):
-            segment = raw.strip()
-            if not segment:
-                continue
-            match = _SEGMENT.fullmatch(segment)
-            if match is None or not match["days"]:
-                raise ValueError(f"office hours {segment!r}: expected '<days> HH:MM-HH:MM'")
-            try:
-                window, days = parse_window(match["window"]), parse_days(match["days"])
-            except ValueError as exc:
-                raise ValueError(f"office hours {segment!r}: {exc}") from exc
-            for weekday in days:
-                if weekday in windows:
-                    raise ValueError(
-                        f"office hours: {DAY_KEYS[weekday]} is given twice "
-                        f"({given_in[weekday]!r} and {segment!r})"
-                    )
-                windows[weekday] = window
-                given_in[weekday] = segment
-        if not windows:
-            raise ValueError("office hours are empty: give e.g. 'mon-fri 08:00-16:00'")
-        return cls(windows)
-
-    def __str__(self) -> str:
-        """The canonical text, e.g. "mon-thu 07:30-16:00; fri 07:30-16:30"; parse() reads it."""
-        parts: list[str] = []
-        # Runs of consecutive weekdays sharing one window: weekday minus position is constant.
-        items = enumerate(self.windows.items())
-        for (_, (opens, closes)), run in groupby(items, key=lambda i: (i[1][0] - i[0], i[1][1])):
-            days = [DAY_KEYS[weekday] for _, (weekday, _) in run]
-            span = days[0] if len(days) == 1 else f"{days[0]}-{days[-1]}"
-            parts.append(f"{span} {opens:%H:%M}-{closes:%H:%M}")
-        return "; ".join(parts)
+    def before(cls, day: date, advice: str = "") -> NoWorkingTimeError:
+        return cls(f"no office hours in the {MAX_CLOSED_DAYS} days before {day}{advice}")
 
 
 def _aware(moment: datetime, name: str) -> datetime:
@@ -197,9 +124,6 @@ class WorkCalendar:
             return override.reason if override.closed else None
         return self._holidays_in(day.year).get(day)
 
-    def override_on(self, day: date) -> DayOverride | None:
-        return self._overrides.get(day)
-
     def hours_on(self, day: date) -> tuple[time, time] | None:
         """Local opening and closing time of a day, after overrides and holidays; None: closed."""
         override = self._overrides.get(day)
@@ -233,9 +157,8 @@ class WorkCalendar:
             if period is None:
                 closed_run += 1
                 if until is None and closed_run > MAX_CLOSED_DAYS:
-                    raise NoWorkingTimeError(
-                        f"no office hours in the {MAX_CLOSED_DAYS} days before {day}: "
-                        "check the office hours and the overrides file"
+                    raise NoWorkingTimeError.before(
+                        day, ": check the office hours and the overrides file"
                     )
             else:
                 closed_run = 0
@@ -272,7 +195,7 @@ class WorkCalendar:
             earlier = day - timedelta(days=back)
             if self._period(earlier) is not None:
                 return earlier
-        raise NoWorkingTimeError(f"no office hours in the {MAX_CLOSED_DAYS} days before {day}")
+        raise NoWorkingTimeError.before(day)
 
     def add_working_minutes(self, start: datetime, minutes: float) -> datetime:
         """The moment (UTC) when `minutes` of working time have run from `start`.

@@ -1,5 +1,5 @@
-"""The local overrides file of the working-time calendar, and the small text formats it shares
-with the office hours (times, "HH:MM-HH:MM" windows, day names).
+"""The local overrides file of the working-time calendar (its "HH:MM-HH:MM" windows are read
+as the office hours' are, `bot.office_hours`).
 
 An office closes for its own reasons (a regional holiday, a "cuti bersama" decided locally, a
 half day before the new year) and sometimes works on a national holiday that was moved. Those
@@ -9,7 +9,6 @@ and a mistake is reported with the file and the line, never silently ignored.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -20,19 +19,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError
 
-_TIME = re.compile(r"(\d{1,2}):(\d{2})")
-_WINDOW = re.compile(r"(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})")
-DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # canonical, 0 = Monday
-_DAYS: dict[str, int] = {
-    name: weekday
-    for spelling in (
-        DAY_KEYS,
-        ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"],
-        ["sen", "sel", "rab", "kam", "jum", "sab", "min"],  # Indonesian: Senin .. Minggu
-        ["senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu"],
-    )
-    for weekday, name in enumerate(spelling)
-} | {"jum'at": 4}
+from bot.office_hours import parse_window
+
 _KEYS = frozenset({"date", "closed", "hours", "open", "reason"})
 
 
@@ -51,57 +39,6 @@ class _Constructor(RoundTripConstructor):
 _Constructor.add_constructor(
     "tag:yaml.org,2002:timestamp", _Constructor.construct_lenient_timestamp
 )
-
-
-def parse_time(text: str) -> time:
-    """Parse "7:30" or "07:30" -> time(7, 30); ValueError otherwise (also for 24:00: a window
-    ends within its day)."""
-    match = _TIME.fullmatch(text.strip())
-    if match is None:
-        raise ValueError(f"bad time {text!r}: expected HH:MM")
-    hour, minute = int(match[1]), int(match[2])
-    if hour > 23 or minute > 59:
-        raise ValueError(f"bad time {text!r}: hours 00-23, minutes 00-59")
-    return time(hour, minute)
-
-
-def parse_window(text: str) -> tuple[time, time]:
-    """Parse "07:30-16:00" -> (time(7, 30), time(16, 0)); closing must come after opening."""
-    match = _WINDOW.fullmatch(text.strip())
-    if match is None:
-        raise ValueError(f"bad hours {text!r}: expected HH:MM-HH:MM")
-    opens, closes = parse_time(match[1]), parse_time(match[2])
-    if closes <= opens:
-        raise ValueError(
-            f"bad hours {text!r}: closing time {closes:%H:%M} is not after opening {opens:%H:%M}"
-        )
-    return opens, closes
-
-
-def parse_days(text: str) -> list[int]:
-    """Parse "mon-thu", "sen,rab", "sun-thu" (ranges may wrap the week) -> weekdays, 0 = Monday.
-
-    English or Indonesian names, short or full, any case."""
-    result: list[int] = []
-    for item in text.split(","):
-        ends = [_weekday(name.strip()) for name in item.split("-")]
-        if len(ends) == 1:
-            result.append(ends[0])
-        elif len(ends) == 2:
-            first, last = ends
-            result.extend((first + offset) % 7 for offset in range((last - first) % 7 + 1))
-        else:
-            raise ValueError(f"bad day range {item.strip()!r}")
-    return result
-
-
-def _weekday(name: str) -> int:
-    try:
-        return _DAYS[name.lower()]
-    except KeyError:
-        raise ValueError(
-            f"unknown day {name!r} (use mon tue wed thu fri sat sun or sen sel rab kam jum sab min)"
-        ) from None
 
 
 @dataclass(frozen=True)

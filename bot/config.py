@@ -1,12 +1,14 @@
 """Configuration: plain environment variables (and an optional `.env`), checked at start.
 
 A broken value is refused with a message naming the variable and never echoing its value, so a
-mistyped token or password cannot leak into a log.
+mistyped token or password cannot leak into a log. The messages are in
+templates/texts/config.yaml.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -15,26 +17,33 @@ from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot import redact
-from bot.calendar import DEFAULT_OFFICE_HOURS, OfficeHours
+from bot.office_hours import DEFAULT_OFFICE_HOURS, OfficeHours
+from bot.texts import text
 
-# pydantic's own refusals, as an operator should read them (its messages are English).
+# pydantic's own refusals (its messages are English): the config.yaml text for each.
 _REFUSALS = {
-    "int_parsing": "harus bilangan bulat, misalnya 60",
-    "int_from_float": "harus bilangan bulat, misalnya 60",
-    "float_parsing": "harus bilangan, misalnya 1.5",
-    "bool_parsing": "harus true atau false",
-    "greater_than": "harus lebih dari {gt}",
-    "greater_than_equal": "harus paling sedikit {ge}",
-    "less_than": "harus kurang dari {lt}",
-    "less_than_equal": "harus paling banyak {le}",
+    "int_parsing": "whole_number",
+    "int_from_float": "whole_number",
+    "float_parsing": "number",
+    "bool_parsing": "true_or_false",
+    "greater_than": "greater_than",
+    "greater_than_equal": "at_least",
+    "less_than": "less_than",
+    "less_than_equal": "at_most",
 }
-
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 _TOKEN = re.compile(r"[0-9]+:[A-Za-z0-9_-]+")
 
 
 class ConfigError(Exception):
     """Raised with one line per broken variable."""
+
+    @classmethod
+    def of(cls, refusals: Iterable[tuple[str, str]]) -> ConfigError:
+        """The error for these variables, each with why it was refused."""
+        lines = (text("config", "refused", name=name, reason=why) for name, why in refusals)
+        return cls("\n".join(lines))
 
 
 class Settings(BaseSettings):
@@ -104,10 +113,7 @@ class Settings(BaseSettings):
         # other character would change the URL it is put in (a "#" cuts the rest off, a "/"
         # adds a path), and part of the secret would show in an error about that URL.
         if value is not None and not _TOKEN.fullmatch(value.get_secret_value()):
-            raise ValueError(
-                "bentuknya bukan token bot: angka, titik dua, lalu huruf/angka/_/- "
-                "(salin lagi dari @BotFather)"
-            )
+            raise ValueError(text("config", "bad_token"))
         return value
 
     @field_validator("database_url")
@@ -120,7 +126,7 @@ class Settings(BaseSettings):
     def _synchronous(cls, value: str) -> str:
         mode = value.strip().lower()
         if mode not in {"full", "normal"}:
-            raise ValueError("harus full atau normal")
+            raise ValueError(text("config", "bad_synchronous"))
         return mode
 
     @field_validator("timezone")
@@ -129,7 +135,7 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"zona waktu tidak dikenal: {value!r}") from exc
+            raise ValueError(text("config", "unknown_zone", value=value)) from exc
         return value
 
     @field_validator("office_hours")
@@ -138,18 +144,15 @@ class Settings(BaseSettings):
         try:
             OfficeHours.parse(value)
         except ValueError:  # its reason is English, for developers
-            raise ValueError(
-                f"tidak terbaca: {value!r}; tulis hari dan jam buka-tutup, misalnya "
-                "'sen-kam 07:30-16:00; jum 07:30-16:30' (jam tutup sesudah jam buka)"
-            ) from None
+            raise ValueError(text("config", "bad_office_hours", value=value)) from None
         return value
 
     @field_validator("log_level")
     @classmethod
     def _level(cls, value: str) -> str:
         level = value.upper()
-        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
-            raise ValueError("harus salah satu dari DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        if level not in _LOG_LEVELS:
+            raise ValueError(text("config", "bad_log_level", levels=", ".join(_LOG_LEVELS)))
         return level
 
     @field_validator("webhook_listen")
@@ -157,7 +160,7 @@ class Settings(BaseSettings):
     def _host_port(cls, value: str) -> str:
         host, _, port = value.rpartition(":")
         if not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise ValueError("harus HOST:PORT, misalnya 0.0.0.0:8443")
+            raise ValueError(text("config", "bad_host_port"))
         return value
 
     @property
@@ -186,7 +189,7 @@ def normalize_database_url(url: str) -> str:
             return asynchronous + url[len(plain) :]
     if url.startswith(("sqlite+inline://", "postgresql+asyncpg://")):
         return url
-    raise ValueError("harus URL sqlite:///BERKAS.db atau postgresql://PENGGUNA@HOST/BASISDATA")
+    raise ValueError(text("config", "bad_database_url"))
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -197,24 +200,32 @@ def load_settings(**overrides: object) -> Settings:
     try:
         settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        lines = []
-        for error in exc.errors(include_input=False, include_url=False):
-            name = "_".join(str(part) for part in error["loc"]).upper() or "?"
-            lines.append(f"{name}: {_refusal(error)}")
-        raise ConfigError("\n".join(lines)) from None
+        refusals = [
+            ("_".join(str(part) for part in error["loc"]).upper() or "?", _refusal(error))
+            for error in exc.errors(include_input=False, include_url=False)
+        ]
+        raise ConfigError.of(refusals) from None
     redact.protect(settings)
     return settings
+
+
+def settings_if_valid() -> Settings | None:
+    """The settings, or None when they are broken: for what can do without them."""
+    try:
+        return load_settings()
+    except ConfigError:
+        return None
 
 
 def _refusal(error: ErrorDetails) -> str:
     """Why a value was refused, in Indonesian; our validators' reasons already are."""
     if error["type"] == "value_error":
         return error["msg"].removeprefix("Value error, ")
-    template = _REFUSALS.get(error["type"])
-    if template is None:
-        return "nilai ini tidak dapat dipakai"
+    key = _REFUSALS.get(error["type"])
+    if key is None:
+        return text("config", "unusable")
     limits = {k: _number(v) for k, v in error.get("ctx", {}).items()}
-    return template.format(**limits)
+    return text("config", key, **limits)
 
 
 def _number(value: object) -> object:

@@ -40,10 +40,6 @@ SQLITE_SYNCHRONOUS = ("full", "normal")
 DEFAULT_SQLITE_SYNCHRONOUS = "full"
 
 
-def is_sqlite(engine: AsyncEngine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 def create_engine(
     url: str, *, sqlite_synchronous: str = DEFAULT_SQLITE_SYNCHRONOUS, **kwargs: Any
 ) -> AsyncEngine:

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import text
 
 from bot import audit
-from bot.cli import main
 from bot.services.context import Context
 from bot.services.queries import reading
+from bot.tools.cli import main
 from models import Event
 from tests.conftest import Office
 from tests.helpers import events, register, to_step

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.tools.cli import main
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
 from bot.paths import data_dir
+from bot.tools.cli import main
 
 SEED = data_dir("sops") / "kerjasama_pihak_ketiga.yaml"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot import redact
-from bot.cli import main
 from bot.config import ConfigError, load_settings
+from bot.tools.cli import main
 
 SECRET = "123456:AAH-sangat-rahasia"
 

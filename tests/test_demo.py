@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.cli import main
 from bot.sop.registry import SopRegistry
+from bot.tools.cli import main
 
 START = ["--start", "2026-11-23 08:00"]
 

@@ -10,9 +10,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from bot.cli import main
 from bot.db import create_engine
 from bot.migrate import downgrade, head_revision, upgrade
+from bot.tools.cli import main
 from models import Base
 from tests.conftest import needs_postgres
 

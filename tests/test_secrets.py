@@ -187,7 +187,7 @@ def test_a_malformed_setting_is_refused_in_indonesian(tmp_path: Path) -> None:
 UNEXPECTED = textwrap.dedent(
     """
     import os, sys
-    from bot import cli
+    from bot.tools import cli
 
     def broken(_args):
         token = os.environ["TELEGRAM_BOT_TOKEN"]
@@ -223,7 +223,7 @@ def test_ctrl_c_ends_a_command_without_a_traceback(tmp_path: Path) -> None:
 STRAY = textwrap.dedent(
     """
     import logging, os, sys, threading
-    from bot import cli
+    from bot.tools import cli
 
     def noisy(_args):
         token = os.environ["TELEGRAM_BOT_TOKEN"]

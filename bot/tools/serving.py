@@ -1,0 +1,86 @@
+"""`disposisi run` and `invite`: the bot serving the office, and the one-time links by which an
+official or an IT admin registers with it."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from bot.config import load_settings
+from bot.texts import text
+from bot.tools.options import require_token
+from bot.tools.sop_files import refuse
+
+
+def run(_args: argparse.Namespace) -> int:
+    import signal
+
+    from bot import app
+    from bot.services.context import build_context
+    from bot.services.sops_in_force import SopsInForceError
+    from bot.sop.loader import SopFileError
+
+    settings = load_settings()
+    require_token(settings)  # refused before anything starts
+    app.setup_logging(settings)
+
+    async def serve() -> None:
+        ctx = build_context(settings)
+        running = await app.start(ctx)
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stopping.set)
+        await stopping.wait()
+        await app.stop(running)
+        await ctx.close()
+
+    try:
+        asyncio.run(serve())
+    except (SopFileError, SopsInForceError) as exc:
+        return refuse(exc.problems)
+    return 0
+
+
+def invite(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from telegram import Bot
+
+    from bot.app import api_urls
+    from bot.migrate import upgrade
+    from bot.services.context import build_context
+    from bot.services.errors import Refusal
+    from bot.services.invites import create_invite
+    from handlers.admin import deep_link
+
+    settings = load_settings()
+    token = require_token(settings)
+
+    async def make() -> str:
+        ctx = build_context(settings)
+        try:
+            await upgrade(ctx.engine)
+            is_admin = args.role == "admin"
+            secret = await create_invite(
+                ctx,
+                role=None if is_admin else args.role,
+                unit=args.unit,
+                name=args.name,
+                is_admin=is_admin,
+                valid_for=timedelta(days=args.days),
+            )
+        finally:
+            await ctx.close()
+        urls = api_urls(settings.telegram_api_url)
+        bot = Bot(token, base_url=urls[0], base_file_url=urls[1]) if urls else Bot(token)
+        async with bot:
+            return deep_link(bot.username, secret)
+
+    try:
+        print(asyncio.run(make()))
+    except Refusal as exc:
+        print(text("cli", "invite_refused", reason=exc), file=sys.stderr)
+        return 1
+    return 0
