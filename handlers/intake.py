@@ -13,12 +13,13 @@ from bot import callbacks
 from bot.callbacks import Press
 from bot.files import detect, safe_name
 from bot.messages import button
+from bot.runtime import CallbackContext
 from bot.services import conversations, documents, limits, queries
 from bot.services.documents import Upload
 from bot.services.errors import DocumentRejected, InvalidInput, NotPermitted
 from bot.services.proposals import register_proposal, registrable
 from bot.sop.spec import SopSpec
-from handlers.common import Ctx, answer, app_of, reply
+from handlers.common import answer, reply
 from models import Official
 
 INTAKE = "intake"
@@ -26,22 +27,24 @@ INTAKE = "intake"
 TYPED = {"title": "title", "origin": "origin", "note": "disposition_note"}
 
 
-async def begin(update: Update, context: Ctx, me: Official) -> None:
-    ctx = app_of(context).ctx
+async def begin(update: Update, context: CallbackContext, me: Official) -> None:
+    ctx = context.bot_data.ctx
     codes = await registrable(ctx, me.id)
     if not codes:
         raise NotPermitted("not a registrar")
     await _next(update, context, me, {"sop": codes[0]})
 
 
-def _spec(context: Ctx, data: dict[str, Any]) -> SopSpec:
-    return app_of(context).ctx.sops.get(str(data["sop"]))
+def _spec(context: CallbackContext, data: dict[str, Any]) -> SopSpec:
+    return context.bot_data.ctx.sops.get(str(data["sop"]))
 
 
-async def _next(update: Update, context: Ctx, me: Official, data: dict[str, Any]) -> None:
+async def _next(
+    update: Update, context: CallbackContext, me: Official, data: dict[str, Any]
+) -> None:
     """Ask the first question not yet answered; when all are, show the confirmation card."""
     spec = _spec(context, data)
-    renderer = app_of(context).renderer
+    renderer = context.bot_data.renderer
     cancel = [button(renderer, "cancel", "xx")]
     skip = [button(renderer, "skip", "is"), *cancel]
     if spec.kinds and "kind" not in data:
@@ -55,7 +58,7 @@ async def _next(update: Update, context: Ctx, me: Official, data: dict[str, Any]
     elif "origin" not in data:
         await _ask(update, context, me, data, "origin", InlineKeyboardMarkup([cancel]))
     elif spec.intake.origin_role and "unit" not in data:
-        units = await queries.units_of_role(app_of(context).ctx, spec.intake.origin_role)
+        units = await queries.units_of_role(context.bot_data.ctx, spec.intake.origin_role)
         if not units:
             data["unit"] = None
             await _next(update, context, me, data)
@@ -89,7 +92,7 @@ async def _next(update: Update, context: Ctx, me: Official, data: dict[str, Any]
 
 async def _ask(
     update: Update,
-    context: Ctx,
+    context: CallbackContext,
     me: Official,
     data: dict[str, Any],
     stage: str,
@@ -97,11 +100,13 @@ async def _ask(
     **extra: Any,
 ) -> None:
     data["stage"] = stage
-    await conversations.expect(app_of(context).ctx, me.telegram_user_id or 0, INTAKE, **data)
+    await conversations.expect(context.bot_data.ctx, me.telegram_user_id or 0, INTAKE, **data)
     await reply(update, context, "intake", markup, stage=stage, data=data, **extra)
 
 
-async def on_text(update: Update, context: Ctx, me: Official, data: dict[str, Any]) -> None:
+async def on_text(
+    update: Update, context: CallbackContext, me: Official, data: dict[str, Any]
+) -> None:
     assert update.message is not None
     value = (update.message.text or "").strip()
     stage = data.get("stage")
@@ -109,16 +114,18 @@ async def on_text(update: Update, context: Ctx, me: Official, data: dict[str, An
         await reply(update, context, "intake_hint", stage=stage)
         return
     # Too long: refused and recorded; the question stays open, so the answer can be resent.
-    data[stage] = await limits.checked(app_of(context).ctx, me.id, TYPED[stage], value)
+    data[stage] = await limits.checked(context.bot_data.ctx, me.id, TYPED[stage], value)
     await _next(update, context, me, data)
 
 
-async def on_document(update: Update, context: Ctx, me: Official, data: dict[str, Any]) -> None:
+async def on_document(
+    update: Update, context: CallbackContext, me: Official, data: dict[str, Any]
+) -> None:
     assert update.message is not None and update.message.document is not None
     if data.get("stage") != "document":
         await reply(update, context, "intake_hint", stage=data.get("stage"))
         return
-    document, ctx, spec = update.message.document, app_of(context).ctx, _spec(context, data)
+    document, ctx, spec = update.message.document, context.bot_data.ctx, _spec(context, data)
     # Checked now, as registering will check it again, so that a wrong file is told at once
     # and the answers so far are kept for the next one.
     try:
@@ -139,22 +146,22 @@ async def on_document(update: Update, context: Ctx, me: Official, data: dict[str
     await _next(update, context, me, data)
 
 
-def check_file(context: Ctx, document: Document) -> None:
+def check_file(context: CallbackContext, document: Document) -> None:
     """The size Telegram declares, before downloading anything. The type is read from the
     content, once downloaded (documents.check)."""
-    settings = app_of(context).ctx.settings
+    settings = context.bot_data.ctx.settings
     if (document.file_size or 0) > settings.max_document_bytes:
         raise DocumentRejected("too large", reason="size", limit_mb=settings.max_document_mb)
 
 
-async def download(context: Ctx, file_id: str) -> bytes:
+async def download(context: CallbackContext, file_id: str) -> bytes:
     file = await context.bot.get_file(file_id)
     return bytes(await file.download_as_bytearray())
 
 
-async def press(update: Update, context: Ctx, me: Official, pressed: Press) -> None:
+async def press(update: Update, context: CallbackContext, me: Official, pressed: Press) -> None:
     """ik (kind), iu (agency), is (skip), iy (confirm)."""
-    ctx = app_of(context).ctx
+    ctx = context.bot_data.ctx
     waiting = await conversations.awaited(ctx, me.telegram_user_id or 0)
     query = update.callback_query
     assert query is not None
@@ -182,9 +189,9 @@ async def press(update: Update, context: Ctx, me: Official, pressed: Press) -> N
 
 
 async def _register(
-    update: Update, context: Ctx, me: Official, data: dict[str, Any], spec: SopSpec
+    update: Update, context: CallbackContext, me: Official, data: dict[str, Any], spec: SopSpec
 ) -> None:
-    ctx = app_of(context).ctx
+    ctx = context.bot_data.ctx
     upload = None
     if data.get("file"):
         file = data["file"]

@@ -7,18 +7,19 @@ from telegram import Update
 
 from bot.engine import Decide, Reject
 from bot.files import detect, safe_name
+from bot.runtime import CallbackContext
 from bot.services import conversations, tasks
 from bot.services.conversations import Waiting
 from bot.services.documents import Upload
 from bot.services.errors import DocumentRejected
 from handlers import intake
-from handlers.common import Ctx, app_of, reply
+from handlers.common import reply
 from models import Official
 
 
-async def on_text(update: Update, context: Ctx, me: Official) -> None:
+async def on_text(update: Update, context: CallbackContext, me: Official) -> None:
     assert update.message is not None
-    ctx = app_of(context).ctx
+    ctx = context.bot_data.ctx
     waiting = await conversations.awaited(ctx, me.telegram_user_id or 0)
     value = (update.message.text or "").strip()
     if waiting is None:
@@ -46,9 +47,9 @@ async def on_text(update: Update, context: Ctx, me: Official) -> None:
     await reply(update, context, "saved")
 
 
-async def on_document(update: Update, context: Ctx, me: Official) -> None:
+async def on_document(update: Update, context: CallbackContext, me: Official) -> None:
     assert update.message is not None and update.message.document is not None
-    ctx = app_of(context).ctx
+    ctx = context.bot_data.ctx
     waiting = await conversations.awaited(ctx, me.telegram_user_id or 0)
     if waiting is not None and waiting.kind == intake.INTAKE:
         await intake.on_document(update, context, me, waiting.data)
@@ -59,9 +60,9 @@ async def on_document(update: Update, context: Ctx, me: Official) -> None:
     await _attach(update, context, me, waiting)
 
 
-async def _attach(update: Update, context: Ctx, me: Official, waiting: Waiting) -> None:
+async def _attach(update: Update, context: CallbackContext, me: Official, waiting: Waiting) -> None:
     assert update.message is not None and update.message.document is not None
-    ctx = app_of(context).ctx
+    ctx = context.bot_data.ctx
     document = update.message.document
     task = int(waiting.data["task"])
     try:
