@@ -14,9 +14,8 @@ from apscheduler.triggers.base import BaseTrigger
 
 from bot.calendar import WorkCalendar
 from bot.runtime import CallbackContext, TelegramApp
-from bot.services import digest, reminders
+from bot.services import digest, reminders, strangers
 from bot.services.context import Context
-from bot.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -68,17 +67,7 @@ STRANGERS_SECONDS = 600
 
 async def record_strangers(context: CallbackContext) -> None:
     """One audit event for the strangers refused since the last one, not one per message."""
-    ctx = context.bot_data.ctx
-    count, ctx.strangers_refused = ctx.strangers_refused, 0
-    if not count:
-        return
-    try:
-        async with UnitOfWork(ctx) as uow:
-            uow.record("strangers_refused", payload={"count": count})
-            await uow.commit()
-    except Exception:
-        ctx.strangers_refused += count  # counted again next time
-        log.exception("could not record the strangers refused")
+    await strangers.record_turned_away(context.bot_data.ctx)
 
 
 async def sweep_reminders(context: CallbackContext) -> None:

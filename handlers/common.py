@@ -12,7 +12,7 @@ from telegram.error import BadRequest
 
 from bot.engine import WorkflowError
 from bot.runtime import CallbackContext
-from bot.services import conversations
+from bot.services import conversations, strangers
 from bot.services.access import Viewer
 from bot.services.queries import official_by_telegram
 from models import Official
@@ -90,19 +90,17 @@ async def official(update: Update, context: CallbackContext) -> Official | None:
 
 
 async def stranger(update: Update, context: CallbackContext) -> None:
-    """A polite refusal that shows nothing. Counted, not recorded one by one: a flood of
-    strangers must cost no database write (`jobs` records the count now and then), and is
-    answered now and then, not message by message (`bot.strangers`)."""
-    ctx, user, chat = context.bot_data.ctx, update.effective_user, update.effective_chat
-    ctx.strangers_refused += 1
-    if update.callback_query is not None:
-        await answer(update.callback_query, context, "stranger", alert=True)
-    elif (
-        chat is not None
-        and chat.type == "private"
-        and user is not None
-        and ctx.strangers_told.tell(user.id)
+    """A polite refusal that shows nothing, when `services.strangers` says to answer."""
+    user, chat, query = update.effective_user, update.effective_chat, update.callback_query
+    private = chat is not None and chat.type == "private"
+    user_id = user.id if user is not None else None
+    if not strangers.turn_away(
+        context.bot_data.ctx, user_id, pressed=query is not None, private=private
     ):
+        return
+    if query is not None:
+        await answer(query, context, "stranger", alert=True)
+    else:
         await reply(update, context, "stranger")
 
 
