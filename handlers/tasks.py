@@ -84,16 +84,7 @@ async def forward_list(
     page = press.arg(2, 0) or 0
     ctx = context.bot_data.ctx
     view = await tasks.check(ctx, task_id, me.id, version, "forward")
-    everyone = await queries.officials(ctx)
-    mine = next((set(p.roles) for p in everyone if p.id == me.id), set())
-    below = {
-        key for spec in ctx.sops.all() for key, role in spec.roles.items() if role.superior in mine
-    }
-    # Subordinates first: a disposition usually goes down the line.
-    people = sorted(
-        (p for p in everyone if p.id != me.id and p.registered),
-        key=lambda p: (not below.intersection(p.roles), p.name),
-    )
+    people = await queries.forward_candidates(ctx, me.id)
     shown = people[page * PAGE : (page + 1) * PAGE]
     renderer = context.bot_data.renderer
     rows = [
