@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import callbacks
@@ -59,27 +57,19 @@ async def press(update: Update, context: CallbackContext, me: Official, pressed:
         await answer(query, context, "choose")
         await reply(update, context, "delegation_days", InlineKeyboardMarkup(rows))
         return
-    ctx = context.bot_data.ctx
     days = int(pressed.args[2])
     if days not in DURATIONS:  # only what the menu offered: a forged 36,500 would block the role
         raise InvalidInput("days", field="days")
-    now = ctx.clock.now()
-    local_day = now.astimezone(ctx.settings.zone).date() + timedelta(days=days - 1)
-    end = datetime.combine(local_day, time(23, 59), ctx.settings.zone)
-    people = {p.id: p for p in await queries.officials(ctx)}
-    if holder not in people or acting not in people:
-        raise InvalidInput("no such official")
-    for role in people[holder].roles:
-        await officials.delegate(
-            ctx, holder_id=holder, acting_id=acting, role=role, start=now, end=end, by=me.id
-        )
+    done = await officials.delegate_for_days(
+        context.bot_data.ctx, holder_id=holder, acting_id=acting, days=days, by=me.id
+    )
     await answer(query, context, "done")
     await reply(
         update,
         context,
         "delegation_done",
-        holder=people[holder].name,
-        acting=people[acting].name,
-        end=end,
-        roles=people[holder].roles,
+        holder=done.holder,
+        acting=done.acting,
+        end=done.end,
+        roles=done.roles,
     )
