@@ -5,7 +5,10 @@ the gate first, then the bot asks and waits — the waiting kept in the database
 
 from __future__ import annotations
 
+import logging
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
 
 from bot import callbacks
 from bot.callbacks import Press
@@ -19,6 +22,7 @@ from handlers import commands
 from handlers.common import answer, reply, viewer
 from models import Official
 
+log = logging.getLogger(__name__)
 PAGE = 8
 
 
@@ -210,8 +214,8 @@ async def document(update: Update, context: CallbackContext, me: Official, press
         try:
             await context.bot.send_document(chat, found.telegram_file_id)
             return
-        except Exception:
-            pass
+        except TelegramError as stale:  # e.g. "wrong file identifier": the archive has it
+            log.info("document %d not sent by file id (%s); from the archive", found.id, stale)
     with app.ctx.archive.path_of(found.archive_path).open("rb") as handle:
         await context.bot.send_document(chat, handle, filename=name)
 
