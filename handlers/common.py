@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, Document, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
 from bot.engine import WorkflowError
 from bot.runtime import CallbackContext
 from bot.services import conversations, strangers
 from bot.services.access import Viewer
+from bot.services.documents import Upload
+from bot.services.errors import DocumentRejected
 from bot.services.queries import official_by_telegram
 from models import Official
 
@@ -102,6 +104,22 @@ async def stranger(update: Update, context: CallbackContext) -> None:
         await answer(query, context, "stranger", alert=True)
     else:
         await reply(update, context, "stranger")
+
+
+async def received(context: CallbackContext, document: Document) -> Upload:
+    """A file sent to the bot, downloaded once the size Telegram declares is within the limit
+    (DocumentRejected otherwise). Its type is read from the content later (documents.check)."""
+    settings = context.bot_data.ctx.settings
+    if (document.file_size or 0) > settings.max_document_bytes:
+        raise DocumentRejected("too large", reason="size", limit_mb=settings.max_document_mb)
+    content = await fetch(context, document.file_id)
+    file_name, mime_type = document.file_name or "", document.mime_type or ""
+    return Upload(file_name, mime_type, content, document.file_id, document.file_unique_id)
+
+
+async def fetch(context: CallbackContext, file_id: str) -> bytes:
+    file = await context.bot.get_file(file_id)
+    return bytes(await file.download_as_bytearray())
 
 
 async def forget(update: Update, context: CallbackContext) -> None:
