@@ -8,7 +8,7 @@ from bot import callbacks
 from bot.callbacks import Press
 from bot.messages import button
 from bot.runtime import CallbackContext
-from bot.services import officials, queries
+from bot.services import colleagues, officials
 from bot.services.errors import InvalidInput, NotPermitted
 from handlers.common import answer, reply
 from models import Official
@@ -26,14 +26,11 @@ async def begin(update: Update, context: CallbackContext, me: Official) -> None:
         if not args[0].isdigit():
             raise InvalidInput("official id")
         holder = int(args[0])
-    people = await queries.officials(context.bot_data.ctx)
-    if not any(p.id == holder and p.roles for p in people):
-        raise InvalidInput("the official holds no role")
+    people = await colleagues.stand_in_candidates(context.bot_data.ctx, holder)
     rows = [
         [InlineKeyboardButton(p.name, callback_data=callbacks.encode("dg", holder, p.id))]
         for p in people
-        if p.id != holder and p.registered
-    ][:30]
+    ]
     rows.append([button(context.bot_data.renderer, "cancel", "xx")])
     await reply(update, context, "delegation_pick", InlineKeyboardMarkup(rows))
 

@@ -16,7 +16,7 @@ from bot.engine import Approve, Decide
 from bot.files import FileType, safe_name
 from bot.messages import button, compose
 from bot.runtime import CallbackContext
-from bot.services import conversations, queries, tasks
+from bot.services import colleagues, conversations, queries, tasks
 from bot.services.errors import InvalidInput, NotFound
 from handlers import commands
 from handlers.common import answer, reply, viewer
@@ -88,7 +88,7 @@ async def forward_list(
     page = press.arg(2, 0) or 0
     ctx = context.bot_data.ctx
     view = await tasks.check(ctx, task_id, me.id, version, "forward")
-    people = await queries.forward_candidates(ctx, me.id)
+    people = await colleagues.forward_candidates(ctx, me.id)
     shown = people[page * PAGE : (page + 1) * PAGE]
     renderer = context.bot_data.renderer
     rows = [

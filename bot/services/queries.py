@@ -240,21 +240,6 @@ async def officials(ctx: Context) -> list[OfficialRow]:
     ]
 
 
-async def forward_candidates(ctx: Context, official_id: int) -> list[OfficialRow]:
-    """Whom `official_id` may forward a task to: the other registered officials, those below
-    them first (holding a role whose superior, in any SOP, is one of theirs), then by name.
-    A disposition usually goes down the line."""
-    everyone = await officials(ctx)
-    mine = next((set(p.roles) for p in everyone if p.id == official_id), set())
-    below = {
-        key for spec in ctx.sops.all() for key, role in spec.roles.items() if role.superior in mine
-    }
-    return sorted(
-        (p for p in everyone if p.id != official_id and p.registered),
-        key=lambda p: (not below.intersection(p.roles), p.name),
-    )
-
-
 async def units_of_role(ctx: Context, role: str) -> list[str]:
     async with reading(ctx) as session:
         found = await session.scalars(
