@@ -15,8 +15,9 @@ from typing import Any
 
 from aiohttp import web
 from telegram import BotCommand, Update
+from telegram.constants import ParseMode
 from telegram.error import InvalidToken
-from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.ext import ApplicationBuilder, Defaults
 
 import handlers
 from bot import jobs, migrate, redact
@@ -24,10 +25,11 @@ from bot.config import Settings
 from bot.inbox import Inbox
 from bot.ratelimit import TelegramLimits
 from bot.render import Renderer
+from bot.runtime import CONTEXT_TYPES, CallbackContext, TelegramApp
 from bot.sender import Sender
 from bot.services import sops_in_force, updates
 from bot.services.context import Context
-from handlers.common import App, reply
+from handlers.common import reply
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -51,25 +53,32 @@ def setup_logging(settings: Settings) -> None:
     redact.setup_logging(settings.log_level)
 
 
-class InboxApplication(Application):  # type: ignore[type-arg]
+class InboxApplication(TelegramApp):
     """PTB's Application, with each stored update handled under the inbox's lease and marked
     handled with its effects (`services.updates`). Updates not stored — a stranger's, which
     cause nothing — are handled as they come."""
 
     async def process_update(self, update: object) -> None:
-        if not isinstance(update, Update) or update.update_id in self.bot_data["unstored"]:
-            self.bot_data["unstored"].discard(getattr(update, "update_id", None))
+        unstored = self.bot_data.unstored
+        if not isinstance(update, Update) or update.update_id in unstored:
+            unstored.discard(getattr(update, "update_id", -1))
             await super().process_update(update)
             return
-        ctx: Context = self.bot_data["app"].ctx
-        async with updates.handling(ctx, update.update_id) as taken:
+        async with updates.handling(self.bot_data.ctx, update.update_id) as taken:
             if taken is not None:
                 await super().process_update(update)
 
 
-def build(ctx: Context, token: str, *, polling: bool = True) -> Application:  # type: ignore[type-arg]
-    # The Application's type changes with a rate limiter and its class.
-    builder: Any = ApplicationBuilder().token(token).application_class(InboxApplication)
+def build(ctx: Context, token: str, *, polling: bool = True) -> TelegramApp:
+    # The builder's type changes with each of its settings; what it builds is a TelegramApp.
+    builder: Any = (
+        ApplicationBuilder()
+        .token(token)
+        .application_class(InboxApplication)
+        .context_types(CONTEXT_TYPES)
+        # Every text the bot sends is a template rendered for Telegram's HTML.
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
+    )
     if ctx.settings.telegram_rate_limits:
         limiter = TelegramLimits(
             private_per_second=ctx.settings.private_chat_per_second,
@@ -80,16 +89,15 @@ def build(ctx: Context, token: str, *, polling: bool = True) -> Application:  # 
     if urls is not None:
         builder = builder.base_url(urls[0]).base_file_url(urls[1])
     builder = builder.updater(None)  # the inbox polls (`Inbox.poll`): store, then confirm
-    application: Application = builder.concurrent_updates(8).build()  # type: ignore[type-arg]
-    renderer = Renderer(ctx.settings.zone)
-    application.bot_data["app"] = App(ctx, renderer)
-    application.bot_data["unstored"] = set()
+    application: TelegramApp = builder.concurrent_updates(8).build()
+    application.bot_data.ctx = ctx
+    application.bot_data.renderer = Renderer(ctx.settings.zone)
     handlers.register(application)
     application.add_error_handler(on_error)
     return application
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: CallbackContext) -> None:
     """Log (the token is filtered out), count the failure against the update in the inbox
     (retried, then set aside), and tell the user something useful."""
     error = context.error
@@ -102,7 +110,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         with contextlib.suppress(Exception):
             if update.callback_query is not None:
                 await update.callback_query.answer(
-                    context.application.bot_data["app"].renderer.render("error", {}),
+                    context.bot_data.renderer.render("error", {}),
                     show_alert=True,
                 )
             else:
@@ -111,7 +119,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 @dataclass
 class Running:
-    application: Application  # type: ignore[type-arg]
+    application: TelegramApp
     sender_task: asyncio.Task[None]
     sender_stop: asyncio.Event
     inbox: Inbox
@@ -145,7 +153,7 @@ async def _started(ctx: Context, token: str, listening: socket.socket | None) ->
     await set_commands(application)
     jobs.schedule(application, ctx)
     await application.start()
-    renderer: Renderer = application.bot_data["app"].renderer
+    renderer = application.bot_data.renderer
     sender = Sender(
         ctx, application.bot, renderer, lease=timedelta(seconds=settings.outbox_lease_seconds)
     )
@@ -173,7 +181,7 @@ async def stop(running: Running) -> None:
     if running.web_runner is not None:
         await running.web_runner.cleanup()
     running.sender_stop.set()
-    running.application.bot_data["app"].ctx.outbox_wakeup.set()
+    application.bot_data.ctx.outbox_wakeup.set()
     try:  # let the drain in hand finish; only a stuck one is cancelled
         await asyncio.wait_for(asyncio.shield(running.sender_task), SENDER_GRACE_SECONDS)
     except TimeoutError:
@@ -184,9 +192,8 @@ async def stop(running: Running) -> None:
     await application.shutdown()
 
 
-async def set_commands(application: Application) -> None:  # type: ignore[type-arg]
-    renderer: Renderer = application.bot_data["app"].renderer
-    lines = renderer.render("commands", {}).splitlines()
+async def set_commands(application: TelegramApp) -> None:
+    lines = application.bot_data.renderer.render("commands", {}).splitlines()
     commands = [BotCommand(*line.split(" - ", 1)) for line in lines if " - " in line]
     await application.bot.set_my_commands(commands)
 
@@ -208,7 +215,7 @@ def _listen(where: str) -> socket.socket:
 
 async def _start_webhook(
     ctx: Context,
-    application: Application,  # type: ignore[type-arg]
+    application: TelegramApp,
     inbox: Inbox,
     listening: socket.socket,
 ) -> web.AppRunner:

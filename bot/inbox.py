@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import select
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TimedOut
-from telegram.ext import Application
 
 from bot.db import read_session
+from bot.runtime import TelegramApp
 from bot.services import updates
 from bot.services.context import Context
 from models import Official
@@ -37,7 +37,7 @@ def _is_registration(update: Update) -> bool:
 
 
 class Inbox:
-    def __init__(self, ctx: Context, application: Application) -> None:  # type: ignore[type-arg]
+    def __init__(self, ctx: Context, application: TelegramApp) -> None:
         self.ctx = ctx
         self.application = application
         self.offset: int | None = None
@@ -54,7 +54,7 @@ class Inbox:
         strangers = await self._strangers([u for _, u in parsed if u is not None])
         kept = [p for p, u in parsed if u is None or u.update_id not in strangers]
         fresh = {p["update_id"] for p in await updates.store(self.ctx, kept)}
-        unstored: set[int] = self.application.bot_data["unstored"]
+        unstored = self.application.bot_data.unstored
         for payload, update in parsed:
             update_id = payload["update_id"]
             if update is None:

@@ -11,12 +11,11 @@ import logging
 from datetime import datetime, timedelta
 
 from apscheduler.triggers.base import BaseTrigger
-from telegram.ext import Application, ContextTypes
 
 from bot.calendar import WorkCalendar
-from bot.services import digest, reminders
+from bot.runtime import CallbackContext, TelegramApp
+from bot.services import digest, reminders, strangers
 from bot.services.context import Context
-from bot.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +40,7 @@ class OpeningTrigger(BaseTrigger):  # type: ignore[misc]  # APScheduler 3 has no
         return "at each opening of the office"
 
 
-def schedule(application: Application, ctx: Context) -> None:  # type: ignore[type-arg]
+def schedule(application: TelegramApp, ctx: Context) -> None:
     jobs = application.job_queue
     if jobs is None:  # pragma: no cover - the job-queue extra is a dependency
         raise RuntimeError("PTB's JobQueue is missing: install python-telegram-bot[job-queue]")
@@ -66,29 +65,14 @@ def schedule(application: Application, ctx: Context) -> None:  # type: ignore[ty
 STRANGERS_SECONDS = 600
 
 
-async def record_strangers(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def record_strangers(context: CallbackContext) -> None:
     """One audit event for the strangers refused since the last one, not one per message."""
-    ctx = _ctx(context)
-    count, ctx.strangers_refused = ctx.strangers_refused, 0
-    if not count:
-        return
+    await strangers.record_turned_away(context.bot_data.ctx)
+
+
+async def sweep_reminders(context: CallbackContext) -> None:
     try:
-        async with UnitOfWork(ctx) as uow:
-            uow.record("strangers_refused", payload={"count": count})
-            await uow.commit()
-    except Exception:
-        ctx.strangers_refused += count  # counted again next time
-        log.exception("could not record the strangers refused")
-
-
-def _ctx(context: ContextTypes.DEFAULT_TYPE) -> Context:
-    ctx: Context = context.application.bot_data["app"].ctx
-    return ctx
-
-
-async def sweep_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
-    try:
-        sent = await reminders.sweep(_ctx(context))
+        sent = await reminders.sweep(context.bot_data.ctx)
     except Exception:  # the next tick tries again; nothing was committed
         log.exception("reminder sweep failed")
         return
@@ -96,9 +80,9 @@ async def sweep_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
         log.info("reminders sent for %d task(s)", sent)
 
 
-async def send_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def send_digest(context: CallbackContext) -> None:
     try:
-        sent = await digest.send_daily(_ctx(context))
+        sent = await digest.send_daily(context.bot_data.ctx)
     except Exception:
         log.exception("daily digest failed")
         return

@@ -22,12 +22,13 @@ from telegram.ext import (
 
 from bot import callbacks
 from bot.engine import WorkflowError
+from bot.runtime import CallbackContext
 from handlers import admin, commands, delegation, intake, replies, start, tasks
-from handlers.common import Ctx, answer, forget, official, refuse, reply, stranger
+from handlers.common import answer, forget, official, refuse, reply, stranger
 from models import Official
 
-Action = Callable[[Update, Ctx, Official], Awaitable[None]]
-Press = Callable[[Update, Ctx, Official, callbacks.Press], Awaitable[None]]
+Action = Callable[[Update, CallbackContext, Official], Awaitable[None]]
+Press = Callable[[Update, CallbackContext, Official, callbacks.Press], Awaitable[None]]
 
 PRESSES: dict[str, Press] = {
     **tasks.PRESSES,
@@ -56,10 +57,10 @@ COMMANDS: list[tuple[str, Action, bool]] = [
 ]
 
 
-def as_official(action: Action) -> Callable[[Update, Ctx], Coroutine[Any, Any, None]]:
+def as_official(action: Action) -> Callable[[Update, CallbackContext], Coroutine[Any, Any, None]]:
     """Strangers get a polite no; refusals are answered in plain words."""
 
-    async def handle(update: Update, context: Ctx) -> None:
+    async def handle(update: Update, context: CallbackContext) -> None:
         me = await official(update, context)
         if me is None:
             await stranger(update, context)
@@ -72,7 +73,7 @@ def as_official(action: Action) -> Callable[[Update, Ctx], Coroutine[Any, Any, N
     return handle
 
 
-async def on_press(update: Update, context: Ctx, me: Official) -> None:
+async def on_press(update: Update, context: CallbackContext, me: Official) -> None:
     query = update.callback_query
     assert query is not None
     pressed = callbacks.decode(query.data)
@@ -87,7 +88,7 @@ async def on_press(update: Update, context: Ctx, me: Official) -> None:
     await PRESSES[pressed.verb](update, context, me, pressed)
 
 
-async def on_unknown_press(update: Update, context: Ctx) -> None:
+async def on_unknown_press(update: Update, context: CallbackContext) -> None:
     if update.callback_query is not None:
         await answer(update.callback_query, context, "stale_button", alert=True)
 

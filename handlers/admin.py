@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.runtime import CallbackContext
 from bot.services import groups, invites, officials, queries
 from bot.services.errors import InvalidInput, NotPermitted
-from handlers.common import Ctx, app_of, reply
+from handlers.common import reply
 from models import Official
 
 
@@ -19,18 +20,18 @@ def deep_link(username: str, token: str) -> str:
     return f"https://t.me/{username}?start={token}"
 
 
-async def invite(update: Update, context: Ctx, me: Official) -> None:
+async def invite(update: Update, context: CallbackContext, me: Official) -> None:
     """/undang ROLE [UNIT…] — a one-time link that binds whoever opens it to ROLE."""
     _admin(me)
     args = list(context.args or [])
     if not args:
-        roles = sorted({r for spec in app_of(context).ctx.sops.all() for r in spec.roles})
+        roles = sorted({r for spec in context.bot_data.ctx.sops.all() for r in spec.roles})
         await reply(update, context, "usage", command="undang", roles=roles)
         return
     role, unit = args[0], " ".join(args[1:]) or None
     is_admin = role == "admin"
     token = await invites.create_invite(
-        app_of(context).ctx,
+        context.bot_data.ctx,
         role=None if is_admin else role,
         unit=unit,
         is_admin=is_admin,
@@ -46,12 +47,12 @@ async def invite(update: Update, context: Ctx, me: Official) -> None:
     )
 
 
-async def list_officials(update: Update, context: Ctx, me: Official) -> None:
+async def list_officials(update: Update, context: CallbackContext, me: Official) -> None:
     _admin(me)
-    await reply(update, context, "officials", people=await queries.officials(app_of(context).ctx))
+    await reply(update, context, "officials", people=await queries.officials(context.bot_data.ctx))
 
 
-async def revoke(update: Update, context: Ctx, me: Official) -> None:
+async def revoke(update: Update, context: CallbackContext, me: Official) -> None:
     """/cabut ID — the official no longer acts; their record stays."""
     _admin(me)
     args = context.args or []
@@ -60,26 +61,26 @@ async def revoke(update: Update, context: Ctx, me: Official) -> None:
         return
     if int(args[0]) == me.id:
         raise InvalidInput("not oneself")
-    await officials.deactivate(app_of(context).ctx, int(args[0]), by=me.id)
+    await officials.deactivate(context.bot_data.ctx, int(args[0]), by=me.id)
     await reply(update, context, "saved")
 
 
-async def subscribe(update: Update, context: Ctx, me: Official) -> None:
+async def subscribe(update: Update, context: CallbackContext, me: Official) -> None:
     """/langganan in a group: the group gets a live card per proposal."""
     _admin(me)
     chat = update.effective_chat
     if chat is None or chat.type == "private":
         await reply(update, context, "usage", command="langganan")
         return
-    await groups.subscribe(app_of(context).ctx, chat.id, chat.title or str(chat.id), by=me.id)
+    await groups.subscribe(context.bot_data.ctx, chat.id, chat.title or str(chat.id), by=me.id)
     await reply(update, context, "subscribed")
 
 
-async def unsubscribe(update: Update, context: Ctx, me: Official) -> None:
+async def unsubscribe(update: Update, context: CallbackContext, me: Official) -> None:
     _admin(me)
     chat = update.effective_chat
     if chat is None or chat.type == "private":
         await reply(update, context, "usage", command="berhenti")
         return
-    stopped = await groups.unsubscribe(app_of(context).ctx, chat.id, by=me.id)
+    stopped = await groups.unsubscribe(context.bot_data.ctx, chat.id, by=me.id)
     await reply(update, context, "unsubscribed", was=stopped)

@@ -6,19 +6,20 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import callbacks
 from bot.messages import button
+from bot.runtime import CallbackContext
 from bot.services import limits, queries
-from handlers.common import Ctx, app_of, forget, reply, viewer
+from handlers.common import forget, reply, viewer
 from models import Official
 
 MAX_LISTED = 20
 
 
-def _argument(context: Ctx) -> str:
+def _argument(context: CallbackContext) -> str:
     return " ".join(context.args or []).strip()
 
 
-async def my_tasks(update: Update, context: Ctx, me: Official) -> None:
-    ctx = app_of(context).ctx
+async def my_tasks(update: Update, context: CallbackContext, me: Official) -> None:
+    ctx = context.bot_data.ctx
     found = await queries.my_open_tasks(ctx, me.id)
     now = ctx.clock.now()
     rows = [
@@ -40,27 +41,29 @@ async def my_tasks(update: Update, context: Ctx, me: Official) -> None:
     )
 
 
-async def status(update: Update, context: Ctx, me: Official) -> None:
+async def status(update: Update, context: CallbackContext, me: Official) -> None:
     number = _argument(context)
     if not number:
         await reply(update, context, "usage", command="status")
         return
-    card = await queries.proposal_status(app_of(context).ctx, number, viewer(update, me))
+    card = await queries.proposal_status(context.bot_data.ctx, number, viewer(update, me))
     await reply(update, context, "group_card", **card)
 
 
-async def history(update: Update, context: Ctx, me: Official) -> None:
+async def history(update: Update, context: CallbackContext, me: Official) -> None:
     number = _argument(context)
     if not number:
         await reply(update, context, "usage", command="riwayat")
         return
-    found = await queries.proposal_history(app_of(context).ctx, number, viewer(update, me))
+    found = await queries.proposal_history(context.bot_data.ctx, number, viewer(update, me))
     await show_history(update, context, found)
 
 
-async def show_history(update: Update, context: Ctx, found: queries.HistoryPage) -> None:
+async def show_history(
+    update: Update, context: CallbackContext, found: queries.HistoryPage
+) -> None:
     """One page of a history, with buttons to the pages before and after it."""
-    renderer, proposal = app_of(context).renderer, found.proposal.id
+    renderer, proposal = context.bot_data.renderer, found.proposal.id
     turns = []
     if found.page > 0:
         turns.append(button(renderer, "earlier", "hs", proposal, found.page - 1))
@@ -70,28 +73,28 @@ async def show_history(update: Update, context: Ctx, found: queries.HistoryPage)
     await reply(update, context, "history", markup, history=found)
 
 
-async def search(update: Update, context: Ctx, me: Official) -> None:
+async def search(update: Update, context: CallbackContext, me: Official) -> None:
     words = _argument(context)
     if not words:
         await reply(update, context, "usage", command="cari")
         return
-    words = await limits.checked(app_of(context).ctx, me.id, "search", words)
-    found = await queries.search_proposals(app_of(context).ctx, words, viewer(update, me))
+    words = await limits.checked(context.bot_data.ctx, me.id, "search", words)
+    found = await queries.search_proposals(context.bot_data.ctx, words, viewer(update, me))
     await reply(update, context, "search_results", words=words, proposals=found)
 
 
-async def sop(update: Update, context: Ctx, me: Official) -> None:
-    ctx = app_of(context).ctx
+async def sop(update: Update, context: CallbackContext, me: Official) -> None:
+    ctx = context.bot_data.ctx
     for spec in ctx.sops.latest():
         await reply(
             update, context, "sop", spec=spec, default_minutes=ctx.settings.default_step_minutes
         )
 
 
-async def help_(update: Update, context: Ctx, me: Official) -> None:
+async def help_(update: Update, context: CallbackContext, me: Official) -> None:
     await reply(update, context, "help", is_admin=me.is_admin)
 
 
-async def cancel(update: Update, context: Ctx, me: Official) -> None:
+async def cancel(update: Update, context: CallbackContext, me: Official) -> None:
     await forget(update, context)
     await reply(update, context, "cancelled")

@@ -1,45 +1,32 @@
-"""What every handler needs: the app context, who is speaking, and how to answer in templates."""
+"""What every handler needs: who is speaking, and how to answer in templates.
+
+Handlers reach the services' context as `context.bot_data.ctx` and the renderer as
+`context.bot_data.renderer` (`bot.runtime.BotData`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
+from telegram import CallbackQuery, Document, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
 
 from bot.engine import WorkflowError
-from bot.render import Renderer
-from bot.services import conversations
+from bot.runtime import CallbackContext
+from bot.services import conversations, strangers
 from bot.services.access import Viewer
-from bot.services.context import Context
+from bot.services.documents import Upload
+from bot.services.errors import DocumentRejected
 from bot.services.queries import official_by_telegram
 from models import Official
 
-Ctx = ContextTypes.DEFAULT_TYPE
 
-
-@dataclass(frozen=True)
-class App:
-    ctx: Context
-    renderer: Renderer
-
-
-def app_of(context: Ctx) -> App:
-    app = context.application.bot_data["app"]
-    assert isinstance(app, App)
-    return app
-
-
-def text(context: Ctx, template: str, **values: Any) -> str:
-    return app_of(context).renderer.render(template, values)
+def text(context: CallbackContext, template: str, **values: Any) -> str:
+    return context.bot_data.renderer.render(template, values)
 
 
 async def reply(
     update: Update,
-    context: Ctx,
+    context: CallbackContext,
     template: str,
     markup: InlineKeyboardMarkup | None = None,
     **values: Any,
@@ -51,25 +38,29 @@ async def reply(
     return await context.bot.send_message(
         chat.id,
         text(context, template, **values),
-        parse_mode=ParseMode.HTML,
         reply_markup=markup,
     )
 
 
 async def answer(
-    query: CallbackQuery, context: Ctx, template: str, *, alert: bool = False, **values: Any
+    query: CallbackQuery,
+    context: CallbackContext,
+    template: str,
+    *,
+    alert: bool = False,
+    **values: Any,
 ) -> None:
     """Answer a button press; a press answered too late is dropped quietly."""
     try:
         # A callback answer is plain text (no parse mode): rendered unescaped, cut to 200.
-        shown = app_of(context).renderer.render_answer(template, values)
+        shown = context.bot_data.renderer.render_answer(template, values)
         await query.answer(shown, show_alert=alert)
     except BadRequest as exc:
         if "query is too old" not in exc.message and "query id is invalid" not in exc.message:
             raise
 
 
-async def refuse(update: Update, context: Ctx, refusal: WorkflowError) -> None:
+async def refuse(update: Update, context: CallbackContext, refusal: WorkflowError) -> None:
     """Tell the official plainly why not: in the button's alert, or as a message."""
     details = getattr(refusal, "details", {})
     if update.callback_query is not None:
@@ -92,32 +83,46 @@ def viewer(update: Update, me: Official) -> Viewer:
     return Viewer(me, chat.id if in_group and chat is not None else None)
 
 
-async def official(update: Update, context: Ctx) -> Official | None:
+async def official(update: Update, context: CallbackContext) -> Official | None:
     """The registered, active official behind this update, or None (a stranger)."""
     user = update.effective_user
     if user is None:
         return None
-    return await official_by_telegram(app_of(context).ctx, user.id)
+    return await official_by_telegram(context.bot_data.ctx, user.id)
 
 
-async def stranger(update: Update, context: Ctx) -> None:
-    """A polite refusal that shows nothing. Counted, not recorded one by one: a flood of
-    strangers must cost no database write (`jobs` records the count now and then), and is
-    answered now and then, not message by message (`bot.strangers`)."""
-    ctx, user, chat = app_of(context).ctx, update.effective_user, update.effective_chat
-    ctx.strangers_refused += 1
-    if update.callback_query is not None:
-        await answer(update.callback_query, context, "stranger", alert=True)
-    elif (
-        chat is not None
-        and chat.type == "private"
-        and user is not None
-        and ctx.strangers_told.tell(user.id)
+async def stranger(update: Update, context: CallbackContext) -> None:
+    """A polite refusal that shows nothing, when `services.strangers` says to answer."""
+    user, chat, query = update.effective_user, update.effective_chat, update.callback_query
+    private = chat is not None and chat.type == "private"
+    user_id = user.id if user is not None else None
+    if not strangers.turn_away(
+        context.bot_data.ctx, user_id, pressed=query is not None, private=private
     ):
+        return
+    if query is not None:
+        await answer(query, context, "stranger", alert=True)
+    else:
         await reply(update, context, "stranger")
 
 
-async def forget(update: Update, context: Ctx) -> None:
+async def received(context: CallbackContext, document: Document) -> Upload:
+    """A file sent to the bot, downloaded once the size Telegram declares is within the limit
+    (DocumentRejected otherwise). Its type is read from the content later (documents.check)."""
+    settings = context.bot_data.ctx.settings
+    if (document.file_size or 0) > settings.max_document_bytes:
+        raise DocumentRejected("too large", reason="size", limit_mb=settings.max_document_mb)
+    content = await fetch(context, document.file_id)
+    file_name, mime_type = document.file_name or "", document.mime_type or ""
+    return Upload(file_name, mime_type, content, document.file_id, document.file_unique_id)
+
+
+async def fetch(context: CallbackContext, file_id: str) -> bytes:
+    file = await context.bot.get_file(file_id)
+    return bytes(await file.download_as_bytearray())
+
+
+async def forget(update: Update, context: CallbackContext) -> None:
     user = update.effective_user
     if user is not None:
-        await conversations.forget(app_of(context).ctx, user.id)
+        await conversations.forget(context.bot_data.ctx, user.id)

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import callbacks
 from bot.callbacks import Press
 from bot.messages import button
-from bot.services import officials, queries
+from bot.runtime import CallbackContext
+from bot.services import colleagues, officials
 from bot.services.errors import InvalidInput, NotPermitted
-from handlers.common import Ctx, answer, app_of, reply
+from handlers.common import answer, reply
 from models import Official
 
 DURATIONS = (1, 3, 7, 14)  # days
 
 
-async def begin(update: Update, context: Ctx, me: Official) -> None:
+async def begin(update: Update, context: CallbackContext, me: Official) -> None:
     """/delegasi — for oneself; an admin may add the id of the official who will be away."""
     args = context.args or []
     holder = me.id
@@ -27,19 +26,16 @@ async def begin(update: Update, context: Ctx, me: Official) -> None:
         if not args[0].isdigit():
             raise InvalidInput("official id")
         holder = int(args[0])
-    people = await queries.officials(app_of(context).ctx)
-    if not any(p.id == holder and p.roles for p in people):
-        raise InvalidInput("the official holds no role")
+    people = await colleagues.stand_in_candidates(context.bot_data.ctx, holder)
     rows = [
         [InlineKeyboardButton(p.name, callback_data=callbacks.encode("dg", holder, p.id))]
         for p in people
-        if p.id != holder and p.registered
-    ][:30]
-    rows.append([button(app_of(context).renderer, "cancel", "xx")])
+    ]
+    rows.append([button(context.bot_data.renderer, "cancel", "xx")])
     await reply(update, context, "delegation_pick", InlineKeyboardMarkup(rows))
 
 
-async def press(update: Update, context: Ctx, me: Official, pressed: Press) -> None:
+async def press(update: Update, context: CallbackContext, me: Official, pressed: Press) -> None:
     query = update.callback_query
     assert query is not None
     holder, acting = int(pressed.args[0]), int(pressed.args[1])
@@ -49,7 +45,7 @@ async def press(update: Update, context: Ctx, me: Official, pressed: Press) -> N
         rows = [
             [
                 InlineKeyboardButton(
-                    app_of(context).renderer.render("label", {"name": "days", "title": str(d)}),
+                    context.bot_data.renderer.render("label", {"name": "days", "title": str(d)}),
                     callback_data=callbacks.encode("dd", holder, acting, d),
                 )
             ]
@@ -58,27 +54,19 @@ async def press(update: Update, context: Ctx, me: Official, pressed: Press) -> N
         await answer(query, context, "choose")
         await reply(update, context, "delegation_days", InlineKeyboardMarkup(rows))
         return
-    ctx = app_of(context).ctx
     days = int(pressed.args[2])
     if days not in DURATIONS:  # only what the menu offered: a forged 36,500 would block the role
         raise InvalidInput("days", field="days")
-    now = ctx.clock.now()
-    local_day = now.astimezone(ctx.settings.zone).date() + timedelta(days=days - 1)
-    end = datetime.combine(local_day, time(23, 59), ctx.settings.zone)
-    people = {p.id: p for p in await queries.officials(ctx)}
-    if holder not in people or acting not in people:
-        raise InvalidInput("no such official")
-    for role in people[holder].roles:
-        await officials.delegate(
-            ctx, holder_id=holder, acting_id=acting, role=role, start=now, end=end, by=me.id
-        )
+    done = await officials.delegate_for_days(
+        context.bot_data.ctx, holder_id=holder, acting_id=acting, days=days, by=me.id
+    )
     await answer(query, context, "done")
     await reply(
         update,
         context,
         "delegation_done",
-        holder=people[holder].name,
-        acting=people[acting].name,
-        end=end,
-        roles=people[holder].roles,
+        holder=done.holder,
+        acting=done.acting,
+        end=done.end,
+        roles=done.roles,
     )

@@ -7,24 +7,25 @@ from telegram import Update
 
 from bot.engine import Decide, Reject
 from bot.files import detect, safe_name
+from bot.runtime import CallbackContext
 from bot.services import conversations, tasks
 from bot.services.conversations import Waiting
-from bot.services.documents import Upload
 from bot.services.errors import DocumentRejected
+from bot.services.intake import INTAKE
 from handlers import intake
-from handlers.common import Ctx, app_of, reply
+from handlers.common import received, reply
 from models import Official
 
 
-async def on_text(update: Update, context: Ctx, me: Official) -> None:
+async def on_text(update: Update, context: CallbackContext, me: Official) -> None:
     assert update.message is not None
-    ctx = app_of(context).ctx
+    ctx = context.bot_data.ctx
     waiting = await conversations.awaited(ctx, me.telegram_user_id or 0)
     value = (update.message.text or "").strip()
     if waiting is None:
         await reply(update, context, "hint")
         return
-    if waiting.kind == intake.INTAKE:
+    if waiting.kind == INTAKE:
         await intake.on_text(update, context, me, waiting.data)
         return
     task, version = int(waiting.data["task"]), int(waiting.data["version"])
@@ -46,11 +47,11 @@ async def on_text(update: Update, context: Ctx, me: Official) -> None:
     await reply(update, context, "saved")
 
 
-async def on_document(update: Update, context: Ctx, me: Official) -> None:
+async def on_document(update: Update, context: CallbackContext, me: Official) -> None:
     assert update.message is not None and update.message.document is not None
-    ctx = app_of(context).ctx
+    ctx = context.bot_data.ctx
     waiting = await conversations.awaited(ctx, me.telegram_user_id or 0)
-    if waiting is not None and waiting.kind == intake.INTAKE:
+    if waiting is not None and waiting.kind == INTAKE:
         await intake.on_document(update, context, me, waiting.data)
         return
     if waiting is None or waiting.kind != "file":
@@ -59,25 +60,17 @@ async def on_document(update: Update, context: Ctx, me: Official) -> None:
     await _attach(update, context, me, waiting)
 
 
-async def _attach(update: Update, context: Ctx, me: Official, waiting: Waiting) -> None:
+async def _attach(update: Update, context: CallbackContext, me: Official, waiting: Waiting) -> None:
     assert update.message is not None and update.message.document is not None
-    ctx = app_of(context).ctx
+    ctx = context.bot_data.ctx
     document = update.message.document
     task = int(waiting.data["task"])
     try:
-        intake.check_file(context, document)
+        upload = await received(context, document)
     except DocumentRejected as refusal:
         await tasks.record_refusal(ctx, task, me.id, "attach", refusal)
         raise
-    content = await intake.download(context, document.file_id)
-    upload = Upload(
-        document.file_name or "",
-        document.mime_type or "",
-        content,
-        document.file_id,
-        document.file_unique_id,
-    )
     await tasks.attach_document(ctx, task, me.id, str(waiting.data["kind"]), upload)
     await conversations.forget(ctx, me.telegram_user_id or 0)
-    name = safe_name(upload.file_name, detect(content))  # as it was stored
+    name = safe_name(upload.file_name, detect(upload.content))  # as it was stored
     await reply(update, context, "attached", title=waiting.data.get("title"), name=name)

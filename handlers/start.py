@@ -5,16 +5,17 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.engine import WorkflowError
+from bot.runtime import CallbackContext
 from bot.services import invites, queries
-from handlers.common import Ctx, app_of, official, refuse, reply, stranger
+from handlers.common import official, refuse, reply, stranger
 
 
-async def start(update: Update, context: Ctx) -> None:
+async def start(update: Update, context: CallbackContext) -> None:
     user = update.effective_user
     chat = update.effective_chat
     if user is None or chat is None or chat.type != "private":
         return
-    ctx = app_of(context).ctx
+    ctx = context.bot_data.ctx
     token = (context.args or [""])[0]
     if token:
         name = " ".join(x for x in (user.first_name, user.last_name) if x)

@@ -5,20 +5,24 @@ the gate first, then the bot asks and waits — the waiting kept in the database
 
 from __future__ import annotations
 
+import logging
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
+from telegram.error import TelegramError
 
 from bot import callbacks
 from bot.callbacks import Press
 from bot.engine import Approve, Decide
 from bot.files import FileType, safe_name
 from bot.messages import button, compose
-from bot.services import conversations, queries, tasks
+from bot.runtime import CallbackContext
+from bot.services import colleagues, conversations, queries, tasks
 from bot.services.errors import InvalidInput, NotFound
 from handlers import commands
-from handlers.common import Ctx, answer, app_of, reply, viewer
+from handlers.common import answer, reply, viewer
 from models import Official
 
+log = logging.getLogger(__name__)
 PAGE = 8
 
 
@@ -27,16 +31,16 @@ def _args(press: Press) -> tuple[int, int]:
     return int(press.args[0]), int(press.args[1])
 
 
-async def approve(update: Update, context: Ctx, me: Official, press: Press) -> None:
+async def approve(update: Update, context: CallbackContext, me: Official, press: Press) -> None:
     task_id, version = _args(press)
-    await tasks.act(app_of(context).ctx, task_id, me.id, Approve(), version)
+    await tasks.act(context.bot_data.ctx, task_id, me.id, Approve(), version)
     assert update.callback_query is not None
     await answer(update.callback_query, context, "done")
 
 
-async def reject(update: Update, context: Ctx, me: Official, press: Press) -> None:
+async def reject(update: Update, context: CallbackContext, me: Official, press: Press) -> None:
     task_id, version = _args(press)
-    view = await tasks.check(app_of(context).ctx, task_id, me.id, version, "reject")
+    view = await tasks.check(context.bot_data.ctx, task_id, me.id, version, "reject")
     await _ask(
         update,
         context,
@@ -50,10 +54,10 @@ async def reject(update: Update, context: Ctx, me: Official, press: Press) -> No
     )
 
 
-async def decide(update: Update, context: Ctx, me: Official, press: Press) -> None:
+async def decide(update: Update, context: CallbackContext, me: Official, press: Press) -> None:
     task_id, version = _args(press)
     index = press.arg(2, 0) or 0
-    view = await tasks.check(app_of(context).ctx, task_id, me.id, version, "decide")
+    view = await tasks.check(context.bot_data.ctx, task_id, me.id, version, "decide")
     if index >= len(view.choices) or view.choices[index].option is None:
         raise InvalidInput("no such option")
     choice = view.choices[index]
@@ -72,28 +76,21 @@ async def decide(update: Update, context: Ctx, me: Official, press: Press) -> No
             label=choice.label,
         )
         return
-    await tasks.act(app_of(context).ctx, task_id, me.id, Decide(str(choice.option)), version)
+    await tasks.act(context.bot_data.ctx, task_id, me.id, Decide(str(choice.option)), version)
     assert update.callback_query is not None
     await answer(update.callback_query, context, "done")
 
 
-async def forward_list(update: Update, context: Ctx, me: Official, press: Press) -> None:
+async def forward_list(
+    update: Update, context: CallbackContext, me: Official, press: Press
+) -> None:
     task_id, version = _args(press)
     page = press.arg(2, 0) or 0
-    ctx = app_of(context).ctx
+    ctx = context.bot_data.ctx
     view = await tasks.check(ctx, task_id, me.id, version, "forward")
-    everyone = await queries.officials(ctx)
-    mine = next((set(p.roles) for p in everyone if p.id == me.id), set())
-    below = {
-        key for spec in ctx.sops.all() for key, role in spec.roles.items() if role.superior in mine
-    }
-    # Subordinates first: a disposition usually goes down the line.
-    people = sorted(
-        (p for p in everyone if p.id != me.id and p.registered),
-        key=lambda p: (not below.intersection(p.roles), p.name),
-    )
+    people = await colleagues.forward_candidates(ctx, me.id)
     shown = people[page * PAGE : (page + 1) * PAGE]
-    renderer = app_of(context).renderer
+    renderer = context.bot_data.renderer
     rows = [
         [InlineKeyboardButton(p.name, callback_data=callbacks.encode("fp", task_id, version, p.id))]
         for p in shown
@@ -108,10 +105,12 @@ async def forward_list(update: Update, context: Ctx, me: Official, press: Press)
     )
 
 
-async def forward_pick(update: Update, context: Ctx, me: Official, press: Press) -> None:
+async def forward_pick(
+    update: Update, context: CallbackContext, me: Official, press: Press
+) -> None:
     task_id, version = _args(press)
     to, at_once = int(press.args[2]), press.arg(3, 0) == 1
-    ctx = app_of(context).ctx
+    ctx = context.bot_data.ctx
     if at_once:  # "without instruction"
         await tasks.forward(ctx, task_id, me.id, to, "", version)
         await conversations.forget(ctx, me.telegram_user_id or 0)
@@ -125,8 +124,8 @@ async def forward_pick(update: Update, context: Ctx, me: Official, press: Press)
     markup = InlineKeyboardMarkup(
         [
             [
-                button(app_of(context).renderer, "no_instruction", "fp", task_id, version, to, 1),
-                button(app_of(context).renderer, "cancel", "xx"),
+                button(context.bot_data.renderer, "no_instruction", "fp", task_id, version, to, 1),
+                button(context.bot_data.renderer, "cancel", "xx"),
             ]
         ]
     )
@@ -145,13 +144,13 @@ async def forward_pick(update: Update, context: Ctx, me: Official, press: Press)
     )
 
 
-async def attach(update: Update, context: Ctx, me: Official, press: Press) -> None:
+async def attach(update: Update, context: CallbackContext, me: Official, press: Press) -> None:
     task_id, version = _args(press)
-    view = await tasks.check(app_of(context).ctx, task_id, me.id, version, "attach")
+    view = await tasks.check(context.bot_data.ctx, task_id, me.id, version, "attach")
     candidates = view.uploads or view.documents
     index = press.arg(2)
     if index is None and len(candidates) > 1:
-        renderer = app_of(context).renderer
+        renderer = context.bot_data.renderer
         rows = [
             [InlineKeyboardButton(title, callback_data=callbacks.encode("up", task_id, version, i))]
             for i, (_, title) in enumerate(candidates)
@@ -176,14 +175,14 @@ async def attach(update: Update, context: Ctx, me: Official, press: Press) -> No
     )
 
 
-async def note(update: Update, context: Ctx, me: Official, press: Press) -> None:
+async def note(update: Update, context: CallbackContext, me: Official, press: Press) -> None:
     task_id, version = _args(press)
-    view = await tasks.check(app_of(context).ctx, task_id, me.id, version, "note")
+    view = await tasks.check(context.bot_data.ctx, task_id, me.id, version, "note")
     await _ask(update, context, me, "note", "ask_note", view, task=task_id, version=version)
 
 
-async def history(update: Update, context: Ctx, me: Official, press: Press) -> None:
-    ctx = app_of(context).ctx
+async def history(update: Update, context: CallbackContext, me: Official, press: Press) -> None:
+    ctx = context.bot_data.ctx
     found = await queries.proposal_history(
         ctx, int(press.args[0]), viewer(update, me), press.arg(1)
     )
@@ -192,21 +191,19 @@ async def history(update: Update, context: Ctx, me: Official, press: Press) -> N
     await commands.show_history(update, context, found)
 
 
-async def show_task(update: Update, context: Ctx, me: Official, press: Press) -> None:
+async def show_task(update: Update, context: CallbackContext, me: Official, press: Press) -> None:
     """Send a task's card again (from /tugas), with its current buttons."""
-    app = app_of(context)
+    app = context.bot_data
     card = await tasks.card(app.ctx, int(press.args[0]), me.id)
     out = compose(app.renderer, "task_assigned", card)
     assert update.callback_query is not None and update.effective_chat is not None
     await answer(update.callback_query, context, "choose")
-    await context.bot.send_message(
-        update.effective_chat.id, out.text, parse_mode=ParseMode.HTML, reply_markup=out.markup
-    )
+    await context.bot.send_message(update.effective_chat.id, out.text, reply_markup=out.markup)
 
 
-async def document(update: Update, context: Ctx, me: Official, press: Press) -> None:
+async def document(update: Update, context: CallbackContext, me: Official, press: Press) -> None:
     """Send a stored document: by Telegram's file id, or from our archive if Telegram forgot."""
-    app = app_of(context)
+    app = context.bot_data
     found = await queries.document(app.ctx, int(press.args[0]), viewer(update, me))
     assert update.callback_query is not None and update.effective_chat is not None
     await answer(update.callback_query, context, "choose")
@@ -217,15 +214,15 @@ async def document(update: Update, context: Ctx, me: Official, press: Press) -> 
         try:
             await context.bot.send_document(chat, found.telegram_file_id)
             return
-        except Exception:
-            pass
+        except TelegramError as stale:  # e.g. "wrong file identifier": the archive has it
+            log.info("document %d not sent by file id (%s); from the archive", found.id, stale)
     with app.ctx.archive.path_of(found.archive_path).open("rb") as handle:
         await context.bot.send_document(chat, handle, filename=name)
 
 
 async def _ask(
     update: Update,
-    context: Ctx,
+    context: CallbackContext,
     me: Official,
     waiting_for: str,
     template: str,
@@ -234,9 +231,9 @@ async def _ask(
     **data: object,
 ) -> None:
     """Remember what we wait for, then ask for it."""
-    await conversations.expect(app_of(context).ctx, me.telegram_user_id or 0, waiting_for, **data)
+    await conversations.expect(context.bot_data.ctx, me.telegram_user_id or 0, waiting_for, **data)
     if markup is None:
-        markup = InlineKeyboardMarkup([[button(app_of(context).renderer, "cancel", "xx")]])
+        markup = InlineKeyboardMarkup([[button(context.bot_data.renderer, "cancel", "xx")]])
     assert update.callback_query is not None
     await answer(update.callback_query, context, "choose")
     await reply(update, context, template, markup, view=view, **data)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
-from bot.services import handover, progress, roster
+from bot.services import handover, progress, queries, roster
 from bot.services.context import Context
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.uow import UnitOfWork
@@ -109,19 +110,73 @@ async def delegate(
     by: int | None = None,
 ) -> int:
     """Name an acting official (Plh/Plt) for `holder_id` in `role` from `start` until `end`."""
-    if kind not in ACTING_KINDS:
-        raise InvalidInput("kind must be plh or plt", field="kind")
-    if start.tzinfo is None or end.tzinfo is None:
-        raise InvalidInput("a delegation needs timezone-aware times", field="start")
-    if end <= start:
-        raise InvalidInput("a delegation must end after it starts", field="end")
-    if holder_id == acting_id:
-        raise InvalidInput("an official cannot act for themself", field="acting")
-    _known_role(ctx, role)
+    acting = Acting(holder_id, acting_id, start, end, kind, by)
+    acting.check(ctx, role)
     async with UnitOfWork(ctx) as uow:
-        if by != holder_id:  # officials name their own stand-in; admins anyone's
-            await roster.require_admin(uow.session, by)
-        for official_id in (holder_id, acting_id):
+        assignment_id = await acting.record(uow, role)
+        await uow.commit()
+        return assignment_id
+
+
+@dataclass(frozen=True)
+class Delegated:
+    holder: str
+    acting: str
+    roles: tuple[str, ...]
+    end: datetime
+    assignment_ids: tuple[int, ...]
+
+
+async def delegate_for_days(
+    ctx: Context, *, holder_id: int, acting_id: int, days: int, by: int
+) -> Delegated:
+    """Name `acting_id` Plh for every role `holder_id` holds, from now until 23:59 (office time)
+    on the `days`-th day. One transaction: a refusal on any role leaves none delegated."""
+    now = ctx.clock.now()
+    last_day = now.astimezone(ctx.settings.zone).date() + timedelta(days=days - 1)
+    end = datetime.combine(last_day, time(23, 59), ctx.settings.zone)
+    people = {p.id: p for p in await queries.officials(ctx)}
+    if holder_id not in people or acting_id not in people:
+        raise InvalidInput("no such official")
+    roles = people[holder_id].roles
+    acting = Acting(holder_id, acting_id, now, end, "plh", by)
+    async with UnitOfWork(ctx) as uow:
+        ids = []
+        for role in roles:
+            acting.check(ctx, role)
+            ids.append(await acting.record(uow, role))
+        await uow.commit()
+    return Delegated(people[holder_id].name, people[acting_id].name, roles, end, tuple(ids))
+
+
+@dataclass(frozen=True)
+class Acting:
+    """One delegation asked for, to be checked and recorded for each role it covers."""
+
+    holder_id: int
+    acting_id: int
+    start: datetime
+    end: datetime
+    kind: str
+    by: int | None
+
+    def check(self, ctx: Context, role: str) -> None:
+        """What can be refused before the database is asked."""
+        if self.kind not in ACTING_KINDS:
+            raise InvalidInput("kind must be plh or plt", field="kind")
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise InvalidInput("a delegation needs timezone-aware times", field="start")
+        if self.end <= self.start:
+            raise InvalidInput("a delegation must end after it starts", field="end")
+        if self.holder_id == self.acting_id:
+            raise InvalidInput("an official cannot act for themself", field="acting")
+        _known_role(ctx, role)
+
+    async def record(self, uow: UnitOfWork, role: str) -> int:
+        holder_id, start, end = self.holder_id, self.start, self.end
+        if self.by != holder_id:  # officials name their own stand-in; admins anyone's
+            await roster.require_admin(uow.session, self.by)
+        for official_id in (holder_id, self.acting_id):
             found = await uow.session.get(Official, official_id)
             if found is None or not found.active:
                 raise NotFound("no such official", official_id=official_id)
@@ -151,31 +206,30 @@ async def delegate(
         if overlapping is not None:  # one stand-in at a time, so the list and the gate agree
             raise InvalidInput("another delegation covers that period", field="start")
         assignment = RoleAssignment(
-            official_id=acting_id,
+            official_id=self.acting_id,
             role=role,
             unit=held.unit,
             valid_from=start,
             valid_until=end,
             acting_for_id=holder_id,
-            acting_kind=kind,
+            acting_kind=self.kind,
             created_at=uow.now,
         )
         uow.session.add(assignment)
         await uow.session.flush()
         uow.record(
             "delegation_created",
-            actor_id=by,
+            actor_id=self.by,
             payload={
                 "assignment_id": assignment.id,
                 "holder_id": holder_id,
-                "acting_id": acting_id,
+                "acting_id": self.acting_id,
                 "role": role,
-                "kind": kind,
+                "kind": self.kind,
                 "start": start.isoformat(),
                 "end": end.isoformat(),
             },
         )
-        await uow.commit()
         return assignment.id
 
 
