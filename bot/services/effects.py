@@ -55,23 +55,26 @@ async def _name(uow: Transaction, official_id: object) -> str | None:
     return official.name if official else None
 
 
+async def _tell(
+    uow: Transaction, recorded: Recorded, template: str = "task_assigned", **extra: Any
+) -> None:
+    task, proposal, spec = await _about(uow, recorded)
+    await notify.tell_task(uow, task, proposal, spec, recorded.event, template, **extra)
+
+
 async def tell_actor(uow: Transaction, recorded: Recorded) -> None:
     """Whoever should act on the task now gets it, with its buttons."""
-    task, proposal, spec = await _about(uow, recorded)
-    await notify.tell_task(uow, task, proposal, spec, recorded.event)
+    await _tell(uow, recorded)
 
 
 async def tell_forwardee(uow: Transaction, recorded: Recorded) -> None:
-    task, proposal, spec = await _about(uow, recorded)
-    await notify.tell_task(
+    assert recorded.task is not None
+    await _tell(
         uow,
-        task,
-        proposal,
-        spec,
-        recorded.event,
+        recorded,
         "task_forwarded",
         forwarded_by=await _name(uow, recorded.event.actor_id),
-        instruction=task.forward_note,
+        instruction=recorded.task.forward_note,
     )
 
 
@@ -80,13 +83,9 @@ async def tell_note_from_above(uow: Transaction, recorded: Recorded) -> None:
     payload = recorded.event.payload
     if payload.get("via") != "superior":
         return
-    task, proposal, spec = await _about(uow, recorded)
-    await notify.tell_task(
+    await _tell(
         uow,
-        task,
-        proposal,
-        spec,
-        recorded.event,
+        recorded,
         "task_note",
         note=payload["text"],
         note_by=await _name(uow, recorded.event.actor_id),
@@ -119,35 +118,34 @@ async def redraw_messages(uow: Transaction, recorded: Recorded) -> None:
     await notify.refresh_task_messages(uow, task, proposal, spec, recorded.event)
 
 
-async def redraw_after_forward(uow: Transaction, recorded: Recorded) -> None:
-    """Redrawn for the new version; a colleague it was forwarded to before sees it go."""
+async def _redraw_without(
+    uow: Transaction, recorded: Recorded, gone: object, result: dict[str, Any]
+) -> None:
+    """Redrawn for the new version; the official `gone` (who no longer holds it) sees it go."""
     task, proposal, spec = await _about(uow, recorded)
-    payload = recorded.event.payload
-    dropped = await uow.session.get(Official, payload["previous"]) if payload["previous"] else None
+    left = await uow.session.get(Official, gone) if isinstance(gone, int) else None
     await notify.refresh_task_messages(
         uow,
         task,
         proposal,
         spec,
         recorded.event,
-        closed_for={dropped.telegram_user_id} if dropped and dropped.telegram_user_id else set(),
-        result={"action": "forwarded", "to": await _name(uow, payload["to"])},
+        closed_for={left.telegram_user_id} if left and left.telegram_user_id else set(),
+        result=result,
     )
+
+
+async def redraw_after_forward(uow: Transaction, recorded: Recorded) -> None:
+    """A colleague it was forwarded to before sees it go to the new one."""
+    payload = recorded.event.payload
+    to = await _name(uow, payload["to"])
+    await _redraw_without(uow, recorded, payload["previous"], {"action": "forwarded", "to": to})
 
 
 async def redraw_after_handover(uow: Transaction, recorded: Recorded) -> None:
-    """Redrawn for the new version; the official who left sees it go."""
-    task, proposal, spec = await _about(uow, recorded)
-    leaver = await uow.session.get(Official, recorded.event.payload["from"])
-    await notify.refresh_task_messages(
-        uow,
-        task,
-        proposal,
-        spec,
-        recorded.event,
-        closed_for={leaver.telegram_user_id} if leaver and leaver.telegram_user_id else set(),
-        result={"action": "handed_over"},
-    )
+    """The official who left sees it go."""
+    gone = recorded.event.payload["from"]
+    await _redraw_without(uow, recorded, gone, {"action": "handed_over"})
 
 
 async def close_older_reminders(uow: Transaction, recorded: Recorded) -> None:
@@ -167,14 +165,10 @@ async def close_older_reminders(uow: Transaction, recorded: Recorded) -> None:
 
 
 async def tell_reminder(uow: Transaction, recorded: Recorded) -> None:
-    task, proposal, spec = await _about(uow, recorded)
     payload = recorded.event.payload
-    await notify.tell_task(
+    await _tell(
         uow,
-        task,
-        proposal,
-        spec,
-        recorded.event,
+        recorded,
         "task_nudge",
         level=payload["level"],
         late_minutes=payload["late_minutes"],
