@@ -7,13 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot import migrate
-from bot.config import Settings
+from bot.core.config import Settings
 from bot.services import groups
 from bot.services.context import build_context
 from bot.services.documents import Upload
 from bot.services.officials import add_official, assign_role
 from bot.services.proposals import register_proposal
+from bot.storage import migrate
 from emulator.client import EmulatorClient
 
 SOP = "kerjasama_pihak_ketiga"

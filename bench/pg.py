@@ -8,8 +8,8 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.engine import make_url
 
-from bot.config import normalize_database_url
-from bot.db import create_engine
+from bot.core.config import normalize_database_url
+from bot.storage.db import create_engine
 
 
 @asynccontextmanager

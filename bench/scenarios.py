@@ -18,12 +18,12 @@ from bench import bulk
 from bench.drive import Officials, Tally
 from bench.office import CHAIN, OTHERS, local_settings, prepare, users
 from bench.procs import Proc, bot_env, start_baseline, start_bot, start_emulator
-from bot import migrate
-from bot.clock import FrozenClock
-from bot.db import create_engine
+from bot.core.clock import FrozenClock
 from bot.services import reminders
 from bot.services.context import build_context
 from bot.services.officials import add_official, assign_role
+from bot.storage import migrate
+from bot.storage.db import create_engine
 from emulator.client import EmulatorClient
 from models import OutboxMessage
 from models.outbox import PENDING
@@ -394,7 +394,7 @@ async def durability(scratch: Path, plan: Plan) -> dict[str, Any]:
 
 
 async def _bare_commits(path: Path, mode: str, count: int) -> dict[str, float]:
-    """`count` transactions of one INSERT each, through `bot.db.create_engine`."""
+    """`count` transactions of one INSERT each, through `bot.storage.db.create_engine`."""
     engine = create_engine(f"sqlite:///{path}", sqlite_synchronous=mode)
     try:
         async with engine.begin() as connection:

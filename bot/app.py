@@ -20,15 +20,17 @@ from telegram.error import InvalidToken
 from telegram.ext import ApplicationBuilder, Defaults
 
 import handlers
-from bot import jobs, migrate, redact
-from bot.config import Settings
-from bot.inbox import Inbox
-from bot.ratelimit import TelegramLimits
-from bot.render import Renderer
-from bot.runtime import CONTEXT_TYPES, CallbackContext, TelegramApp
-from bot.sender import Sender
+from bot.core import redact
+from bot.core.config import Settings
+from bot.core.render import Renderer
+from bot.runtime import jobs
+from bot.runtime.inbox import Inbox
+from bot.runtime.ratelimit import TelegramLimits
+from bot.runtime.sender import Sender
+from bot.runtime.types import CONTEXT_TYPES, CallbackContext, TelegramApp
 from bot.services import sops_in_force, updates
 from bot.services.context import Context
+from bot.storage import migrate
 from handlers.common import reply
 
 log = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 All handlers are registered here, in one ordered list ("order matters"): commands, then button
 presses, then plain messages. That each update is handled once is the inbox's business
-(`bot.inbox`, `services.updates`), around every handler.
+(`bot.runtime.inbox`, `services.updates`), around every handler.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks
-from bot.engine import WorkflowError
-from bot.runtime import CallbackContext
+from bot.core import callbacks
+from bot.core.engine import WorkflowError
+from bot.runtime.types import CallbackContext
 from handlers import admin, commands, delegation, intake, replies, start, tasks
 from handlers.common import answer, forget, official, refuse, reply, stranger
 from models import Official

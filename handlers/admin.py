@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.runtime import CallbackContext
+from bot.runtime.types import CallbackContext
 from bot.services import groups, invites, officials, queries
 from bot.services.errors import InvalidInput, NotPermitted
 from handlers.common import reply

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import callbacks
-from bot.messages import button
-from bot.runtime import CallbackContext
+from bot.core import callbacks
+from bot.runtime.messages import button
+from bot.runtime.types import CallbackContext
 from bot.services import limits, queries
 from handlers.common import forget, reply, viewer
 from models import Official

@@ -10,8 +10,8 @@ from typing import Any
 from telegram import CallbackQuery, Document, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
-from bot.engine import WorkflowError
-from bot.runtime import CallbackContext
+from bot.core.engine import WorkflowError
+from bot.runtime.types import CallbackContext
 from bot.services import conversations, strangers
 from bot.services.access import Viewer
 from bot.services.documents import Upload

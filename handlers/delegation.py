@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import callbacks
-from bot.callbacks import Press
-from bot.messages import button
-from bot.runtime import CallbackContext
+from bot.core import callbacks
+from bot.core.callbacks import Press
+from bot.runtime.messages import button
+from bot.runtime.types import CallbackContext
 from bot.services import colleagues, officials
 from bot.services.errors import InvalidInput, NotPermitted
 from handlers.common import answer, reply

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import callbacks
-from bot.callbacks import Press
-from bot.messages import button
-from bot.runtime import CallbackContext
+from bot.core import callbacks
+from bot.core.callbacks import Press
+from bot.runtime.messages import button
+from bot.runtime.types import CallbackContext
 from bot.services import intake
 from bot.services.intake import Answers, Asked
 from handlers.common import answer, fetch, received, reply

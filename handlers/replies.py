@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.engine import Decide, Reject
-from bot.files import detect, safe_name
-from bot.runtime import CallbackContext
+from bot.core.engine import Decide, Reject
+from bot.core.files import detect, safe_name
+from bot.runtime.types import CallbackContext
 from bot.services import conversations, tasks
 from bot.services.conversations import Waiting
 from bot.services.errors import DocumentRejected

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.engine import WorkflowError
-from bot.runtime import CallbackContext
+from bot.core.engine import WorkflowError
+from bot.runtime.types import CallbackContext
 from bot.services import invites, queries
 from handlers.common import official, refuse, reply, stranger
 

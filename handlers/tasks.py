@@ -10,12 +10,12 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
-from bot import callbacks
-from bot.callbacks import Press
-from bot.engine import Approve, Decide
-from bot.files import FileType, safe_name
-from bot.messages import button, compose
-from bot.runtime import CallbackContext
+from bot.core import callbacks
+from bot.core.callbacks import Press
+from bot.core.engine import Approve, Decide
+from bot.core.files import FileType, safe_name
+from bot.runtime.messages import button, compose
+from bot.runtime.types import CallbackContext
 from bot.services import colleagues, conversations, queries, tasks
 from bot.services.errors import InvalidInput, NotFound
 from handlers import commands

@@ -29,8 +29,8 @@ def run_on(connection: Connection) -> None:
 
 
 async def _run_with_own_engine() -> None:
-    from bot.config import load_settings
-    from bot.db import create_engine
+    from bot.core.config import load_settings
+    from bot.storage.db import create_engine
 
     url = context.config.get_main_option("sqlalchemy.url") or load_settings().database_url
     engine = create_engine(url)

@@ -11,9 +11,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from bot.clock import Clock
-from bot.config import Settings
-from bot.demo.world import (
+from bot.core.clock import Clock
+from bot.core.config import Settings
+from bot.services.context import build_context
+from demo.world import (
     AGENCY,
     TOKEN,
     Json,
@@ -23,7 +24,6 @@ from bot.demo.world import (
     through_step_7,
     tkksd_attaches_both,
 )
-from bot.services.context import build_context
 from emulator.client import EmulatorClient
 from emulator.server import Emulator
 

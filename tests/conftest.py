@@ -17,13 +17,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text
 
-from bot.audit import GENESIS
-from bot.clock import FrozenClock
-from bot.config import Settings
-from bot.db import create_engine
-from bot.migrate import upgrade
+from bot.core.clock import FrozenClock
+from bot.core.config import Settings
 from bot.services.context import Context, build_context
 from bot.services.officials import add_official, assign_role
+from bot.storage.audit import GENESIS
+from bot.storage.db import create_engine
+from bot.storage.migrate import upgrade
 from models import Base
 
 POSTGRES_ENV = "DISPOSISI_TEST_POSTGRES_URL"

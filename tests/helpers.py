@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.engine import Action, Approve
+from bot.core.engine import Action, Approve
 from bot.services import tasks
 from bot.services.access import Viewer
 from bot.services.context import Context

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
+from bot.core.config import Settings
 from bot.services.context import build_context
 from emulator.client import ControlError, EmulatorClient
 from tests.bot_world import World, intake, kak_to_the_end, through_step_7

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.clock import FrozenClock
-from bot.engine import Approve
+from bot.core.clock import FrozenClock
+from bot.core.engine import Approve
 from bot.services import groups, invites, queries, tasks
 from bot.services.context import Context
 from bot.services.errors import NotPermitted, NotVisible, NotYourTask

@@ -11,8 +11,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.clock import FrozenClock
-from bot.engine import Approve, WorkflowError
+from bot.core.clock import FrozenClock
+from bot.core.engine import Approve, WorkflowError
 from bot.services import queries, roster, tasks
 from bot.services.context import Context
 from bot.services.officials import add_official, assign_role, deactivate, delegate, revoke

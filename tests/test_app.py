@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot import callbacks
 from bot.app import api_urls
+from bot.core import callbacks
 
 
 def test_api_urls_accept_the_bot_suffix_or_the_root() -> None:

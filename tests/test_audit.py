@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from bot import audit
 from bot.services.context import Context
 from bot.services.queries import reading
+from bot.storage import audit
 from bot.tools.cli import main
 from models import Event
 from tests.conftest import Office

@@ -12,7 +12,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.config import Settings
+from bot.core.config import Settings
 from bot.services.documents import Upload
 from bot.services.proposals import register_proposal
 from bot.services.queries import official_by_telegram

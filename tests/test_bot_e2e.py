@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
+from bot.core.config import Settings
 from tests.bot_world import (
     World,
     intake,

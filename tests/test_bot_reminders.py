@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import ShiftedClock
-from bot.config import Settings
+from bot.core.clock import ShiftedClock
+from bot.core.config import Settings
 from tests.bot_world import Json, World, intake, office_world
 from tests.conftest import MONDAY_0800
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.calendar import (
+from bot.core.calendar import (
     DEFAULT_OFFICE_HOURS,
     DayOverride,
     NoWorkingTimeError,

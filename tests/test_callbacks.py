@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import func, select
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import callbacks
 from bot.app import api_urls
-from bot.config import Settings
-from bot.demo.world import TOKEN
+from bot.core import callbacks
+from bot.core.config import Settings
 from bot.services import queries
+from demo.world import TOKEN
 from models import RoleAssignment
 from tests.bot_world import World, close_world, make_world
 

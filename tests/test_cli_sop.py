@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.paths import data_dir
+from bot.core.paths import data_dir
 from bot.tools.cli import main
 
 SEED = data_dir("sops") / "kerjasama_pihak_ketiga.yaml"

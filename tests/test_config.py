@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot import redact
-from bot.config import ConfigError, load_settings
+from bot.core import redact
+from bot.core.config import ConfigError, load_settings
 from bot.tools.cli import main
 
 SECRET = "123456:AAH-sangat-rahasia"
@@ -179,7 +179,7 @@ def test_a_broken_calendar_is_refused_by_name_without_a_traceback(
     from pathlib import Path
 
     Path("libur.yaml").write_text("tanggal: 2026-12-24\n")  # a mapping, not a list
-    monkeypatch.setenv("DATABASE_URL", "sqlite:///bot.db")
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///bot.storage.db")
     monkeypatch.setenv(variable, value)
     assert main(["reminders", "simulate", "--from", "2026-12-23 13:00", "--days", "1"]) == 2
     err = capsys.readouterr().err

@@ -25,11 +25,11 @@ import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
-from bot import migrate
-from bot.config import Settings
+from bot.core.config import Settings
 from bot.services.context import Context, build_context
 from bot.services.officials import add_official, assign_role
 from bot.services.proposals import register_proposal
+from bot.storage import migrate
 from emulator.client import ControlError, EmulatorClient
 from models import Event, OutboxMessage, Proposal, ReceivedUpdate
 from models.outbox import SEND

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.clock import FrozenClock
+from bot.core.clock import FrozenClock
 from bot.services.context import Context
 from bot.services.errors import InvalidInput
 from bot.services.officials import assign_role, delegate, delegate_for_days

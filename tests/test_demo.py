@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.sop.registry import SopRegistry
+from bot.core.sop.registry import SopRegistry
 from bot.tools.cli import main
 
 START = ["--start", "2026-11-23 08:00"]

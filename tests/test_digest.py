@@ -8,11 +8,11 @@ from datetime import datetime
 
 import pytest
 
-from bot.clock import FrozenClock
-from bot.config import Settings
-from bot.engine import Decide
-from bot.jobs import OpeningTrigger
-from bot.render import Renderer
+from bot.core.clock import FrozenClock
+from bot.core.config import Settings
+from bot.core.engine import Decide
+from bot.core.render import Renderer
+from bot.runtime.jobs import OpeningTrigger
 from bot.services import digest, groups, tasks
 from bot.services.context import Context, build_context
 from tests.conftest import WIB, Office

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot.config import ConfigError, Settings, load_settings
-from bot.db import DEFAULT_SQLITE_SYNCHRONOUS, read_connection
+from bot.core.config import ConfigError, Settings, load_settings
 from bot.services.context import build_context
+from bot.storage.db import DEFAULT_SQLITE_SYNCHRONOUS, read_connection
 
 # What `PRAGMA synchronous` answers: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA.
 NORMAL, FULL = 1, 2

@@ -1,7 +1,7 @@
 import pytest
 
-from bot.sop.duration import format_minutes, parse_time_standard
-from bot.sop.spec import TimeStandard
+from bot.core.sop.duration import format_minutes, parse_time_standard
+from bot.core.sop.spec import TimeStandard
 
 
 @pytest.mark.parametrize(

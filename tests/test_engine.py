@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot import engine
-from bot.engine import ActionNotAllowed, Approve, Decide, NoteRequired, Reject
-from bot.sop.registry import SopRegistry
-from bot.sop.spec import Requirement, SopSpec
+from bot.core import engine
+from bot.core.engine import ActionNotAllowed, Approve, Decide, NoteRequired, Reject
+from bot.core.sop.registry import SopRegistry
+from bot.core.sop.spec import Requirement, SopSpec
 
 
 @pytest.fixture(scope="module")

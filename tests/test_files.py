@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from bot import files
-from bot.config import Settings
+from bot.core import files
+from bot.core.config import Settings
 from bot.services import tasks
 from bot.services.context import Context
 from bot.services.documents import Upload

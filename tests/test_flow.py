@@ -6,13 +6,13 @@ from datetime import timedelta
 
 import pytest
 
-from bot import audit
-from bot.clock import FrozenClock
-from bot.engine import ActionNotAllowed, Approve, Decide, NoteRequired, Reject
+from bot.core.clock import FrozenClock
+from bot.core.engine import ActionNotAllowed, Approve, Decide, NoteRequired, Reject
 from bot.services import tasks
 from bot.services.context import Context
 from bot.services.errors import DocumentMissing
 from bot.services.queries import reading
+from bot.storage import audit
 from models.proposals import CLOSED, OPEN
 from tests.conftest import Office
 from tests.helpers import (

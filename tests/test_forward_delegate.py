@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import FrozenClock
-from bot.engine import Approve
+from bot.core.clock import FrozenClock
+from bot.core.engine import Approve
 from bot.services import tasks
 from bot.services.context import Context
 from bot.services.errors import AlreadyHandled, InvalidInput, NotFound, NotPermitted, NotYourTask

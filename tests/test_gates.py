@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine import ActionNotAllowed, Approve, Reject
+from bot.core.engine import ActionNotAllowed, Approve, Reject
 from bot.services import tasks
 from bot.services.context import Context
 from bot.services.documents import Upload

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from bot.config import Settings
+from bot.core.config import Settings
 from bot.services.uow import UnitOfWork
 from models import Document
 from tests.bot_world import World, intake, office_world

@@ -1,4 +1,4 @@
-"""The inbox (`services.updates`, `bot.inbox`): each update handled once, with its effects;
+"""The inbox (`services.updates`, `bot.runtime.inbox`): each update handled once, with its effects;
 poison set aside; strangers cost nothing."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import func, select, update
 
-from bot.clock import FrozenClock
-from bot.config import Settings
+from bot.core.clock import FrozenClock
+from bot.core.config import Settings
 from bot.services import updates
 from bot.services.context import Context
 from bot.services.uow import UnitOfWork
@@ -184,7 +184,7 @@ async def test_a_stored_poison_update_is_set_aside_and_the_bot_starts(
     """What an earlier version stored from a bad webhook push stopped every restart."""
     world = await make_world(settings, tmp_path)
     try:
-        from bot import migrate
+        from bot.storage import migrate
 
         await migrate.upgrade(world.ctx.engine)
         await updates.store(world.ctx, [{"update_id": 9999, "message": "x"}])

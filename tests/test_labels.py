@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
-from bot.messages import compose
-from bot.paths import data_dir
-from bot.render import Renderer
+from bot.core.config import Settings
+from bot.core.paths import data_dir
+from bot.core.render import Renderer
+from bot.runtime.messages import compose
 from bot.services import tasks
 from bot.services.context import Context
 from bot.services.proposals import register_proposal

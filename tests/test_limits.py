@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FrozenClock
-from bot.engine import Decide, Reject
-from bot.fit import MAX_CALLBACK_ANSWER, MAX_TEXT, fit, fit_plain, units
-from bot.messages import compose
-from bot.render import Renderer
+from bot.core.clock import FrozenClock
+from bot.core.engine import Decide, Reject
+from bot.core.fit import MAX_CALLBACK_ANSWER, MAX_TEXT, fit, fit_plain, units
+from bot.core.render import Renderer
+from bot.runtime.messages import compose
 from bot.services import limits, reminders, tasks
 from bot.services.context import Context
 from bot.services.invites import create_invite

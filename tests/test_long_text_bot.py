@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.config import Settings
+from bot.core.config import Settings
 from bot.services import limits
 from bot.services.queries import reading
 from models import Event, OutboxMessage

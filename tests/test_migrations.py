@@ -10,8 +10,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from bot.db import create_engine
-from bot.migrate import downgrade, head_revision, upgrade
+from bot.storage.db import create_engine
+from bot.storage.migrate import downgrade, head_revision, upgrade
 from bot.tools.cli import main
 from models import Base
 from tests.conftest import needs_postgres

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FrozenClock
-from bot.config import Settings
-from bot.engine import Approve, Decide, Reject
+from bot.core.clock import FrozenClock
+from bot.core.config import Settings
+from bot.core.engine import Approve, Decide, Reject
 from bot.services import tasks
 from bot.services.context import Context, build_context
 from bot.services.proposals import register_proposal

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from bot.config import Settings
-from bot.demo.playground import Playground, start_playground
+from bot.core.config import Settings
+from demo.playground import Playground, start_playground
 from tests.conftest import MONDAY_0800
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -6,7 +6,7 @@ import contextlib
 
 import pytest
 
-from bot.clock import FrozenClock
+from bot.core.clock import FrozenClock
 from bot.services.context import Context
 from bot.services.errors import NotVisible
 from bot.services.queries import (
@@ -103,7 +103,7 @@ async def test_subscribed_groups_see_each_step_and_the_outcome(
 
 
 async def test_history_pages_and_leaves_refused_taps_out(ctx: Context, office: Office) -> None:
-    from bot.engine import Approve, WorkflowError
+    from bot.core.engine import Approve, WorkflowError
     from bot.services import tasks
     from bot.services.queries import HISTORY_PAGE
     from tests.helpers import open_tasks

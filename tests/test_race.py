@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.engine import Approve
+from bot.core.engine import Approve
 from bot.services import tasks
 from bot.services.context import Context
 from bot.services.errors import AlreadyHandled

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from bot import ratelimit
-from bot.ratelimit import SlidingWindow, TelegramLimits
+from bot.core import windows
+from bot.core.windows import SlidingWindow
+from bot.runtime.ratelimit import TelegramLimits
 
 
 class FakeTime:
@@ -25,8 +26,8 @@ class FakeTime:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
     fake = FakeTime()
-    monkeypatch.setattr(ratelimit, "monotonic", fake.monotonic)
-    monkeypatch.setattr(ratelimit, "sleep", fake.sleep)
+    monkeypatch.setattr(windows, "monotonic", fake.monotonic)
+    monkeypatch.setattr(windows, "sleep", fake.sleep)
     return fake
 
 

@@ -12,17 +12,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot import audit
-from bot.clock import FrozenClock
-from bot.config import Settings
-from bot.engine import Approve, Reject
-from bot.render import Renderer
+from bot.core.clock import FrozenClock
+from bot.core.config import Settings
+from bot.core.engine import Approve, Reject
+from bot.core.render import Renderer
 from bot.services import notify, queries, reminders, tasks
 from bot.services.context import Context, build_context
 from bot.services.errors import NotYourTask
 from bot.services.officials import delegate, revoke
 from bot.services.proposals import register_proposal
 from bot.services.queries import reading
+from bot.storage import audit
 from models import Task
 from models.outbox import SEND
 from tests.conftest import WIB, Office, seed_office
@@ -431,7 +431,7 @@ async def test_an_sop_file_can_turn_reminders_off(
 async def test_the_nudge_and_the_escalation_say_what_is_late_and_offer_the_right_buttons(
     ctx: Context, clock: FrozenClock, office: Office
 ) -> None:
-    from bot.messages import compose
+    from bot.runtime.messages import compose
 
     reg = await register(ctx, office)
     await walk(ctx, clock, wib("2026-11-23 10:06"))

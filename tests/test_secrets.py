@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import redact
+from bot.core import redact
 
 BOT_ID = "987654"
 SECRET_HALF = "Zq9RahasiaBot_tok-en"
@@ -80,7 +80,7 @@ def _run(
 ) -> subprocess.CompletedProcess[str]:
     """The CLI (or a script) in a clean directory (no stray .env) and a clean environment."""
     environment = {k: v for k, v in os.environ.items() if k not in SETTINGS}
-    environment |= {"DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"} | env
+    environment |= {"DATABASE_URL": f"sqlite:///{tmp_path / 'bot.storage.db'}"} | env
     command = ["-c", python, *args] if python else ["-m", "bot", *args]
     return subprocess.run(
         [sys.executable, *command],
@@ -258,7 +258,7 @@ LOGGED = textwrap.dedent(
     """
     import logging, os
     from bot.app import setup_logging
-    from bot.config import load_settings
+    from bot.core.config import load_settings
 
     setup_logging(load_settings())
     token = os.environ["TELEGRAM_BOT_TOKEN"]

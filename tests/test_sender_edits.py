@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import event
 
-from bot.render import Renderer
-from bot.sender import Sender
+from bot.core.render import Renderer
+from bot.runtime.sender import Sender
 from bot.services.context import Context
 from bot.services.uow import UnitOfWork
 from models.outbox import SENT, SUPERSEDED

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.clock import FrozenClock
-from bot.render import Renderer
-from bot.sender import Sender
+from bot.core.clock import FrozenClock
+from bot.core.render import Renderer
+from bot.runtime.sender import Sender
 from bot.services import reminders
 from bot.services.context import Context
 from tests.conftest import WIB, Office

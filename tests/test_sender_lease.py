@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.clock import FrozenClock
-from bot.render import Renderer
-from bot.sender import Sender
+from bot.core.clock import FrozenClock
+from bot.core.render import Renderer
+from bot.runtime.sender import Sender
 from bot.services.context import Context
 from bot.services.uow import UnitOfWork
 from tests.conftest import WIB

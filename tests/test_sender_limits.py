@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from bot.clock import FrozenClock
-from bot.ratelimit import TelegramLimits, monotonic
-from bot.render import Renderer
-from bot.sender import Sender
+from bot.core.clock import FrozenClock
+from bot.core.render import Renderer
+from bot.core.windows import monotonic
+from bot.runtime.ratelimit import TelegramLimits
+from bot.runtime.sender import Sender
 from bot.services.context import Context
 from bot.services.uow import UnitOfWork
 from models.outbox import PENDING, SENT

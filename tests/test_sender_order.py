@@ -10,9 +10,9 @@ from typing import Any
 
 from telegram.error import RetryAfter
 
-from bot.clock import FrozenClock
-from bot.render import Renderer
-from bot.sender import Sender
+from bot.core.clock import FrozenClock
+from bot.core.render import Renderer
+from bot.runtime.sender import Sender
 from bot.services.context import Context
 from bot.services.uow import UnitOfWork
 from tests.conftest import WIB

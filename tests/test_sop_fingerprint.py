@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.paths import data_dir
-from bot.sop.loader import SopFileError, load_sop_text
-from bot.sop.registry import SopRegistry
+from bot.core.paths import data_dir
+from bot.core.sop.loader import SopFileError, load_sop_text
+from bot.core.sop.registry import SopRegistry
 
 SEED = data_dir("sops") / "kerjasama_pihak_ketiga.yaml"
 TEXT = SEED.read_text(encoding="utf-8")

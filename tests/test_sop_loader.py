@@ -2,10 +2,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.paths import data_dir
-from bot.sop.loader import SopFileError, SopProblem, load_sop, load_sop_text
-from bot.sop.registry import SopRegistry, version_key
-from bot.sop.spec import SopSpec, Step
+from bot.core.paths import data_dir
+from bot.core.sop.loader import SopFileError, SopProblem, load_sop, load_sop_text
+from bot.core.sop.registry import SopRegistry, version_key
+from bot.core.sop.spec import SopSpec, Step
 
 SEED = data_dir("sops") / "kerjasama_pihak_ketiga.yaml"
 CUTI = Path(__file__).parent / "data" / "sop_cuti.yaml"

@@ -3,10 +3,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.paths import data_dir
-from bot.sop.loader import load_sop, load_sop_text
-from bot.sop.render import actor_titles, mermaid, steps_table
-from bot.sop.spec import SopSpec
+from bot.core.paths import data_dir
+from bot.core.sop.loader import load_sop, load_sop_text
+from bot.core.sop.render import actor_titles, mermaid, steps_table
+from bot.core.sop.spec import SopSpec
 
 CUTI = Path(__file__).parent / "data" / "sop_cuti.yaml"
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.sop.loader import SopFileError, SopProblem, load_sop, load_sop_text
-from bot.sop.validate import validate
+from bot.core.sop.loader import SopFileError, SopProblem, load_sop, load_sop_text
+from bot.core.sop.validate import validate
 
 BASE = """\
 code: mini

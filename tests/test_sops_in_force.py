@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import select, update
 
 from bot import app
-from bot.clock import FrozenClock
-from bot.config import Settings
+from bot.core.clock import FrozenClock
+from bot.core.config import Settings
 from bot.services import sops_in_force
 from bot.services.context import Context, build_context
 from bot.services.queries import reading

@@ -1,4 +1,4 @@
-"""The SQLite driver that runs statements on the loop (bot/sqlite_inline.py): writers in one
+"""The SQLite driver that runs statements on the loop (bot/storage/sqlite_inline.py): writers in one
 process queue without blocking the loop, and every way a transaction ends lets the next one in."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.db import create_engine, read_connection
+from bot.storage.db import create_engine, read_connection
 
 
 @pytest.fixture
@@ -89,7 +89,7 @@ async def test_a_writer_that_waits_too_long_hears_the_database_is_locked(
     of waiting for itself forever."""
     from sqlalchemy.exc import OperationalError
 
-    from bot import sqlite_inline
+    from bot.storage import sqlite_inline
 
     monkeypatch.setattr(sqlite_inline, "WAIT_SECONDS", 0.05)
     async with engine.begin() as first:

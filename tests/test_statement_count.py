@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import event
 
-from bot.engine import Approve
+from bot.core.engine import Approve
 from bot.services import groups, tasks
 from bot.services.context import Context
 from tests.conftest import Office

@@ -1,18 +1,18 @@
-"""How often strangers are answered (`bot.strangers`): once a person per interval, a few a
+"""How often strangers are answered (`bot.core.strangers`): once a person per interval, a few a
 minute overall, and a bounded memory of who was told."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot import ratelimit
-from bot.strangers import StrangerReplies
+from bot.core import windows
+from bot.core.strangers import StrangerReplies
 
 
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     now = [1000.0]
-    monkeypatch.setattr(ratelimit, "monotonic", lambda: now[0])
+    monkeypatch.setattr(windows, "monotonic", lambda: now[0])
     return now
 
 

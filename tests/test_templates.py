@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.clock import FrozenClock
-from bot.engine import Decide
-from bot.render import Renderer, duration
+from bot.core.clock import FrozenClock
+from bot.core.engine import Decide
+from bot.core.render import Renderer, duration
 from bot.services import groups, tasks
 from bot.services.context import Context
 from bot.services.errors import AlreadyHandled, DocumentMissing, DocumentRejected, NotYourTask

@@ -6,8 +6,8 @@ import string
 
 import pytest
 
-from bot import texts
-from bot.paths import data_dir
+from bot.core import texts
+from bot.core.paths import data_dir
 
 
 def test_every_catalogue_entry_is_a_well_formed_pattern() -> None:

@@ -41,8 +41,8 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.sop.registry import SopRegistry
-from bot.sop.spec import SopSpec
+from bot.core.sop.registry import SopRegistry
+from bot.core.sop.spec import SopSpec
 from models import GroupSubscription, Official, Proposal, RoleAssignment, Task
 
 ME: BindParameter[int] = bindparam("me")

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.archive import Archive
-from bot.calendar import (
+from bot.core.calendar import (
     OfficeHours,
     OverrideConflict,
     OverridesFileError,
@@ -16,12 +15,13 @@ from bot.calendar import (
     WorkCalendar,
     load_overrides,
 )
-from bot.clock import Clock, SystemClock
-from bot.config import ConfigError, Settings
-from bot.db import create_engine, session_factory
-from bot.sop.registry import SopRegistry
-from bot.sop.spec import SopSpec
-from bot.strangers import StrangerReplies
+from bot.core.clock import Clock, SystemClock
+from bot.core.config import ConfigError, Settings
+from bot.core.sop.registry import SopRegistry
+from bot.core.sop.spec import SopSpec
+from bot.core.strangers import StrangerReplies
+from bot.storage.archive import Archive
+from bot.storage.db import create_engine, session_factory
 from models import Proposal
 
 
@@ -78,7 +78,7 @@ def build_context(
     engine = engine or create_engine(
         settings.database_url, sqlite_synchronous=settings.sqlite_synchronous
     )
-    sops = SopRegistry(settings.sop_dir) if settings.sop_dir else SopRegistry()
+    sops = SopRegistry(settings.sop_dir)
     return Context(
         settings=settings,
         engine=engine,

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from bot.db import read_session
 from bot.services.context import Context
+from bot.storage.db import read_session
 from models import Conversation
 
 LIFETIME = timedelta(hours=12)  # a question left unanswered this long is forgotten

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot import files
+from bot.core import files
+from bot.core.sop.spec import SopSpec
 from bot.services.context import Context
 from bot.services.errors import DocumentRejected, Refusal
 from bot.services.uow import UnitOfWork
-from bot.sop.spec import SopSpec
 from models import Document, Proposal, Task
 
 

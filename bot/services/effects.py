@@ -17,9 +17,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.core.sop.spec import SopSpec
 from bot.services import notify
 from bot.services.transaction import Recorded, Transaction
-from bot.sop.spec import SopSpec
 from models import Official, Proposal, Task
 
 Effect = Callable[[Transaction, Recorded], Awaitable[None]]

@@ -3,7 +3,7 @@ answer a tap in plain words without knowing which service refused."""
 
 from __future__ import annotations
 
-from bot.engine import WorkflowError
+from bot.core.engine import WorkflowError
 
 
 class Refusal(WorkflowError):

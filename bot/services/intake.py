@@ -13,13 +13,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bot.files import detect, safe_name
+from bot.core.files import detect, safe_name
+from bot.core.sop.spec import SopSpec
 from bot.services import conversations, documents, limits, queries
 from bot.services.context import Context
 from bot.services.documents import Upload
 from bot.services.errors import DocumentRejected, InvalidInput, NotPermitted
 from bot.services.proposals import Registered, register_proposal, registrable
-from bot.sop.spec import SopSpec
 from models import Official
 
 INTAKE = "intake"  # what the conversation row waits for

@@ -12,12 +12,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import engine
-from bot.calendar import WorkCalendar
+from bot.core import engine
+from bot.core.calendar import WorkCalendar
+from bot.core.sop.spec import SopSpec, Step
 from bot.services import reads, roster
 from bot.services.reads import OpenTask
 from bot.services.transaction import Transaction
-from bot.sop.spec import SopSpec, Step
 from models import Document, Event, Official, Proposal, Task
 
 

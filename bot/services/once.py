@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
+from bot.core.clock import Clock
 from models import ReceivedUpdate
 
 MAX_ERROR = 2000

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, func, not_, or_, select
 
-from bot.engine import Route
+from bot.core.engine import Route
+from bot.core.sop.spec import SopSpec, Step
 from bot.services import access, reminders, roster
 from bot.services.uow import UnitOfWork
-from bot.sop.spec import SopSpec, Step
 from models import Proposal, Task
 
 _LAST_ACTIVATION = select(func.coalesce(func.max(Task.activation), 0)).where(

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
-from bot.db import read_session
 from bot.services import documents, limits, progress, roster, sops_in_force
 from bot.services.context import Context
 from bot.services.documents import Upload
 from bot.services.errors import DocumentMissing, InvalidInput, NotFound, NotPermitted
 from bot.services.notify import proposal_context
 from bot.services.uow import UnitOfWork
+from bot.storage.db import read_session
 from models import Official, Proposal, RegistrationCounter
 
 

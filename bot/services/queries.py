@@ -15,11 +15,11 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.db import read_session
 from bot.services import access
 from bot.services.context import Context
 from bot.services.errors import NotVisible
 from bot.services.roster import in_force
+from bot.storage.db import read_session
 from models import Document, Event, Official, Proposal, RoleAssignment, Task
 
 

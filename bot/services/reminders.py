@@ -27,12 +27,12 @@ from datetime import datetime
 
 from sqlalchemy import Select, select, update
 
-from bot.config import Settings
-from bot.db import read_session
+from bot.core.config import Settings
+from bot.core.sop.spec import SopSpec
 from bot.services import roster
 from bot.services.context import Context
 from bot.services.uow import UnitOfWork
-from bot.sop.spec import SopSpec
+from bot.storage.db import read_session
 from models import Official, Proposal, Task
 
 log = logging.getLogger(__name__)

@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import BindParameter, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.sop.spec import SopSpec
 from bot.services import access
 from bot.services.access import Standing, held_per_unit, in_force, unit_for
-from bot.sop.spec import SopSpec
 from models import Official, RoleAssignment, Task
 
 __all__ = ["Standing", "held_per_unit", "in_force", "unit_for"]

@@ -22,14 +22,14 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import normalize_database_url
-from bot.db import create_engine, read_session
-from bot.paths import data_dir
+from bot.core.config import normalize_database_url
+from bot.core.paths import data_dir
+from bot.core.sop.fingerprint import plain
+from bot.core.sop.loader import SopProblem
+from bot.core.sop.spec import SopSpec
 from bot.services.context import Context
 from bot.services.uow import UnitOfWork
-from bot.sop.fingerprint import plain
-from bot.sop.loader import SopProblem
-from bot.sop.spec import SopSpec
+from bot.storage.db import create_engine, read_session
 from models import Proposal
 from models.proposals import OPEN
 from models.sops import SopVersion
@@ -54,7 +54,7 @@ class SopVersionConflict(Exception):
 
 
 def fingerprint(spec: SopSpec) -> str:
-    """SHA-256 of the spec's parsed content (see bot.sop.fingerprint); set by the loader."""
+    """SHA-256 of the spec's parsed content (see bot.core.sop.fingerprint); set by the loader."""
     if not spec.fingerprint:
         raise ValueError(f"SOP {spec.code} versi {spec.version} tidak dimuat dari berkas")
     return spec.fingerprint

@@ -14,7 +14,7 @@ log = logging.getLogger(__name__)
 
 def turn_away(ctx: Context, user_id: int | None, *, pressed: bool, private: bool) -> bool:
     """Count one stranger turned away; whether to answer now. A press always (its answer waits
-    on no chat's limit), a message in a private chat now and then (`bot.strangers`), one in a
+    on no chat's limit), a message in a private chat now and then (`bot.core.strangers`), one in a
     group never."""
     ctx.strangers_refused += 1
     if pressed:

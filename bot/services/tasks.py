@@ -16,8 +16,9 @@ from typing import TypeVar
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import engine
-from bot.engine import Action, Approve, Decide, Reject
+from bot.core import engine
+from bot.core.engine import Action, Approve, Decide, Reject
+from bot.core.sop.spec import SopSpec, Step
 from bot.services import access, documents, limits, notify, progress, reminders, roster
 from bot.services.access import Standing
 from bot.services.context import Context
@@ -30,7 +31,6 @@ from bot.services.errors import (
     NotYourTask,
 )
 from bot.services.uow import UnitOfWork
-from bot.sop.spec import SopSpec, Step
 from models import Official, Proposal, Task
 
 T = TypeVar("T")

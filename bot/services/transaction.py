@@ -18,11 +18,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import audit
+from bot.core.sop.spec import SopSpec
 from bot.services import once
 from bot.services.context import Context
 from bot.services.reads import Reads
-from bot.sop.spec import SopSpec
+from bot.storage import audit
 from models import Event, OutboxMessage, Proposal, Task
 from models.outbox import EDIT, SEND
 
@@ -76,7 +76,7 @@ class Transaction:
     async def __aenter__(self) -> Transaction:
         self._session = self.ctx.sessions()
         self._reads = Reads(self._session, self.now)
-        await self._session.begin()  # BEGIN IMMEDIATE on SQLite (see bot/db.py)
+        await self._session.begin()  # BEGIN IMMEDIATE on SQLite (see bot/storage/db.py)
         return self
 
     async def __aexit__(

@@ -24,8 +24,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import failures, redact
-from bot.tools import sop_files
+from bot.core import redact
+from bot.tools import failures, sop_files
 
 # The commands, one module per family, under the names the tree below is built from. The tree is
 # built anew by each main(), so a test stands in for a command by setting its name here.
@@ -57,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C before the command set up its own handling
         return 130
     except Exception as exc:
-        from bot.sop.loader import SopFileError
+        from bot.core.sop.loader import SopFileError
 
         if isinstance(exc, SopFileError):  # any command that loads SOP_DIR: its problems
             return sop_files.refuse(exc.problems)

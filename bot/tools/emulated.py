@@ -11,16 +11,16 @@ import argparse
 import asyncio
 import sys
 
-from bot.config import load_settings
-from bot.texts import text
+from bot.core.config import load_settings
+from bot.core.texts import text
 from bot.tools.options import local_time
 
 
 def demo(args: argparse.Namespace) -> int:
     import json
 
-    from bot.demo.run import as_json, run_demo
-    from bot.render import Renderer
+    from bot.core.render import Renderer
+    from demo.run import as_json, run_demo
 
     settings = load_settings()
     start = local_time(args.start, settings, "--start") if args.start else None
@@ -38,7 +38,7 @@ def demo(args: argparse.Namespace) -> int:
 
 
 def playground(args: argparse.Namespace) -> int:
-    from bot.demo.playground import serve
+    from demo.playground import serve
 
     settings = load_settings()
     try:

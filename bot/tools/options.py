@@ -6,8 +6,8 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 
-from bot.config import ConfigError, Settings
-from bot.texts import text
+from bot.core.config import ConfigError, Settings
+from bot.core.texts import text
 
 
 def local_time(given: str, settings: Settings, option: str) -> datetime | None:

@@ -10,16 +10,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
-from bot.config import load_settings
-from bot.texts import text
+from bot.core.config import load_settings
+from bot.core.texts import text
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 def db_upgrade(_args: argparse.Namespace) -> int:
-    from bot.db import redact_url
-    from bot.migrate import upgrade
+    from bot.storage.db import redact_url
+    from bot.storage.migrate import upgrade
 
     settings = load_settings()
 
@@ -38,8 +38,8 @@ def db_upgrade(_args: argparse.Namespace) -> int:
 
 
 def audit_verify(_args: argparse.Namespace) -> int:
-    from bot import audit
-    from bot.db import read_session
+    from bot.storage import audit
+    from bot.storage.db import read_session
 
     settings = load_settings()
 
@@ -59,7 +59,7 @@ def audit_verify(_args: argparse.Namespace) -> int:
 @asynccontextmanager
 async def _database(url: str) -> AsyncIterator[AsyncEngine]:
     """An engine for one command, closed when it is done (these need no full context)."""
-    from bot.db import create_engine
+    from bot.storage.db import create_engine
 
     engine = create_engine(url)
     try:
@@ -70,7 +70,7 @@ async def _database(url: str) -> AsyncIterator[AsyncEngine]:
 
 def inbox(_args: argparse.Namespace) -> int:
     """The updates the bot gave up on (`services.updates`): for the admins to look into."""
-    from bot.render import Renderer
+    from bot.core.render import Renderer
     from bot.services import updates
     from bot.services.context import build_context
 

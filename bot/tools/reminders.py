@@ -7,8 +7,8 @@ import argparse
 import asyncio
 import sys
 
-from bot.config import load_settings
-from bot.texts import text
+from bot.core.config import load_settings
+from bot.core.texts import text
 from bot.tools.options import local_time
 from bot.tools.sop_files import sop_codes
 
@@ -18,7 +18,7 @@ def simulate(args: argparse.Namespace) -> int:
     import json
     from datetime import timedelta
 
-    from bot.render import Renderer
+    from bot.core.render import Renderer
     from bot.tools.simulate import walk
 
     settings = load_settings()

@@ -7,8 +7,8 @@ import argparse
 import asyncio
 import sys
 
-from bot.config import load_settings
-from bot.texts import text
+from bot.core.config import load_settings
+from bot.core.texts import text
 from bot.tools.options import require_token
 from bot.tools.sop_files import refuse
 
@@ -17,9 +17,9 @@ def run(_args: argparse.Namespace) -> int:
     import signal
 
     from bot import app
+    from bot.core.sop.loader import SopFileError
     from bot.services.context import build_context
     from bot.services.sops_in_force import SopsInForceError
-    from bot.sop.loader import SopFileError
 
     settings = load_settings()
     require_token(settings)  # refused before anything starts
@@ -49,10 +49,10 @@ def invite(args: argparse.Namespace) -> int:
     from telegram import Bot
 
     from bot.app import api_urls
-    from bot.migrate import upgrade
     from bot.services.context import build_context
     from bot.services.errors import Refusal
     from bot.services.invites import create_invite
+    from bot.storage.migrate import upgrade
     from handlers.admin import deep_link
 
     settings = load_settings()

@@ -16,16 +16,16 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot import migrate
-from bot.calendar import WorkCalendar
-from bot.clock import FrozenClock
-from bot.config import Settings
+from bot.core.calendar import WorkCalendar
+from bot.core.clock import FrozenClock
+from bot.core.config import Settings
 from bot.services import digest, groups, reminders
 from bot.services.context import Context, build_context
 from bot.services.documents import Upload
 from bot.services.officials import add_official, assign_role
 from bot.services.proposals import register_proposal
 from bot.services.queries import reading
+from bot.storage import migrate
 from models import OutboxMessage
 from models.outbox import SEND
 

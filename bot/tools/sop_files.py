@@ -9,15 +9,15 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot.config import Settings, settings_if_valid
-from bot.texts import text
+from bot.core.config import Settings, settings_if_valid
+from bot.core.texts import text
 
 if TYPE_CHECKING:
-    from bot.sop.spec import SopSpec
+    from bot.core.sop.spec import SopSpec
 
 
 def check(args: argparse.Namespace) -> int:
-    from bot.sop.loader import SopFileError, load_sop
+    from bot.core.sop.loader import SopFileError, load_sop
 
     failed = False
     loaded = []
@@ -60,8 +60,8 @@ def _warn_if_in_force_differs(specs: list[SopSpec]) -> None:
 
 
 def show(args: argparse.Namespace) -> int:
-    from bot.sop.loader import SopFileError, load_sop
-    from bot.sop.render import mermaid, steps_table
+    from bot.core.sop.loader import SopFileError, load_sop
+    from bot.core.sop.render import mermaid, steps_table
 
     try:
         spec = load_sop(args.file)
@@ -91,9 +91,9 @@ def show(args: argparse.Namespace) -> int:
 
 def sop_codes(settings: Settings) -> set[str]:
     """The codes of the SOPs in force (SOP_DIR, or the ones shipped)."""
-    from bot.sop.registry import SopRegistry
+    from bot.core.sop.registry import SopRegistry
 
-    registry = SopRegistry(settings.sop_dir) if settings.sop_dir else SopRegistry()
+    registry = SopRegistry(settings.sop_dir)
     return {spec.code for spec in registry.all()}
 
 

@@ -1,0 +1,243 @@
+"""Working time: the clock of an SOP runs only while the office is open.
+
+Office hours per weekday, national holidays and joint leave days (the `holidays` package, with
+the `government` category that holds Indonesia's "cuti bersama"), and a local overrides file.
+Pure functions over timezone-aware datetimes: everything in and out is aware, results are UTC,
+and the arithmetic happens in the office's time zone. Working minutes are real elapsed minutes
+inside office hours, so a window that spans a DST change counts what the clock on the wall
+actually ran.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import holidays
+
+from bot.core.calendar_overrides import DayOverride, OverridesFileError, load_overrides
+from bot.core.office_hours import DAY_KEYS, DEFAULT_OFFICE_HOURS, OfficeHours
+
+__all__ = [
+    "DEFAULT_OFFICE_HOURS",
+    "DayOverride",
+    "NoWorkingTimeError",
+    "OfficeHours",
+    "OverrideConflict",
+    "OverridesFileError",
+    "UnknownHolidayRegion",
+    "WorkCalendar",
+    "load_overrides",
+]
+
+# A search for the next open day gives up after this many closed days in a row: a calendar
+# closed for three years is a configuration mistake, not something to wait for.
+MAX_CLOSED_DAYS = 3 * 366
+
+
+class NoWorkingTimeError(RuntimeError):
+    """No office hours were found within MAX_CLOSED_DAYS days."""
+
+    @classmethod
+    def before(cls, day: date, advice: str = "") -> NoWorkingTimeError:
+        return cls(f"no office hours in the {MAX_CLOSED_DAYS} days before {day}{advice}")
+
+
+def _aware(moment: datetime, name: str) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{name} must be a timezone-aware datetime, got {moment!r}")
+    return moment.astimezone(UTC)
+
+
+class UnknownHolidayRegion(ValueError):
+    """The `holidays` library knows no such country or subdivision."""
+
+
+class OverrideConflict(ValueError):
+    """Two overrides of one day, or one that opens a day without hours to open it with."""
+
+
+class WorkCalendar:
+    """Office hours, minus holidays and joint leave days, adjusted by local overrides."""
+
+    def __init__(
+        self,
+        tz: ZoneInfo,
+        hours: OfficeHours,
+        *,
+        country: str = "ID",
+        subdivision: str | None = None,
+        overrides: Sequence[DayOverride] = (),
+    ) -> None:
+        if not hours.windows:
+            raise ValueError("office hours have no open day: the working clock would never run")
+        try:
+            probe = holidays.country_holidays(country, subdiv=subdivision)
+        except NotImplementedError as exc:  # what `holidays` raises for an unknown country/subdiv
+            raise UnknownHolidayRegion(f"holidays: {exc}") from exc
+        self.tz = tz
+        self.hours = hours
+        self.country = country
+        self.subdivision = subdivision
+        # Joint leave days are in "government"; countries without it get what they have.
+        self._categories = tuple(
+            c for c in ("public", "government") if c in probe.supported_categories
+        )
+        self._language = "id" if "id" in (probe.supported_languages or ()) else None
+        self._holidays: dict[int, dict[date, str]] = {}
+        self._overrides: dict[date, DayOverride] = {}
+        for override in overrides:
+            if override.day in self._overrides:
+                raise OverrideConflict(
+                    f"override for {override.day} given twice (line {override.line})"
+                )
+            weekday = override.day.weekday()
+            if override.open and override.hours is None and weekday not in hours.windows:
+                raise OverrideConflict(
+                    f"override for {override.day} (line {override.line}): open: true on a "
+                    f"{DAY_KEYS[weekday]}, which has no normal hours; give hours:"
+                )
+            self._overrides[override.day] = override
+
+    def _holidays_in(self, year: int) -> dict[date, str]:
+        # One year at a time, on demand: a deadline search never needs more than a year or two.
+        cached = self._holidays.get(year)
+        if cached is None:
+            found = holidays.country_holidays(
+                self.country,
+                subdiv=self.subdivision,
+                years=year,
+                categories=self._categories,
+                language=self._language,
+            )
+            cached = self._holidays[year] = {day: str(name) for day, name in found.items()}
+        return cached
+
+    def holiday_name(self, day: date) -> str | None:
+        """Why this day is closed when it would not be otherwise: the reason of a closing override
+        or the holiday's name (also for a holiday on a weekend). None for a working day, a plain
+        weekend day, and a day that an override opens or shortens."""
+        override = self._overrides.get(day)
+        if override is not None:
+            return override.reason if override.closed else None
+        return self._holidays_in(day.year).get(day)
+
+    def hours_on(self, day: date) -> tuple[time, time] | None:
+        """Local opening and closing time of a day, after overrides and holidays; None: closed."""
+        override = self._overrides.get(day)
+        if override is not None:
+            if override.open and override.hours is None:
+                return self.hours.windows[day.weekday()]
+            return override.hours
+        if day in self._holidays_in(day.year):
+            return None
+        return self.hours.windows.get(day.weekday())
+
+    def _period(self, day: date) -> tuple[datetime, datetime] | None:
+        hours = self.hours_on(day)
+        if hours is None:
+            return None
+        opens = datetime.combine(day, hours[0], tzinfo=self.tz).astimezone(UTC)
+        closes = datetime.combine(day, hours[1], tzinfo=self.tz).astimezone(UTC)
+        # Only a window squeezed inside a DST gap can come out empty or reversed.
+        return (opens, closes) if closes > opens else None
+
+    def _periods_from(
+        self, moment: datetime, until: datetime | None = None
+    ) -> Iterator[tuple[datetime, datetime]]:
+        """The UTC open periods of each day from the local day of `moment` on, up to the local day
+        of `until` (without it: never ends)."""
+        day = moment.astimezone(self.tz).date()
+        last = until.astimezone(self.tz).date() if until is not None else date.max
+        closed_run = 0
+        while True:
+            period = self._period(day)
+            if period is None:
+                closed_run += 1
+                if until is None and closed_run > MAX_CLOSED_DAYS:
+                    raise NoWorkingTimeError.before(
+                        day, ": check the office hours and the overrides file"
+                    )
+            else:
+                closed_run = 0
+                yield period
+            if day == last:
+                return
+            day += timedelta(days=1)
+
+    def is_working_time(self, moment: datetime) -> bool:
+        """Inside office hours: opening time included, closing time excluded."""
+        moment = _aware(moment, "moment")
+        period = self._period(moment.astimezone(self.tz).date())
+        return period is not None and period[0] <= moment < period[1]
+
+    def next_working_moment(self, moment: datetime) -> datetime:
+        """`moment` itself (in UTC) if it is working time, else the next opening."""
+        moment = _aware(moment, "moment")
+        for opens, closes in self._periods_from(moment):
+            if moment < closes:
+                return max(opens, moment)
+        raise AssertionError("unreachable: _periods_from never ends")  # pragma: no cover
+
+    def next_opening(self, moment: datetime) -> datetime:
+        """The first opening of the office strictly after `moment` (UTC)."""
+        moment = _aware(moment, "moment")
+        for opens, _ in self._periods_from(moment):
+            if opens > moment:
+                return opens
+        raise AssertionError("unreachable: _periods_from never ends")  # pragma: no cover
+
+    def previous_working_day(self, day: date) -> date:
+        """The last day before `day` with office hours."""
+        for back in range(1, MAX_CLOSED_DAYS + 1):
+            earlier = day - timedelta(days=back)
+            if self._period(earlier) is not None:
+                return earlier
+        raise NoWorkingTimeError.before(day)
+
+    def add_working_minutes(self, start: datetime, minutes: float) -> datetime:
+        """The moment (UTC) when `minutes` of working time have run from `start`.
+
+        The count runs only inside office hours and jumps a whole day at a time. A due time that
+        falls exactly on closing time stays there, not at the next opening.
+        """
+        start = _aware(start, "start")
+        if not math.isfinite(minutes) or minutes < 0:
+            raise ValueError(f"minutes must be a finite number >= 0, got {minutes!r}")
+        if minutes == 0:
+            return self.next_working_moment(start)
+        remaining = timedelta(minutes=minutes)
+        for opens, closes in self._periods_from(start):
+            begin = max(opens, start)
+            if begin >= closes:
+                continue
+            if remaining <= closes - begin:
+                return begin + remaining
+            remaining -= closes - begin
+        raise AssertionError("unreachable: _periods_from never ends")  # pragma: no cover
+
+    def working_periods(
+        self, start: datetime, end: datetime
+    ) -> Iterator[tuple[datetime, datetime]]:
+        """The stretches of working time between start and end, clipped to them, in UTC."""
+        # Checked here, not inside the generator, so a naive datetime fails at the call.
+        start, end = _aware(start, "start"), _aware(end, "end")
+        periods = self._periods_from(start, end) if end > start else iter(())
+        return (
+            (max(opens, start), min(closes, end))
+            for opens, closes in periods
+            if max(opens, start) < min(closes, end)
+        )
+
+    def working_minutes_between(self, start: datetime, end: datetime) -> float:
+        """Working minutes from start to end; 0 if end is not after start."""
+        total = sum((b - a for a, b in self.working_periods(start, end)), timedelta())
+        return total / timedelta(minutes=1)
+
+    def minutes_late(self, due: datetime | None, now: datetime) -> int:
+        """Working minutes by which `due` has passed at `now`, rounded; 0 if it has not."""
+        if due is None or now <= due:
+            return 0
+        return round(self.working_minutes_between(due, now))

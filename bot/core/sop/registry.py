@@ -1,0 +1,109 @@
+"""Every SOP the bot knows: the `*.yaml` files of one folder, loaded and validated at start-up.
+
+Proposals refer to `(code, version)`, so an old version stays loadable while cases started under
+it are finished; new cases use the latest version of a code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from bot.core.paths import data_dir
+from bot.core.sop.loader import SopFileError, SopProblem, load_sop
+from bot.core.sop.spec import SopSpec
+
+
+def version_key(version: str) -> tuple[tuple[int, int, str], ...]:
+    """Sort key for versions: "2020.10" > "2020.9"; non-numeric parts sort after numbers."""
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part) for part in version.split(".")
+    )
+
+
+def _empty_folder(root: Path) -> str:
+    if not root.exists():
+        return "folder SOP tidak ada (periksa SOP_DIR)"
+    if not root.is_dir():
+        return "bukan folder (SOP_DIR harus folder berisi berkas *.yaml)"
+    return "tidak ada berkas *.yaml di folder SOP ini (periksa SOP_DIR)"
+
+
+class SopRegistry:
+    """SOP specs by `(code, version)`, and by code alone for the latest version."""
+
+    def __init__(self, folder: str | Path | None = None) -> None:
+        """Load every `*.yaml` directly in `folder` (default: the project's `sops/`).
+
+        Sub-folders are not scanned. Raises SopFileError with the problems of every bad file,
+        or when the folder is missing or holds no `*.yaml`.
+        """
+        root = Path(folder) if folder is not None else data_dir("sops")
+        specs: list[SopSpec] = []
+        problems: list[SopProblem] = []
+        paths = sorted(root.glob("*.yaml")) if root.is_dir() else []
+        if not paths:  # a bot with no SOP would start and then refuse every registration
+            raise SopFileError([SopProblem(str(root), None, None, _empty_folder(root))])
+        for path in paths:
+            try:
+                specs.append(load_sop(path))
+            except SopFileError as exc:
+                problems.extend(exc.problems)
+        self._specs: dict[tuple[str, str], SopSpec] = {}
+        problems.extend(self._add(specs))
+        if problems:
+            raise SopFileError(problems)
+
+    @classmethod
+    def of(cls, specs: Iterable[SopSpec]) -> SopRegistry:
+        """A registry of specs already loaded (tests, tools); raises SopFileError on clashes."""
+        registry = cls.__new__(cls)
+        registry._specs = {}
+        problems = registry._add(specs)
+        if problems:
+            raise SopFileError(problems)
+        return registry
+
+    def _add(self, specs: Iterable[SopSpec]) -> list[SopProblem]:
+        problems = []
+        for spec in specs:
+            key = (spec.code, spec.version)
+            if key in self._specs:
+                other = self._specs[key].path
+                problems.append(
+                    SopProblem(
+                        spec.path or "<sop>",
+                        None,
+                        None,
+                        f"SOP {spec.code} versi {spec.version} juga ditetapkan di {other}",
+                    )
+                )
+            else:
+                self._specs[key] = spec
+        return problems
+
+    def get(self, code: str, version: str | None = None) -> SopSpec:
+        """The spec of `code` at `version`, or its latest version; KeyError if unknown."""
+        if version is not None:
+            try:
+                return self._specs[(code, version)]
+            except KeyError:
+                raise KeyError(f"SOP {code!r} versi {version!r} tidak ada") from None
+        versions = [spec for (c, _), spec in self._specs.items() if c == code]
+        if not versions:
+            raise KeyError(f"SOP {code!r} tidak ada")
+        return max(versions, key=lambda spec: version_key(spec.version))
+
+    def all(self) -> list[SopSpec]:
+        """Every spec, by code then version."""
+        return sorted(self._specs.values(), key=lambda s: (s.code, version_key(s.version)))
+
+    def latest(self) -> list[SopSpec]:
+        """The latest version of each code, by code."""
+        return [self.get(code) for code in sorted({code for code, _ in self._specs})]
+
+    def __contains__(self, code: object) -> bool:
+        return any(c == code for c, _ in self._specs)
+
+    def __len__(self) -> int:
+        return len(self._specs)

@@ -1,0 +1,203 @@
+"""An SOP spec shown back to people: a terminal table of the "Mutu Baku" and a Mermaid flowchart.
+
+The flowchart uses the Permenpan RB 35/2012 symbols: terminator (stadium), process (rectangle),
+decision (rhombus), off-page connector (pentagon, Mermaid v11 `@{ shape: off-page }`) where the
+flow goes back to an earlier step, and arrows for the flow lines.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+
+from bot.core.sop.duration import format_minutes
+from bot.core.sop.spec import Option, Requirement, SopSpec, Step, Target
+
+_COLUMNS = (("No", 3), ("Pelaksana", 24), ("Waktu", 20), ("Kelengkapan", 24), ("Output", 13))
+_NEXT = ("Berikutnya", 36)
+_ACTIVITY_CHARS = 60
+
+
+# -- table ------------------------------------------------------------------------------
+
+
+def steps_table(spec: SopSpec, default_minutes: int) -> str:
+    """The steps as a plain-text table: who, time standard, required inputs, output, next.
+
+    `default_minutes` is the configured time for steps the SOP gives none, shown as such.
+    """
+    rows = [
+        [
+            str(step.number),
+            actor_titles(spec, step),
+            _time(step, default_minutes),
+            "\n".join(_requirement(spec, r) for r in step.requires) or "—",
+            step.output or "—",
+            "\n".join(_next(spec, step)),
+        ]
+        for step in spec.steps
+    ]
+    columns = (*_COLUMNS, _NEXT)
+    widths = [
+        min(cap, max([len(title)] + [len(line) for row in rows for line in row[i].splitlines()]))
+        for i, (title, cap) in enumerate(columns)
+    ]
+    rule = "  ".join("─" * w for w in widths)
+    lines = [f"{spec.header.name} ({spec.code} v{spec.version})", ""]
+    lines += [*_table_row([title for title, _ in columns], widths), rule]
+    for row in rows:
+        lines += [*_table_row(row, widths), rule]
+    lines += ["✓ = harus diunggah pada langkah itu", _total(spec, default_minutes)]
+    return "\n".join(lines)
+
+
+def actor_titles(spec: SopSpec, step: Step) -> str:
+    """ "Gubernur", or "semua: A; B" / "salah satu: A; B" when several officials act."""
+    titles = [spec.roles[a].title if a in spec.roles else a for a in step.actors]
+    if len(titles) == 1:
+        return titles[0]
+    prefix = "semua" if step.completion == "all" else "salah satu"
+    return f"{prefix}: {'; '.join(titles)}"
+
+
+def _table_row(cells: Sequence[str], widths: Sequence[int]) -> list[str]:
+    wrapped = [
+        [piece for line in cell.splitlines() for piece in textwrap.wrap(line, w) or [""]]
+        for cell, w in zip(cells, widths, strict=True)
+    ]
+    height = max(len(c) for c in wrapped)
+    return [
+        "  ".join(
+            (c[i] if i < len(c) else "").ljust(w) for c, w in zip(wrapped, widths, strict=True)
+        ).rstrip()
+        for i in range(height)
+    ]
+
+
+def _time(step: Step, default_minutes: int) -> str:
+    if step.time.given and step.time.text:
+        return step.time.text
+    return f"— (tidak ditetapkan; default {default_minutes} menit)"
+
+
+def _requirement(spec: SopSpec, req: Requirement) -> str:
+    doc = spec.documents.get(req.document)
+    title = doc.title if doc else req.document
+    return f"✓ {title}" if req.upload else title
+
+
+def _target(spec: SopSpec, target: Target) -> str:
+    if target.step is not None:
+        number = next((s.number for s in spec.steps if s.key == target.step), None)
+        return str(number) if number is not None else target.step
+    assert target.end is not None
+    outcome = spec.outcomes.get(target.end)
+    return f"selesai: {outcome.title if outcome else target.end}"
+
+
+def _next(spec: SopSpec, step: Step) -> list[str]:
+    found: list[str] = []
+    if step.decision is not None:
+        found += [
+            f"{o.label} → {_target(spec, o.target)}{_uploads(spec, o)}"
+            for o in step.decision.options
+        ]
+    both = step.on_approve is not None and step.on_reject is not None
+    if step.on_approve is not None:
+        found.append(("Ya → " if both else "→ ") + _target(spec, step.on_approve.target))
+    if step.on_reject is not None:
+        found.append("Tidak → " + _target(spec, step.on_reject.target))
+    return found or ["—"]
+
+
+def _uploads(spec: SopSpec, option: Option) -> str:
+    uploads = [_requirement(spec, r) for r in option.requires if r.upload]
+    return f" [{', '.join(uploads)}]" if uploads else ""
+
+
+def _total(spec: SopSpec, default_minutes: int) -> str:
+    """Sum of the time standards (a range counts with its limit), as in SOP.md."""
+    timed = [s.time.limit_minutes or s.time.target_minutes or 0 for s in spec.steps if s.time.given]
+    untimed = len(spec.steps) - len(timed)
+    total = sum(timed)
+    text = f"Jumlah waktu baku: {total} menit" if total else ""
+    if total >= 60:
+        text += f" ({format_minutes(total)})"
+    if untimed:
+        text += f"; {untimed} langkah tanpa waktu (default {default_minutes} menit)"
+    return text.lstrip("; ")
+
+
+# -- Mermaid ----------------------------------------------------------------------------
+
+
+def mermaid(spec: SopSpec) -> str:
+    """A Mermaid `flowchart TD` of the SOP (needs Mermaid ≥ 11.3 for the connector shape)."""
+    order = {step.key: i for i, step in enumerate(spec.steps)}
+    out = ["flowchart TD", '    start(["Mulai"])']
+    if spec.steps:
+        out.append(f"    start --> {_step_id(spec.first_step.key)}")
+    connectors = 0
+
+    def edge(source: Step, node: str, target: Target, label: str | None) -> None:
+        nonlocal connectors
+        arrow = f"-->|{_edge_label(label)}|" if label else "-->"
+        if target.end is not None:
+            out.append(f"    {node} {arrow} {_outcome_id(target.end)}")
+        elif target.step in order and order[target.step] > order[source.key]:
+            out.append(f"    {node} {arrow} {_step_id(target.step)}")
+        else:  # back to an earlier step (or unknown): a connector pair keeps the chart readable
+            connectors += 1
+            to = _target(spec, target)
+            out.append(f'    c{connectors}@{{ shape: off-page, label: "ke {_escape(to)}" }}')
+            out.append(f"    {node} {arrow} c{connectors}")
+            out.append(f'    c{connectors}i@{{ shape: off-page, label: "dari {source.number}" }}')
+            out.append(f"    c{connectors}i --> {_step_id(target.step or '')}")
+
+    for step in spec.steps:
+        node = _step_id(step.key)
+        out.append(f'    {node}["{_escape(_process_label(spec, step))}"]')
+        if step.decision is not None:
+            question = f"d_{step.key}"
+            out.append(f'    {question}{{"{_escape(step.decision.question)}"}}')
+            out.append(f"    {node} --> {question}")
+            for option in step.decision.options:
+                edge(step, question, option.target, option.label)
+        both = step.on_approve is not None and step.on_reject is not None
+        if step.on_approve is not None:
+            edge(step, node, step.on_approve.target, "Ya" if both else None)
+        if step.on_reject is not None:
+            edge(step, node, step.on_reject.target, "Tidak")
+    for outcome in spec.outcomes.values():
+        out.append(f'    {_outcome_id(outcome.key)}(["{_escape(outcome.title)}"])')
+    return "\n".join(out) + "\n"
+
+
+def _step_id(key: str) -> str:
+    # Prefixed: a bare "end" would be a Mermaid keyword.
+    return f"s_{key}"
+
+
+def _outcome_id(key: str) -> str:
+    # Not "o_": after an arrow, a leading "o" or "x" can be read as a circle/cross edge.
+    return f"t_{key}"
+
+
+def _process_label(spec: SopSpec, step: Step) -> str:
+    actors = (" & " if step.completion == "all" else " / ").join(
+        spec.roles[a].title if a in spec.roles else a for a in step.actors
+    )
+    return f"{step.number}. {actors}: {_shorten(step.activity)}"
+
+
+def _shorten(text: str) -> str:
+    return textwrap.shorten(text, _ACTIVITY_CHARS, placeholder=" …")
+
+
+def _escape(text: str) -> str:
+    """Text safe inside a quoted Mermaid label (entity codes, as Mermaid documents)."""
+    return text.replace("#", "#35;").replace('"', "#quot;").replace("|", "#124;")
+
+
+def _edge_label(text: str) -> str:
+    return f'"{_escape(text)}"'

@@ -1,0 +1,230 @@
+"""An SOP as a specification: immutable, validated data loaded from a YAML file in `sops/`.
+
+A proposal is an *instance* of one SOP (code + version); database rows refer to steps by key and
+never copy the spec. Everything specific to one procedure (roles, kinds of proposal, steps,
+documents, times, branches, outcomes) lives in these objects, never in code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Completion = Literal["all", "any"]
+
+
+@dataclass(frozen=True)
+class TimeStandard:
+    """The "Waktu" column: a target and an optional limit, in working minutes.
+
+    `text` is what the SOP says ("30-60 menit"); `target_minutes` is None when the SOP gives no
+    time, in which case the configured default applies and is shown as an assumption.
+    """
+
+    text: str | None
+    target_minutes: int | None
+    limit_minutes: int | None = None
+
+    @property
+    def given(self) -> bool:
+        return self.target_minutes is not None
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of proposal (this SOP: KAK from an agency, FS from a third party)."""
+
+    key: str
+    title: str
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Role:
+    key: str
+    title: str
+    superior: str | None = None  # role to escalate to when a nudge is ignored
+    line: int = 0
+    oversees: bool = False  # its holders see every case of the SOP (bot/services/access.py)
+
+
+@dataclass(frozen=True)
+class DocumentKind:
+    key: str
+    title: str
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A required input ("Kelengkapan") of a step or of a decision option.
+
+    upload=True: the acting official must attach this document to the task before acting.
+    upload=False: the document must already be on the proposal (produced by an earlier step).
+    """
+
+    document: str
+    upload: bool
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a transition leads: exactly one of a step key or a terminal outcome key."""
+
+    step: str | None = None
+    end: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.step is None) == (self.end is None):
+            raise ValueError("a target is either a step or an end, not both or neither")
+
+
+@dataclass(frozen=True)
+class Transition:
+    """What happens on approve or on reject.
+
+    notify: extra roles told of this transition (e.g. the originating agency);
+    verdict: recorded on the proposal as the decision of record (e.g. "disetujui").
+    """
+
+    target: Target
+    notify: tuple[str, ...] = ()
+    verdict: str | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Option:
+    """One labelled branch of a decision step; `kinds` empty means every kind."""
+
+    key: str
+    label: str
+    target: Target
+    kinds: tuple[str, ...] = ()
+    requires: tuple[Requirement, ...] = ()
+    note_required: bool = False
+    notify: tuple[str, ...] = ()
+    verdict: str | None = None
+    line: int = 0
+
+    def applies_to(self, kind: str | None) -> bool:
+        return not self.kinds or kind in self.kinds
+
+
+@dataclass(frozen=True)
+class Decision:
+    question: str
+    options: tuple[Option, ...]
+    line: int = 0
+
+    def option(self, key: str) -> Option | None:
+        return next((o for o in self.options if o.key == key), None)
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    number: int
+    activity: str
+    actors: tuple[str, ...]
+    time: TimeStandard
+    completion: Completion = "all"
+    requires: tuple[Requirement, ...] = ()
+    output: str | None = None
+    on_approve: Transition | None = None
+    on_reject: Transition | None = None
+    decision: Decision | None = None
+    source: str | None = None  # citation of the row in the source document
+    line: int = 0
+
+    @property
+    def is_decision(self) -> bool:
+        return self.decision is not None
+
+    def targets(self) -> list[Target]:
+        found = [t.target for t in (self.on_approve, self.on_reject) if t is not None]
+        if self.decision is not None:
+            found.extend(o.target for o in self.decision.options)
+        return found
+
+
+@dataclass(frozen=True)
+class Outcome:
+    key: str
+    title: str
+    notify: tuple[str, ...] = ()  # roles told when a proposal closes with this outcome
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Intake:
+    """How a case enters the SOP: who may register it, with which document, from whom."""
+
+    registrars: tuple[str, ...]
+    document: str | None = None  # document kind attached at registration
+    origin_role: str | None = None  # role whose holder in the origin unit hears of outcomes
+    number_format: str = "{seq:04d}/{code}/{year}"
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Header:
+    """The Permenpan RB 35/2012 header block, kept whole for /sop and reports."""
+
+    institution: str
+    number: str
+    name: str
+    unit: str | None = None
+    made_on: str | None = None
+    revised_on: str | None = None
+    effective_on: str | None = None
+    approved_by: str | None = None
+    legal_basis: tuple[str, ...] = ()
+    qualifications: tuple[str, ...] = ()
+    related_sops: tuple[str, ...] = ()
+    equipment: tuple[str, ...] = ()
+    warning: str | None = None
+    records: tuple[str, ...] = ()
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Reminders:
+    """How an overdue task is chased; a field left as None takes the office default from
+    settings (NUDGE_REPEAT, ESCALATE_AFTER)."""
+
+    enabled: bool = True
+    repeat_minutes: int | None = None  # working minutes between reminders
+    escalate_after: int | None = None  # reminders ignored before the superior is told; 0: never
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class SopSpec:
+    code: str
+    version: str
+    header: Header
+    roles: dict[str, Role]
+    documents: dict[str, DocumentKind]
+    steps: tuple[Step, ...]
+    outcomes: dict[str, Outcome]
+    intake: Intake
+    kinds: dict[str, Kind] = field(default_factory=dict)
+    short_code: str | None = None  # used in registration numbers; defaults to code
+    reminders: Reminders = field(default_factory=Reminders)
+    path: str | None = None
+    # The file as read and the fingerprint of its parsed content (bot.core.sop.fingerprint): what
+    # is recorded when the version's first case is registered, to notice a later edit.
+    source: str = field(default="", repr=False, compare=False)
+    fingerprint: str = field(default="", repr=False, compare=False)
+
+    def step(self, key: str) -> Step:
+        for step in self.steps:
+            if step.key == key:
+                return step
+        raise KeyError(f"{self.code}: no step {key!r}")
+
+    @property
+    def first_step(self) -> Step:
+        return self.steps[0]

@@ -1,0 +1,317 @@
+"""Semantic checks of an SOP spec: cross-references, the step graph, decisions and documents.
+
+Run by the loader after the structural checks, and usable on a spec built in code. Every problem
+names the file, the line (from the spec objects' `line`, or the finer per-field `lines` index the
+loader records) and the step key, so that a broken file can be fixed without reading code.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+
+from bot.core.sop.loader import SopProblem
+from bot.core.sop.spec import Requirement, SopSpec, Step, Target, Transition
+
+
+def validate(
+    spec: SopSpec, file: str | None = None, lines: Mapping[tuple[str, ...], int] | None = None
+) -> list[SopProblem]:
+    """Every semantic problem of `spec` (empty when it can run)."""
+    return _Checker(spec, file or spec.path or "<sop>", lines or {}).run()
+
+
+def _hint(name: str, known: Iterable[str]) -> str:
+    known = sorted(known)
+    close = difflib.get_close_matches(name, known, n=1)
+    if close:
+        return f" (maksudnya {close[0]!r}?)"
+    return f" (yang ada: {', '.join(known)})" if known else ""
+
+
+class _Checker:
+    def __init__(self, spec: SopSpec, file: str, lines: Mapping[tuple[str, ...], int]) -> None:
+        self.spec = spec
+        self.file = file
+        self.lines = lines
+        self.problems: list[SopProblem] = []
+        # First occurrence wins for duplicate keys (the duplicate itself is reported).
+        self.steps: dict[str, Step] = {}
+        for step in spec.steps:
+            self.steps.setdefault(step.key, step)
+
+    def add(self, line: int | None, message: str, step: str | None = None) -> None:
+        self.problems.append(SopProblem(self.file, line or None, step, message))
+
+    def at(self, default: int, *path: str) -> int:
+        return self.lines.get(path, default)
+
+    def run(self) -> list[SopProblem]:
+        self.check_roles()
+        self.check_intake()
+        self.check_outcomes()
+        self.check_steps()
+        if self.spec.steps:
+            self.check_graph()
+            self.check_documents_available()
+        return self.problems
+
+    # -- references ----------------------------------------------------------------------
+
+    def roles_known(self, roles: Iterable[str], line: int, what: str, step: str | None) -> None:
+        for role in roles:
+            if role not in self.spec.roles:
+                hint = _hint(role, self.spec.roles)
+                self.add(line, f"{what}: peran tidak dikenal {role!r}{hint}", step)
+
+    def document_known(self, req: Requirement, step: str | None) -> None:
+        if req.document not in self.spec.documents:
+            hint = _hint(req.document, self.spec.documents)
+            self.add(req.line, f"requires: dokumen tidak dikenal {req.document!r}{hint}", step)
+
+    def check_roles(self) -> None:
+        roles = self.spec.roles
+        if not roles:
+            self.add(1, "tidak ada peran (roles)")
+        reported: set[frozenset[str]] = set()
+        for role in roles.values():
+            line = self.at(role.line, "roles", role.key, "superior")
+            if role.superior is not None:
+                self.roles_known([role.superior], line, f"atasan peran {role.key!r}", None)
+            chain = [role.key]
+            current = role.superior
+            while current in roles and current not in chain:
+                chain.append(current)
+                current = roles[current].superior
+            if current is not None and current in chain:
+                loop = chain[chain.index(current) :]
+                if frozenset(loop) not in reported:
+                    reported.add(frozenset(loop))
+                    path = " → ".join([*loop, current])
+                    at = self.at(roles[loop[0]].line, "roles", loop[0], "superior")
+                    self.add(at, f"rantai atasan berputar: {path}")
+
+    def check_intake(self) -> None:
+        intake = self.spec.intake
+        self.roles_known(
+            intake.registrars, self.at(intake.line, "intake", "registrars"), "intake", None
+        )
+        if intake.origin_role is not None:
+            line = self.at(intake.line, "intake", "origin_role")
+            self.roles_known([intake.origin_role], line, "intake: origin_role", None)
+        number = intake.number_format
+        if "{seq" not in number or "{year" not in number:
+            line = self.at(intake.line, "intake", "number_format")
+            self.add(line, "intake: number_format harus memuat {seq} dan {year} agar nomor unik")
+        else:
+            try:
+                number.format(seq=1, year=2026, code="X")
+            except (KeyError, ValueError, IndexError) as exc:
+                line = self.at(intake.line, "intake", "number_format")
+                self.add(line, f"intake: number_format tidak dapat dipakai: {exc}")
+        if intake.document is not None and intake.document not in self.spec.documents:
+            line = self.at(intake.line, "intake", "document")
+            hint = _hint(intake.document, self.spec.documents)
+            self.add(line, f"intake: dokumen tidak dikenal {intake.document!r}{hint}")
+
+    def check_outcomes(self) -> None:
+        if not self.spec.outcomes:
+            self.add(1, "tidak ada hasil akhir (outcomes): sebuah usulan harus dapat selesai")
+        for outcome in self.spec.outcomes.values():
+            line = self.at(outcome.line, "outcomes", outcome.key, "notify")
+            self.roles_known(outcome.notify, line, f"hasil {outcome.key!r}", None)
+
+    # -- steps ---------------------------------------------------------------------------
+
+    def check_steps(self) -> None:
+        if not self.spec.steps:
+            self.add(1, "tidak ada langkah (steps)")
+        seen_keys: dict[str, Step] = {}
+        seen_numbers: dict[int, Step] = {}
+        for step in self.spec.steps:
+            if step.key in seen_keys:
+                first = seen_keys[step.key].line
+                self.add(
+                    step.line, f"kunci langkah ganda {step.key!r} (juga di baris {first})", step.key
+                )
+            seen_keys.setdefault(step.key, step)
+            if step.number in seen_numbers:
+                other = seen_numbers[step.number]
+                self.add(
+                    self.at(step.line, "step", step.key, "number"),
+                    f"nomor langkah ganda {step.number} (juga langkah {other.key!r})",
+                    step.key,
+                )
+            elif step.number > 0:  # 0: an invalid number, already reported by the loader
+                seen_numbers[step.number] = step
+            self.check_step(step)
+
+    def check_step(self, step: Step) -> None:
+        key = step.key
+        self.roles_known(step.actors, self.at(step.line, "step", key, "actors"), "actors", key)
+        for req in step.requires:
+            self.document_known(req, key)
+        for name in ("on_approve", "on_reject"):
+            transition: Transition | None = getattr(step, name)
+            if transition is not None:
+                self.check_target(transition.target, transition.line, name, key)
+                line = self.at(transition.line, name, key, "notify")
+                self.roles_known(transition.notify, line, name, key)
+        if step.decision is None:
+            if step.on_approve is None:
+                self.add(
+                    step.line, "langkah tanpa jalan keluar: tidak ada on_approve atau decision", key
+                )
+            return
+        self.check_decision(step)
+
+    def check_target(self, target: Target, line: int, what: str, step: str) -> None:
+        if target.step is not None and target.step not in self.steps:
+            hint = _hint(target.step, self.steps)
+            self.add(line, f"{what}: langkah tujuan {target.step!r} tidak ada{hint}", step)
+        if target.end is not None and target.end not in self.spec.outcomes:
+            hint = _hint(target.end, self.spec.outcomes)
+            self.add(line, f"{what}: hasil akhir {target.end!r} tidak ada di outcomes{hint}", step)
+
+    def check_decision(self, step: Step) -> None:
+        decision = step.decision
+        assert decision is not None
+        key = step.key
+        for name in ("on_approve", "on_reject"):
+            transition: Transition | None = getattr(step, name)
+            if transition is not None:
+                self.add(
+                    transition.line,
+                    f"langkah keputusan tidak boleh punya {name} (ambigu): "
+                    "jadikan pilihan di decision",
+                    key,
+                )
+        if step.completion == "all" and len(step.actors) > 1:
+            self.add(
+                self.at(step.line, "step", key, "completion"),
+                "keputusan dengan beberapa pelaksana dan completion: all tidak didukung "
+                "(siapa yang memutuskan?); pakai completion: any atau satu pelaksana",
+                key,
+            )
+        if not decision.options:
+            self.add(decision.line, "keputusan tanpa pilihan (options kosong)", key)
+            return
+        seen: set[str] = set()
+        for option in decision.options:
+            what = f"pilihan {option.key!r}"
+            if option.key in seen:
+                self.add(option.line, f"kunci pilihan ganda {option.key!r}", key)
+            seen.add(option.key)
+            self.check_target(option.target, option.line, what, key)
+            line = self.at(option.line, "option", key, option.key, "notify")
+            self.roles_known(option.notify, line, what, key)
+            for req in option.requires:
+                self.document_known(req, key)
+            for kind in option.kinds:
+                if kind not in self.spec.kinds:
+                    line = self.at(option.line, "option", key, option.key, "kinds")
+                    hint = _hint(kind, self.spec.kinds)
+                    self.add(line, f"{what}: jenis usulan tidak dikenal {kind!r}{hint}", key)
+        for kind in self.spec.kinds:
+            if not any(option.applies_to(kind) for option in decision.options):
+                self.add(decision.line, f"keputusan tanpa pilihan untuk jenis {kind!r}", key)
+
+    # -- the graph -----------------------------------------------------------------------
+
+    def check_graph(self) -> None:
+        first = self.spec.first_step
+        reached = {first.key}
+        todo = [first]
+        while todo:
+            for target in todo.pop().targets():
+                if target.step in self.steps and target.step not in reached:
+                    reached.add(target.step)
+                    todo.append(self.steps[target.step])
+        for key, step in self.steps.items():
+            if key not in reached:
+                self.add(
+                    step.line,
+                    f"langkah tidak dapat dicapai dari langkah pertama {first.key!r}",
+                    key,
+                )
+
+        # Steps from which some known outcome can be reached, grown to a fixed point.
+        ending: set[str] = set()
+        changed = True
+        while changed:
+            changed = False
+            for key, step in self.steps.items():
+                if key not in ending and any(
+                    t.end in self.spec.outcomes or t.step in ending for t in step.targets()
+                ):
+                    ending.add(key)
+                    changed = True
+        for key, step in self.steps.items():
+            if key in ending or not step.targets():  # no way out at all: reported already
+                continue
+            if key == first.key:
+                self.add(
+                    step.line, "tidak ada hasil akhir yang dapat dicapai dari langkah pertama", key
+                )
+            else:
+                self.add(
+                    step.line,
+                    "dari langkah ini tidak ada jalan ke hasil akhir (putaran tanpa jalan keluar)",
+                    key,
+                )
+
+    def check_documents_available(self) -> None:
+        """A document required with upload: false must be on the proposal on every path there."""
+        spec = self.spec
+        every = set(spec.documents)
+        first = spec.first_step.key
+        start = {spec.intake.document} & every if spec.intake.document else set()
+        # Documents surely present when a step starts; grows smaller to a fixed point.
+        present: dict[str, set[str]] = {key: set(every) for key in self.steps}
+        present[first] = set(start)
+        changed = True
+        while changed:
+            changed = False
+            for key, step in self.steps.items():
+                for target, extra in _edges(step):
+                    if target not in present:
+                        continue
+                    # A reject sends the work back: the step's own uploads may not have happened.
+                    after = present[key] | (extra if extra is not None else set())
+                    narrowed = present[target] & after
+                    if narrowed != present[target]:
+                        present[target] = narrowed
+                        changed = True
+        for key, step in self.steps.items():
+            have = present[key]
+            own = {r.document for r in step.requires if r.upload}
+            needs = [*step.requires]
+            if step.decision is not None:
+                needs.extend(r for o in step.decision.options for r in o.requires)
+            for req in needs:
+                if req.upload or req.document not in every or req.document in have | own:
+                    continue
+                self.add(
+                    req.line,
+                    f"dokumen {req.document!r} diminta sudah ada (upload: false), tetapi tidak "
+                    "setiap jalan ke langkah ini mengunggahnya lebih dulu "
+                    "(lewat intake atau upload: true)",
+                    key,
+                )
+
+
+def _edges(step: Step) -> list[tuple[str, set[str] | None]]:
+    """(target step, documents uploaded on the way); None for a reject (no uploads assumed)."""
+    own = {r.document for r in step.requires if r.upload}
+    edges: list[tuple[str, set[str] | None]] = []
+    if step.on_approve is not None and step.on_approve.target.step is not None:
+        edges.append((step.on_approve.target.step, own))
+    if step.on_reject is not None and step.on_reject.target.step is not None:
+        edges.append((step.on_reject.target.step, None))
+    if step.decision is not None:
+        for option in step.decision.options:
+            if option.target.step is not None:
+                edges.append(
+                    (option.target.step, own | {r.document for r in option.requires if r.upload})
+                )
+    return edges

@@ -1,0 +1,211 @@
+"""`disposisi demo`: the emulator and the real bot in one process, on a throw-away SQLite
+database, with no token and no network; the seed SOP played from intake to outcome.
+
+Returns what each official saw and did (the tape) and a summary measured from the database:
+each step, who did it, the working time it took against the SOP's standard, and the number of
+messages the bot sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path as FilePath
+from typing import Any
+
+from pydantic import SecretStr
+from sqlalchemy import select
+
+from bot.core.clock import ShiftedClock
+from bot.core.config import Settings
+from bot.services.context import Context, build_context
+from bot.storage import migrate
+from demo.scenario import NAMES, PATHS, Script, play
+from demo.tape import Entry, Tape
+from demo.world import SEED_SOP, TOKEN, World
+from emulator.client import EmulatorClient
+from emulator.server import Emulator
+from models import Official, Proposal, Task
+
+QUICK = {
+    "nudge_sweep_seconds": 0.2,  # the demo moves the clock; the sweep must notice at once
+    "outbox_poll_seconds": 0.2,
+    "private_chat_per_second": 30.0,  # the emulator's limits are off; no need to wait
+    "group_chat_per_minute": 1200,
+    "daily_digest": False,
+}
+
+
+@dataclass
+class StepRun:
+    number: int
+    activity: str
+    actors: list[str]  # role titles
+    done_by: list[str]  # the officials who completed its tasks
+    standard: str | None
+    standard_minutes: int  # the target (or the office default) in working minutes
+    limit_minutes: int | None
+    took_minutes: int
+    within: bool
+
+
+@dataclass
+class DemoResult:
+    path: str
+    about: str
+    sop: str
+    proposal: str
+    title: str
+    outcome: str | None
+    verdict: str | None
+    started_at: str
+    entries: list[Entry]
+    steps: list[StepRun]
+    messages: dict[str, int] = field(default_factory=dict)  # Bot API calls by method
+    wall_seconds: float = 0.0
+
+
+# The script relies on these: the shipped SOPs, the office's usual rules. An operator's own
+# SOP_DIR, calendar file or reminder policy would change the story, so the demo ignores them.
+PINNED = (
+    "sop_dir",
+    "calendar_overrides",
+    "default_step_minutes",
+    "max_document_mb",
+    "allowed_document_types",
+    "nudge_repeat",
+    "escalate_after",
+    "office_hours",
+    "holiday_country",
+    "holiday_subdivision",
+)
+
+
+def pinned(base: Settings) -> Settings:
+    return base.model_copy(update={name: Settings.model_fields[name].default for name in PINNED})
+
+
+def demo_settings(base: Settings, scratch: FilePath, api_url: str) -> Settings:
+    return pinned(base).model_copy(
+        update={
+            "database_url": f"sqlite+inline:///{scratch / 'demo.db'}",
+            "archive_dir": scratch / "arsip",
+            "telegram_bot_token": SecretStr(TOKEN),
+            "telegram_api_url": f"{api_url}/bot",
+            "webhook_url": None,
+            **QUICK,
+        }
+    )
+
+
+def default_start(base: Settings) -> datetime:
+    """The next opening of the office from now: the demo's first day starts at the door."""
+    from bot.services.context import build_calendar
+
+    calendar = build_calendar(pinned(base))
+    now = datetime.now(base.zone)
+    return calendar.next_opening(now.replace(hour=0, minute=0, second=0, microsecond=0))
+
+
+async def run_demo(base: Settings, path: str, start: datetime | None = None) -> DemoResult:
+    chosen = PATHS[path]
+    logging.getLogger("bot").setLevel(logging.WARNING)
+    began = asyncio.get_running_loop().time()
+    with tempfile.TemporaryDirectory(prefix="disposisi-demo-") as scratch:
+        emulator = Emulator(token=TOKEN)
+        url = await emulator.start()
+        clock = ShiftedClock(start or default_start(base))
+        ctx = build_context(demo_settings(base, FilePath(scratch), url), clock=clock)
+        world = World(emulator, EmulatorClient(url), ctx)
+        try:
+            await migrate.upgrade(ctx.engine)
+            await world.start_bot()
+            await world.register_office(NAMES)
+            titles = {r: t.title for r, t in ctx.sops.get(SEED_SOP).roles.items()}
+            names = {role: _display(role, titles) for role in world.users}
+            people = {uid: names[role] for role, uid in world.users.items()}
+            tape = Tape(emulator, ctx, people, names)
+            before = (await world.tg.stats())["calls"]  # registration is not the story
+            world.on_act = tape.act
+            number = await play(Script(world, tape, clock), chosen)
+            await tape.settle()
+            result = await _summary(ctx, chosen.key, chosen.about, number, tape.entries)
+            stats = await world.tg.stats()
+            result.messages = {
+                method: int(stats["calls"].get(method, 0)) - int(before.get(method, 0))
+                for method in ("sendMessage", "editMessageText", "sendDocument")
+            }
+        finally:
+            await world.close()
+    result.wall_seconds = round(asyncio.get_running_loop().time() - began, 1)
+    return result
+
+
+def _display(role: str, titles: dict[str, str]) -> str:
+    name = NAMES.get(role, role)
+    title = titles.get(role) or ("staf Bagian Kerja Sama" if role == "staf" else "admin")
+    return f"{name} ({title})"
+
+
+async def _summary(
+    ctx: Context, path: str, about: str, number: str, entries: list[Entry]
+) -> DemoResult:
+    calendar = ctx.calendar
+    async with ctx.sessions() as session:
+        proposal = await session.scalar(select(Proposal).where(Proposal.number == number))
+        assert proposal is not None
+        spec = ctx.spec_of(proposal)
+        rows = (
+            await session.execute(
+                select(Task, Official.name)
+                .outerjoin(Official, Official.id == Task.completed_by_id)
+                .where(Task.proposal_id == proposal.id)
+                .order_by(Task.id)
+            )
+        ).all()
+    steps: dict[tuple[str, int], StepRun] = {}
+    for task, name in rows:
+        step = spec.step(task.step_key)
+        run = steps.get((step.key, task.activation))
+        ended = task.completed_at or ctx.clock.now()
+        took = round(calendar.working_minutes_between(task.started_at, ended))
+        if run is None:
+            target = step.time.target_minutes or ctx.settings.default_step_minutes
+            run = StepRun(
+                number=step.number,
+                activity=step.activity,
+                actors=[spec.roles[r].title for r in step.actors],
+                done_by=[],
+                standard=step.time.text,
+                standard_minutes=target,
+                limit_minutes=step.time.limit_minutes,
+                took_minutes=took,
+                within=True,
+            )
+            steps[(step.key, task.activation)] = run
+        run.took_minutes = max(run.took_minutes, took)  # a step ends with its last task
+        run.within = run.took_minutes <= (run.limit_minutes or run.standard_minutes)
+        if name and task.action != "superseded":
+            run.done_by.append(name)
+    outcome = spec.outcomes.get(proposal.outcome or "")
+    return DemoResult(
+        path=path,
+        about=about,
+        sop=f"{spec.code} v{spec.version}",
+        proposal=number,
+        title=proposal.title,
+        outcome=outcome.title if outcome else None,
+        verdict=proposal.verdict,
+        started_at=proposal.registered_at.isoformat(),
+        entries=entries,
+        steps=list(steps.values()),
+    )
+
+
+def as_json(result: DemoResult) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return asdict(result)
