@@ -66,7 +66,9 @@ class InboxApplication(TelegramApp):
             unstored.discard(getattr(update, "update_id", -1))
             await super().process_update(update)
             return
-        async with updates.handling(self.bot_data.ctx, update.update_id) as taken:
+        user = update.effective_user
+        speaker = user.id if user is not None else None
+        async with updates.handling(self.bot_data.ctx, update.update_id, speaker) as taken:
             if taken is not None:
                 await super().process_update(update)
 

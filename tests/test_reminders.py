@@ -16,7 +16,7 @@ from bot.core.clock import FrozenClock
 from bot.core.config import Settings
 from bot.core.engine import Approve, Reject
 from bot.core.render import Renderer
-from bot.services import notify, queries, reminders, tasks
+from bot.services import gate, notify, queries, reminders, tasks
 from bot.services.context import Context, build_context
 from bot.services.errors import NotYourTask
 from bot.services.officials import delegate, revoke
@@ -506,7 +506,7 @@ async def test_a_sweep_and_a_press_on_the_same_proposal_do_not_deadlock(
     sweeper = build_context(settings, clock=clock)  # another instance
     try:
         async with UnitOfWork(ctx) as press, ctx.engine.connect() as watcher:
-            assert await tasks.lock_proposal(press.session, reg.proposal_id) is not None
+            assert await gate.lock_proposal(press.session, reg.proposal_id) is not None
             sweeping = asyncio.create_task(reminders.sweep(sweeper))
             for _ in range(400):  # until the sweep is done, or stuck behind the press
                 if sweeping.done():
@@ -517,7 +517,7 @@ async def test_a_sweep_and_a_press_on_the_same_proposal_do_not_deadlock(
                 if stuck:
                     break
                 await asyncio.sleep(0.05)
-            assert await tasks.lock_task(press.session, task.id) is not None
+            assert await gate.lock_task(press.session, task.id) is not None
         assert await sweeping == 1
     finally:
         await sweeper.close()

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import event
 
 from bot.core.engine import Approve
-from bot.services import groups, tasks
+from bot.services import groups, queries, tasks, updates
 from bot.services.context import Context
 from tests.conftest import Office
 from tests.helpers import SOP, open_tasks, pdf, register, to_step
@@ -65,6 +65,35 @@ async def test_one_approval_of_two_parallel_reviewers(ctx: Context, office: Offi
         acted = await tasks.act(ctx, task.id, office["analis_ls"], Approve(), task.version)
     assert not acted.step_completed
     assert dict(counts) == PINNED_PARALLEL
+
+
+async def test_a_press_costs_two_transactions(ctx: Context, office: Office) -> None:
+    """A press as the bot handles it: the inbox's lease with the lookup of who pressed (one
+    transaction), then the use case (the other). The lookup used to be a third."""
+    registered = await register(ctx, office)
+    task = (await open_tasks(ctx, registered.proposal_id))["karo"]
+    user_id = office.chats["karo"]
+    await updates.store(ctx, [{"update_id": 77, "callback_query": {"id": "1"}}])
+    with counting(ctx) as counts:
+        async with updates.handling(ctx, 77, user_id) as taken:
+            assert taken is not None
+            me = await queries.official_by_telegram(ctx, user_id)
+            assert me is not None and me.id == office["karo"]
+            await tasks.act(ctx, task.id, me.id, Approve(), task.version)
+    assert counts["transactions"] == 2
+
+
+async def test_the_lookup_with_the_lease_is_for_that_user_only(
+    ctx: Context, office: Office
+) -> None:
+    """Another account asked about during the handling is looked up, not taken from the lease."""
+    karo, admin = office.chats["karo"], office.chats["admin"]
+    await updates.store(ctx, [{"update_id": 78, "message": {"message_id": 1}}])
+    async with updates.handling(ctx, 78, karo) as taken:
+        assert taken is not None
+        other = await queries.official_by_telegram(ctx, admin)
+        assert other is not None and other.id == office["admin"]
+        assert await queries.official_by_telegram(ctx, 999_999) is None
 
 
 # Measured on 2026-12-02 before the effects table (issue 12); lower is welcome, say so here.

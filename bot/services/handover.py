@@ -4,7 +4,7 @@ An official who is deactivated, or loses a role, must not take open tasks with t
 assigned to them in that role goes to the role's next holder (in the task's unit); a task
 forwarded to someone who leaves the office goes back to whoever may act on it without the
 forward. A task with nobody left is told to the role's superior and to the admins, who can
-forward it to someone (`tasks._open`: oversight of an orphaned task). Each move is an event.
+forward it to someone (`gate._oversight`: oversight of an orphaned task). Each move is an event.
 """
 
 from __future__ import annotations

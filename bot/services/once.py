@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock
-from models import ReceivedUpdate
+from models import Official, ReceivedUpdate
 
 MAX_ERROR = 2000
 
@@ -26,6 +26,10 @@ class Handling:
     attempt: int
     marked: bool = False  # a unit of work committed the mark
     error: str | None = None  # set by the error handler
+    # Who sent the update, read in the lease's transaction so the handler need not open
+    # another just to learn it (`queries.official_by_telegram`); None: a stranger.
+    speaker_id: int | None = None  # the Telegram user the lookup was for
+    speaker: Official | None = None
 
 
 CURRENT: ContextVar[Handling | None] = ContextVar("disposisi_update", default=None)

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.services import access
 from bot.services.context import Context
 from bot.services.errors import NotVisible
+from bot.services.once import CURRENT
 from bot.services.roster import in_force
 from bot.storage.db import read_session
 from models import Document, Event, Official, Proposal, RoleAssignment, Task
@@ -186,13 +187,19 @@ async def open_tasks_of(ctx: Context, proposal_id: int) -> list[Task]:
         return list(found)
 
 
+def active_official(telegram_user_id: int) -> Select[Official]:
+    """The active official behind a Telegram account (none: a stranger)."""
+    return select(Official).where(
+        Official.telegram_user_id == telegram_user_id, Official.active.is_(True)
+    )
+
+
 async def official_by_telegram(ctx: Context, telegram_user_id: int) -> Official | None:
+    current = CURRENT.get()
+    if current is not None and current.speaker_id == telegram_user_id:
+        return current.speaker  # read with the update's lease, in the same transaction
     async with reading(ctx) as session:
-        return await session.scalar(
-            select(Official).where(
-                Official.telegram_user_id == telegram_user_id, Official.active.is_(True)
-            )
-        )
+        return await session.scalar(active_official(telegram_user_id))
 
 
 @dataclass(frozen=True)

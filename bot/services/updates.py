@@ -35,8 +35,9 @@ from bot.services.once import (
     failed_now,
     mark_in,
 )
+from bot.services.queries import active_official
 from bot.services.uow import UnitOfWork
-from models import ReceivedUpdate
+from models import Official, ReceivedUpdate
 
 __all__ = ["TakenElsewhere", "committed", "failed_now", "mark_in"]  # the once-guard's, here too
 
@@ -72,8 +73,11 @@ async def store(ctx: Context, payloads: Iterable[dict[str, Any]]) -> list[dict[s
     return [p for p in rows if p["update_id"] in fresh]
 
 
-async def _take(ctx: Context, update_id: int) -> int | None:
-    """Lease the update; its attempt number, or None if handled, set aside or leased elsewhere."""
+async def _take(
+    ctx: Context, update_id: int, user_id: int | None
+) -> tuple[int | None, Official | None]:
+    """Lease the update: its attempt number (None if handled, set aside or leased elsewhere)
+    and, in the same transaction, the active official behind `user_id` (None: a stranger)."""
     now = ctx.clock.now()
     taking = (
         update(ReceivedUpdate)
@@ -85,17 +89,24 @@ async def _take(ctx: Context, update_id: int) -> int | None:
         )
         .values(lease_until=now + _lease(ctx), attempts=ReceivedUpdate.attempts + 1)
         .returning(ReceivedUpdate.attempts)
+        .execution_options(synchronize_session=False)
     )
-    async with ctx.engine.begin() as connection:
-        return (await connection.execute(taking)).scalar()
+    async with ctx.sessions() as session, session.begin():
+        attempt = (await session.execute(taking)).scalar()
+        if attempt is None or user_id is None:
+            return attempt, None
+        return attempt, await session.scalar(active_official(user_id))
 
 
 @contextlib.asynccontextmanager
-async def handling(ctx: Context, update_id: int) -> AsyncIterator[Handling | None]:
+async def handling(
+    ctx: Context, update_id: int, user_id: int | None = None
+) -> AsyncIterator[Handling | None]:
     """Handle a stored update under a lease; yields None when it is not ours to handle. A
-    database error here stops the handling (the update stays, and is replayed later)."""
+    database error here stops the handling (the update stays, and is replayed later).
+    `user_id`, the Telegram user who sent it, is looked up with the lease (see `Handling`)."""
     try:
-        attempt = await _take(ctx, update_id)
+        attempt, speaker = await _take(ctx, update_id, user_id)
     except Exception:
         log.exception("could not take update %s; it will be replayed", update_id)
         yield None
@@ -103,7 +114,7 @@ async def handling(ctx: Context, update_id: int) -> AsyncIterator[Handling | Non
     if attempt is None:
         yield None
         return
-    current = Handling(update_id, attempt)
+    current = Handling(update_id, attempt, speaker_id=user_id, speaker=speaker)
     token = CURRENT.set(current)
     try:
         yield current
