@@ -1,7 +1,9 @@
 """The Bot API over HTTP: `/bot<token>/<method>` and file downloads at `/file/bot<token>/<path>`.
 
 Every call goes through `handle`: token check, injected faults, the method, and Telegram's answer
-envelope. The methods on messages live in `emulator.messaging`; the others are here."""
+envelope. The methods on messages live in `emulator.messaging`, on files in `emulator.documents`
+and on pinned messages in `emulator.pinning` (imported here so they register); the others are
+here."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from emulator import messaging
+from emulator import documents, messaging, pinning  # noqa: F401  (they register methods)
 from emulator.core import TOKEN, Core
 from emulator.params import Params, read_params
 from emulator.registry import METHODS, Described, canonical, method

@@ -1,19 +1,22 @@
-"""Bot API methods on messages: send, edit, delete, pin, documents and files, callback answers."""
+"""Bot API methods on messages, sendMessage, editing a message's text, caption or keyboard,
+deleteMessage and answerCallbackQuery, and what every method on messages shares: `find_chat`
+(the chat a call is about, with Telegram's 403s for a user who never wrote to the bot or
+blocked it), `check_flood`, `message_text` (a text or caption by its parse mode),
+`reply_target` and `sent_message`. Documents and files are in `emulator.documents`, pinned
+messages in `emulator.pinning`.
+"""
 
 from __future__ import annotations
 
-import mimetypes
 import time
 from typing import Any
 
 from emulator.core import Core
 from emulator.entities import Formatted
-from emulator.params import Params, Upload
+from emulator.params import Params
 from emulator.registry import method
 from emulator.rules import (
     MAX_CALLBACK_ANSWER,
-    MAX_DOWNLOAD,
-    MAX_UPLOAD,
     NOT_MODIFIED,
     QUERY_TOO_OLD,
     ApiError,
@@ -22,7 +25,7 @@ from emulator.rules import (
     parse_reply_markup,
 )
 from emulator.shapes import message_json, now
-from emulator.state import BOT, Chat, Message, StoredFile
+from emulator.state import BOT, Chat, Message
 
 Json = dict[str, Any]
 
@@ -42,12 +45,14 @@ def find_chat(core: Core, p: Params, *, writing: bool = True) -> Chat:
 
 
 def check_flood(core: Core, chat: Chat) -> None:
+    """Refuse with 429 and `retry_after` if the bot is sending to this chat too fast."""
     retry_after = core.flood.check(chat.id, chat.is_group)
     if retry_after is not None:
         raise ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
 
 
-def _text(core: Core, p: Params, name: str, *, caption: bool = False) -> Formatted:
+def message_text(core: Core, p: Params, name: str, *, caption: bool = False) -> Formatted:
+    """The text (or caption) a call carries, parsed by its parse_mode or entities."""
     entities_name = "caption_entities" if caption else "entities"
     return format_text(
         p.opt_str(name),
@@ -58,7 +63,8 @@ def _text(core: Core, p: Params, name: str, *, caption: bool = False) -> Formatt
     )
 
 
-def _reply_target(core: Core, p: Params, chat: Chat) -> int | None:
+def reply_target(core: Core, p: Params, chat: Chat) -> int | None:
+    """The message a new one answers, from reply_parameters or the older reply_to_message_id."""
     parameters = p.opt_json("reply_parameters")
     allow_missing = p.opt_bool("allow_sending_without_reply")
     if parameters is None:
@@ -77,7 +83,8 @@ def _reply_target(core: Core, p: Params, chat: Chat) -> int | None:
     return message_id
 
 
-def _sent(core: Core, chat: Chat, **fields: Any) -> Json:
+def sent_message(core: Core, chat: Chat, **fields: Any) -> Json:
+    """Store the bot's new message in `chat`, count it, and answer it as Telegram does."""
     message = core.world.add_message(chat, BOT, **fields)
     core.stats.messages_per_chat[chat.id] += 1
     return message_json(core.world, message)
@@ -86,71 +93,16 @@ def _sent(core: Core, chat: Chat, **fields: Any) -> Json:
 @method("sendMessage")
 async def send_message(core: Core, p: Params) -> Json:
     chat = find_chat(core, p)
-    text = _text(core, p, "text")
+    text = message_text(core, p, "text")
     markup = parse_reply_markup(p.values.get("reply_markup"))
-    reply_to = _reply_target(core, p, chat)
+    reply_to = reply_target(core, p, chat)
     check_flood(core, chat)
-    return _sent(
+    return sent_message(
         core,
         chat,
         text=text.text,
         entities=text.entities,
         source=p.opt_str("text"),
-        reply_markup=markup,
-        reply_to_message_id=reply_to,
-    )
-
-
-def _upload(p: Params) -> Upload | None:
-    upload = p.files.get("document")
-    reference = p.opt_str("document")
-    if upload is None and reference and reference.startswith("attach://"):
-        upload = p.files.get(reference[len("attach://") :])
-        if upload is None:
-            raise bad_request("wrong file identifier/HTTP URL specified")
-    return upload
-
-
-def _mime(upload: Upload) -> str:
-    declared = upload.content_type
-    if declared and declared != "application/octet-stream":
-        return declared
-    guessed, _ = mimetypes.guess_type(upload.filename or "")
-    return guessed or declared or "application/octet-stream"
-
-
-@method("sendDocument")
-async def send_document(core: Core, p: Params) -> Json:
-    chat = find_chat(core, p)
-    caption = _text(core, p, "caption", caption=True)
-    markup = parse_reply_markup(p.values.get("reply_markup"))
-    reply_to = _reply_target(core, p, chat)
-    upload = _upload(p)
-    existing: StoredFile | None = None
-    if upload is not None:
-        if not upload.content:
-            raise bad_request("file must be non-empty")
-        if len(upload.content) > MAX_UPLOAD:
-            raise ApiError(413, "Request Entity Too Large")
-    else:
-        reference = p.opt_str("document")
-        if not reference:
-            raise bad_request("there is no document in the request")
-        existing = core.world.files.get(reference)
-        if existing is None:
-            raise bad_request("wrong file identifier/HTTP URL specified")
-    check_flood(core, chat)
-    if upload is not None:
-        name = upload.filename or "file"
-        existing = core.world.add_file(name, _mime(upload), upload.content, BOT)
-    assert existing is not None
-    return _sent(
-        core,
-        chat,
-        file_id=existing.file_id,
-        caption=caption.text or None,
-        caption_entities=caption.entities,
-        source=p.opt_str("caption"),
         reply_markup=markup,
         reply_to_message_id=reply_to,
     )
@@ -183,7 +135,7 @@ async def edit_message_text(core: Core, p: Params) -> Json:
     chat, message = _editable(core, p)
     if message.text is None:
         raise bad_request("there is no text in the message to edit")
-    text = _text(core, p, "text")
+    text = message_text(core, p, "text")
     markup = parse_reply_markup(p.values.get("reply_markup"))
     if (text.text, text.entities, markup) == (message.text, message.entities, message.reply_markup):
         raise ApiError(400, NOT_MODIFIED)
@@ -198,7 +150,7 @@ async def edit_message_caption(core: Core, p: Params) -> Json:
     chat, message = _editable(core, p)
     if message.file_id is None:
         raise bad_request("there is no caption in the message to edit")
-    caption = _text(core, p, "caption", caption=True)
+    caption = message_text(core, p, "caption", caption=True)
     markup = parse_reply_markup(p.values.get("reply_markup"))
     new = (caption.text or None, caption.entities, markup)
     if new == (message.caption, message.caption_entities, message.reply_markup):
@@ -233,48 +185,6 @@ async def delete_message(core: Core, p: Params) -> bool:
     return True
 
 
-def _pin_rights(chat: Chat) -> None:
-    if chat.is_group and not chat.bot_admin:
-        raise bad_request("not enough rights to manage pinned messages in the chat")
-
-
-@method("pinChatMessage")
-async def pin_chat_message(core: Core, p: Params) -> bool:
-    chat = find_chat(core, p, writing=False)
-    message = core.world.message(chat, p.get_int("message_id"))
-    if message is None:
-        raise bad_request("message to pin not found")
-    _pin_rights(chat)
-    message.pinned = True
-    core.world.changed.fire()
-    return True
-
-
-@method("unpinChatMessage")
-async def unpin_chat_message(core: Core, p: Params) -> bool:
-    chat = find_chat(core, p, writing=False)
-    _pin_rights(chat)
-    message_id = p.opt_int("message_id")
-    pinned = [m for m in chat.messages.values() if m.pinned and not m.deleted]
-    if message_id is not None:
-        pinned = [m for m in pinned if m.message_id == message_id]
-    if not pinned:
-        raise bad_request("message to unpin not found")
-    pinned[-1].pinned = False
-    core.world.changed.fire()
-    return True
-
-
-@method("unpinAllChatMessages")
-async def unpin_all_chat_messages(core: Core, p: Params) -> bool:
-    chat = find_chat(core, p, writing=False)
-    _pin_rights(chat)
-    for message in chat.messages.values():
-        message.pinned = False
-    core.world.changed.fire()
-    return True
-
-
 @method("answerCallbackQuery")
 async def answer_callback_query(core: Core, p: Params) -> bool:
     query = core.world.callbacks.get(p.opt_str("callback_query_id") or "")
@@ -294,18 +204,3 @@ async def answer_callback_query(core: Core, p: Params) -> bool:
         query.answer["url"] = p.opt_str("url")
     core.world.changed.fire()
     return True
-
-
-@method("getFile")
-async def get_file(core: Core, p: Params) -> Json:
-    stored = core.world.files.get(p.opt_str("file_id") or "")
-    if stored is None:
-        raise bad_request("invalid file_id")
-    if len(stored.content) > MAX_DOWNLOAD:
-        raise bad_request("file is too big")
-    return {
-        "file_id": stored.file_id,
-        "file_unique_id": stored.file_unique_id,
-        "file_size": len(stored.content),
-        "file_path": stored.file_path,
-    }

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from emulator.entities import Entity, EntityParseError, Formatted, parse_html, trim
+from emulator.entities import Entity, EntityParseError, Formatted, trim
+from emulator.html_mode import parse_html
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024

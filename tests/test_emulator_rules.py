@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.entities import EntityParseError, Formatted, bot_commands, parse_html, trim
+from emulator.entities import EntityParseError, Formatted, bot_commands, trim
+from emulator.html_mode import parse_html
 from emulator.rules import ApiError, FloodControl, FloodLimits, format_text, parse_reply_markup
 
 
