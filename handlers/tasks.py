@@ -160,7 +160,11 @@ async def attach(update: Update, context: CallbackContext, me: Official, press: 
         await answer(update.callback_query, context, "choose")
         await reply(update, context, "pick_document", InlineKeyboardMarkup(rows), view=view)
         return
-    kind, title = candidates[index or 0] if (index or 0) < len(candidates) else candidates[0]
+    if (index or 0) >= len(candidates):  # drawn for another list, or forged
+        assert update.callback_query is not None
+        await answer(update.callback_query, context, "stale_button", alert=True)
+        return
+    kind, title = candidates[index or 0]
     await _ask(
         update,
         context,

@@ -7,8 +7,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.app import api_urls
 from bot.core.config import Settings
+from bot.services import queries
+from demo.world import TOKEN
 from tests.bot_world import (
     World,
     intake,
@@ -198,3 +202,23 @@ async def test_commands_delegation_and_an_invitation_from_the_chat(world: World)
     await world.say("admin", "/undang sekda")
     link = await world.latest("admin", "Undangan untuk")
     assert "https://t.me/disposisi_test_bot?start=" in link["text"]
+
+
+async def test_a_forged_document_choice_is_refused(world: World) -> None:
+    """`up:<task>:<version>:99` names no document of the list: refused, not taken as the first."""
+    number = await intake(world)
+    await world.task("karo", number)
+    me = await queries.official_by_telegram(world.ctx, world.uid("karo"))
+    assert me is not None
+    (task,) = await queries.my_open_tasks(world.ctx, me.id)
+    data = f"up:{task.task_id}:{task.version}:99"
+    urls = api_urls(world.ctx.settings.telegram_api_url)
+    assert urls is not None
+    async with Bot(TOKEN, base_url=urls[0], base_file_url=urls[1]) as bot:
+        forged = InlineKeyboardMarkup([[InlineKeyboardButton("palsu", callback_data=data)]])
+        message = await bot.send_message(world.uid("karo"), "tombol palsu", reply_markup=forged)
+    pressed = await world.tg.press(
+        world.uid("karo"), message.message_id, callback_data=data, wait=10
+    )
+    assert pressed["answer"] is not None and pressed["answer"]["show_alert"]
+    assert pressed["answer"]["text"] == "Tombol ini sudah tidak berlaku."
