@@ -1,8 +1,9 @@
 """Semantic checks of an SOP spec: cross-references, the step graph, decisions and documents.
 
-Run by the loader after the structural checks, and usable on a spec built in code. Every problem
-names the file, the line (from the spec objects' `line`, or the finer per-field `lines` index the
-loader records) and the step key, so that a broken file can be fixed without reading code.
+Run by the loader after the structural checks, and usable on a spec built in code; the walks of
+the step graph are in `bot.core.sop.graph`. Every problem names the file, the line (from the spec
+objects' `line`, or the finer per-field `lines` index the loader records) and the step key, so
+that a broken file can be fixed without reading code.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 
-from bot.core.sop.loader import SopProblem
+from bot.core.sop.graph import check_documents_available, check_graph
+from bot.core.sop.problems import SopProblem
 from bot.core.sop.spec import Requirement, SopSpec, Step, Target, Transition
 
 
@@ -52,8 +54,8 @@ class _Checker:
         self.check_outcomes()
         self.check_steps()
         if self.spec.steps:
-            self.check_graph()
-            self.check_documents_available()
+            check_graph(self.spec, self.steps, self.add)
+            check_documents_available(self.spec, self.steps, self.add)
         return self.problems
 
     # -- references ----------------------------------------------------------------------
@@ -215,103 +217,3 @@ class _Checker:
         for kind in self.spec.kinds:
             if not any(option.applies_to(kind) for option in decision.options):
                 self.add(decision.line, f"keputusan tanpa pilihan untuk jenis {kind!r}", key)
-
-    # -- the graph -----------------------------------------------------------------------
-
-    def check_graph(self) -> None:
-        first = self.spec.first_step
-        reached = {first.key}
-        todo = [first]
-        while todo:
-            for target in todo.pop().targets():
-                if target.step in self.steps and target.step not in reached:
-                    reached.add(target.step)
-                    todo.append(self.steps[target.step])
-        for key, step in self.steps.items():
-            if key not in reached:
-                self.add(
-                    step.line,
-                    f"langkah tidak dapat dicapai dari langkah pertama {first.key!r}",
-                    key,
-                )
-
-        # Steps from which some known outcome can be reached, grown to a fixed point.
-        ending: set[str] = set()
-        changed = True
-        while changed:
-            changed = False
-            for key, step in self.steps.items():
-                if key not in ending and any(
-                    t.end in self.spec.outcomes or t.step in ending for t in step.targets()
-                ):
-                    ending.add(key)
-                    changed = True
-        for key, step in self.steps.items():
-            if key in ending or not step.targets():  # no way out at all: reported already
-                continue
-            if key == first.key:
-                self.add(
-                    step.line, "tidak ada hasil akhir yang dapat dicapai dari langkah pertama", key
-                )
-            else:
-                self.add(
-                    step.line,
-                    "dari langkah ini tidak ada jalan ke hasil akhir (putaran tanpa jalan keluar)",
-                    key,
-                )
-
-    def check_documents_available(self) -> None:
-        """A document required with upload: false must be on the proposal on every path there."""
-        spec = self.spec
-        every = set(spec.documents)
-        first = spec.first_step.key
-        start = {spec.intake.document} & every if spec.intake.document else set()
-        # Documents surely present when a step starts; grows smaller to a fixed point.
-        present: dict[str, set[str]] = {key: set(every) for key in self.steps}
-        present[first] = set(start)
-        changed = True
-        while changed:
-            changed = False
-            for key, step in self.steps.items():
-                for target, extra in _edges(step):
-                    if target not in present:
-                        continue
-                    # A reject sends the work back: the step's own uploads may not have happened.
-                    after = present[key] | (extra if extra is not None else set())
-                    narrowed = present[target] & after
-                    if narrowed != present[target]:
-                        present[target] = narrowed
-                        changed = True
-        for key, step in self.steps.items():
-            have = present[key]
-            own = {r.document for r in step.requires if r.upload}
-            needs = [*step.requires]
-            if step.decision is not None:
-                needs.extend(r for o in step.decision.options for r in o.requires)
-            for req in needs:
-                if req.upload or req.document not in every or req.document in have | own:
-                    continue
-                self.add(
-                    req.line,
-                    f"dokumen {req.document!r} diminta sudah ada (upload: false), tetapi tidak "
-                    "setiap jalan ke langkah ini mengunggahnya lebih dulu "
-                    "(lewat intake atau upload: true)",
-                    key,
-                )
-
-
-def _edges(step: Step) -> list[tuple[str, set[str] | None]]:
-    """(target step, documents uploaded on the way); None for a reject (no uploads assumed)."""
-    own = {r.document for r in step.requires if r.upload}
-    edges: list[tuple[str, set[str] | None]] = []
-    if step.on_approve is not None and step.on_approve.target.step is not None:
-        edges.append((step.on_approve.target.step, own))
-    if step.on_reject is not None and step.on_reject.target.step is not None:
-        edges.append((step.on_reject.target.step, None))
-    if step.decision is not None:
-        for option in step.decision.options:
-            if option.target.step is not None:
-                edges.append(
-                    (option.target.step, own | {r.document for r in option.requires if r.upload})
-                )
-    return edges

@@ -1,0 +1,149 @@
+"""Reading one YAML mapping of an SOP file: its fields checked against a schema, each value
+coerced to the type the spec wants, and every problem noted (with its line) instead of raised.
+
+`Reader` collects the problems and the line index of one file; `Fields` is one mapping being
+read. The SOP's own structure (what is in a step, a decision…) is read in `bot.core.sop.loader`
+and `bot.core.sop.steps` with these.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from bot.core.sop.problems import LineIndex, SopProblem
+from bot.core.sop.yamlfile import key_line, node_line
+
+# A mapping's fields: YAML key -> required, in the order they are checked.
+Schema = Mapping[str, bool]
+
+_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_MAX_KEY = 48  # keys end up in callback data and database rows: keep them short
+
+
+class Fields:
+    """One YAML mapping being read, with how to name it in problems (e.g. "langkah")."""
+
+    def __init__(self, reader: Reader, m: CommentedMap, what: str, step: str | None) -> None:
+        self.reader, self.m, self.what, self.step = reader, m, what, step
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.m
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.m.get(key, default)
+
+    def line(self, key: str) -> int:
+        return key_line(self.m, key)
+
+    def add(self, key: str, message: str) -> None:
+        self.reader.add(self.line(key), f"{self.what}: {message}", self.step)
+
+    def record(self, address: tuple[str, ...], *keys: str) -> None:
+        for key in keys:
+            if key in self.m:
+                self.reader.lines[(*address, key)] = self.line(key)
+
+    def text(self, key: str, *, key_like: bool = False) -> str | None:
+        """A non-empty string, or None when absent or null (a missing field is reported apart)."""
+        value = self.m.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.add(key, f"{key!r} harus berupa teks")
+            return None
+        if key_like and not self.reader.check_key(value, self.line(key), self.what, self.step):
+            return None
+        return value.strip()
+
+    def required_text(self, key: str) -> str:
+        value = self.text(key)
+        if value is None and key in self.m and self.m[key] is None:
+            self.add(key, f"{key!r} tidak boleh kosong")
+        return value or ""
+
+    def texts(self, key: str, *, nonempty: bool = False) -> tuple[str, ...]:
+        if key not in self.m:
+            return ()
+        value = self.m[key]
+        if not isinstance(value, CommentedSeq) or not all(
+            isinstance(v, str) and v.strip() for v in value
+        ):
+            self.add(key, f"{key!r} harus berupa daftar teks, misalnya [a, b]")
+            return ()
+        if nonempty and not value:
+            self.add(key, f"{key!r} tidak boleh kosong")
+        return tuple(v.strip() for v in value)
+
+    def flag(self, key: str) -> bool:
+        value = self.m.get(key, False)
+        if not isinstance(value, bool):
+            self.add(key, f"{key!r} harus true atau false")
+            return False
+        return value
+
+    def seq(self, key: str) -> CommentedSeq:
+        """A list of items (mappings, read by the caller); empty when absent or not a list."""
+        value = self.m.get(key)
+        if value is not None and not isinstance(value, CommentedSeq):
+            self.add(key, f"{key!r} harus berupa daftar")
+        return value if isinstance(value, CommentedSeq) else CommentedSeq()
+
+
+class Reader:
+    """Turns the parsed YAML tree into spec objects, noting problems instead of stopping."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[SopProblem] = []
+        self.lines: LineIndex = {}
+
+    def add(self, line: int | None, message: str, step: str | None = None) -> None:
+        self.problems.append(SopProblem(self.file, line, step, message))
+
+    def fields(
+        self, node: Any, line: int, what: str, schema: Schema, step: str | None = None
+    ) -> Fields | None:
+        """`node` as a mapping with every required key and no unknown key (typos)."""
+        if not isinstance(node, CommentedMap):
+            self.add(line, f"{what} harus berupa mapping (kunci: nilai)", step)
+            return None
+        for key in node:
+            if key not in schema:
+                close = difflib.get_close_matches(str(key), list(schema), n=1)
+                hint = f" (maksudnya {close[0]!r}?)" if close else ""
+                self.add(key_line(node, key), f"{what}: kolom tidak dikenal {key!r}{hint}", step)
+        for key, required in schema.items():
+            if required and key not in node:
+                self.add(node_line(node, line), f"{what}: kolom wajib {key!r} tidak ada", step)
+        return Fields(self, node, what, step)
+
+    def check_key(self, key: Any, line: int, what: str, step: str | None = None) -> bool:
+        if isinstance(key, str) and _KEY.fullmatch(key) and len(key) <= _MAX_KEY:
+            return True
+        rule = f"huruf, angka dan _, diawali huruf, paling panjang {_MAX_KEY}"
+        self.add(line, f"{what}: {key!r} bukan kunci yang sah ({rule})", step)
+        return False
+
+    def keyed(
+        self, top: Fields, key: str, what: str, schema: Schema
+    ) -> list[tuple[str, Fields, int]]:
+        """A mapping of key -> mapping (kinds, roles, documents, outcomes), each checked."""
+        node = top.get(key)
+        if node is None:
+            return []
+        if not isinstance(node, CommentedMap):
+            top.add(key, f"{key!r} harus berupa mapping kunci -> {{title: ...}}")
+            return []
+        found = []
+        for name, value in node.items():
+            line = key_line(node, name)
+            fields = self.fields(value, line, f"{what} {name!r}", schema)
+            if self.check_key(name, line, what) and fields is not None:
+                fields.record((key, str(name)), *schema)
+                found.append((str(name), fields, line))
+        return found

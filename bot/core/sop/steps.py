@@ -1,0 +1,143 @@
+"""Reading the `steps:` list of an SOP file: each step, its time, required documents, and where
+it leads (transitions, or a decision's options).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap
+
+from bot.core.sop.duration import parse_time_standard
+from bot.core.sop.fields import Fields, Reader
+from bot.core.sop.spec import Decision, Option, Requirement, Step, Target, TimeStandard, Transition
+from bot.core.sop.yamlfile import item_line
+
+_STEP = {"key": True, "number": True, "source": False, "activity": True, "actors": True}
+_STEP |= {"completion": False, "requires": False, "time": True, "output": False}
+_STEP |= {"on_approve": False, "on_reject": False, "decision": False}
+_TRANSITION = {"to": False, "end": False, "notify": False, "verdict": False}
+_DECISION = {"question": True, "options": True}
+_OPTION = {"key": True, "label": True, "kinds": False, "requires": False}
+_OPTION |= {"note_required": False, "notify": False, "verdict": False, "to": False, "end": False}
+_REQUIREMENT = {"document": True, "upload": False}
+
+
+def steps(r: Reader, top: Fields) -> tuple[Step, ...]:
+    node = top.seq("steps")
+    found = (_step(r, item, item_line(node, i)) for i, item in enumerate(node))
+    return tuple(s for s in found if s is not None)
+
+
+def _step(r: Reader, node: Any, line: int) -> Step | None:
+    raw_key = node.get("key") if isinstance(node, CommentedMap) else None
+    key = raw_key if isinstance(raw_key, str) else None
+    s = r.fields(node, line, "langkah", _STEP, key)
+    # A step without a usable key is left out: nothing can refer to it anyway.
+    if s is None or "key" not in s or not r.check_key(raw_key, s.line("key"), "langkah", key):
+        return None
+    assert key is not None
+    s.record(("step", key), "actors", "number", "completion", "time")
+    number = s.get("number")
+    if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+        if "number" in s:
+            s.add("number", "'number' harus bilangan bulat ≥ 1")
+        number = 0
+    completion = s.get("completion", "all")
+    if completion not in ("all", "any"):
+        s.add("completion", "'completion' harus all atau any")
+    return Step(
+        key=key,
+        number=number,
+        activity=s.required_text("activity"),
+        actors=s.texts("actors", nonempty=True),
+        time=_time(r, s),
+        completion="any" if completion == "any" else "all",
+        requires=_requirements(r, s),
+        output=s.text("output"),
+        on_approve=_transition(r, s, "on_approve", key),
+        on_reject=_transition(r, s, "on_reject", key),
+        decision=_decision(r, s, key),
+        source=s.text("source"),
+        line=line,
+    )
+
+
+def _time(r: Reader, s: Fields) -> TimeStandard:
+    value = s.get("time")
+    try:
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"waktu {value!r} tanpa satuan: tulis '{value} menit'")
+        return parse_time_standard(value)
+    except ValueError as exc:
+        r.add(s.line("time"), str(exc), s.step)
+        return TimeStandard(text=None, target_minutes=None)
+
+
+def _requirements(r: Reader, owner: Fields) -> tuple[Requirement, ...]:
+    node = owner.seq("requires")
+    found = []
+    for i, item in enumerate(node):
+        line = item_line(node, i)
+        f = r.fields(item, line, "requires", _REQUIREMENT, owner.step)
+        if f is not None and (document := f.text("document")):
+            found.append(Requirement(document, f.flag("upload"), line))
+    return tuple(found)
+
+
+def _target(r: Reader, f: Fields, line: int) -> Target | None:
+    to, end = f.text("to"), f.text("end")
+    if (to is None) == (end is None):
+        r.add(line, f"{f.what}: tulis tepat satu dari 'to: LANGKAH' atau 'end: HASIL'", f.step)
+        return None
+    return Target(step=to, end=end)
+
+
+def _transition(r: Reader, s: Fields, name: str, step: str) -> Transition | None:
+    if name not in s:
+        return None
+    line = s.line(name)
+    t = r.fields(s.get(name), line, name, _TRANSITION, step)
+    target = _target(r, t, line) if t is not None else None
+    if t is None or target is None:
+        return None
+    t.record((name, step), "notify")
+    return Transition(target, t.texts("notify"), t.text("verdict"), line)
+
+
+def _decision(r: Reader, s: Fields, step: str) -> Decision | None:
+    if "decision" not in s:
+        return None
+    line = s.line("decision")
+    d = r.fields(s.get("decision"), line, "decision", _DECISION, step)
+    if d is None:
+        return None
+    node = d.seq("options")
+    options: list[Option] = []
+    for i, item in enumerate(node):
+        if (option := _option(r, item, item_line(node, i), step)) is not None:
+            options.append(option)
+    return Decision(d.required_text("question"), tuple(options), line)
+
+
+def _option(r: Reader, node: Any, line: int, step: str) -> Option | None:
+    o = r.fields(node, line, "pilihan", _OPTION, step)
+    if o is None:
+        return None
+    key = o.text("key", key_like=True)
+    o.what = f"pilihan {key!r}" if key else o.what
+    target = _target(r, o, line)
+    if key is None or target is None:
+        return None
+    o.record(("option", step, key), "kinds", "notify")
+    return Option(
+        key=key,
+        label=o.required_text("label"),
+        target=target,
+        kinds=o.texts("kinds"),
+        requires=_requirements(r, o),
+        note_required=o.flag("note_required"),
+        notify=o.texts("notify"),
+        verdict=o.text("verdict"),
+        line=line,
+    )
