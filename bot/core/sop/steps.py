@@ -10,17 +10,9 @@ from ruamel.yaml.comments import CommentedMap
 
 from bot.core.sop.duration import parse_time_standard
 from bot.core.sop.fields import Fields, Reader
+from bot.core.sop.schema import schema
 from bot.core.sop.spec import Decision, Option, Requirement, Step, Target, TimeStandard, Transition
 from bot.core.sop.yamlfile import item_line
-
-_STEP = {"key": True, "number": True, "source": False, "activity": True, "actors": True}
-_STEP |= {"completion": False, "requires": False, "time": True, "output": False}
-_STEP |= {"on_approve": False, "on_reject": False, "decision": False}
-_TRANSITION = {"to": False, "end": False, "notify": False, "verdict": False}
-_DECISION = {"question": True, "options": True}
-_OPTION = {"key": True, "label": True, "kinds": False, "requires": False}
-_OPTION |= {"note_required": False, "notify": False, "verdict": False, "to": False, "end": False}
-_REQUIREMENT = {"document": True, "upload": False}
 
 
 def steps(r: Reader, top: Fields) -> tuple[Step, ...]:
@@ -32,7 +24,7 @@ def steps(r: Reader, top: Fields) -> tuple[Step, ...]:
 def _step(r: Reader, node: Any, line: int) -> Step | None:
     raw_key = node.get("key") if isinstance(node, CommentedMap) else None
     key = raw_key if isinstance(raw_key, str) else None
-    s = r.fields(node, line, "langkah", _STEP, key)
+    s = r.fields(node, line, "langkah", schema(Step), key)
     # A step without a usable key is left out: nothing can refer to it anyway.
     if s is None or "key" not in s or not r.check_key(raw_key, s.line("key"), "langkah", key):
         return None
@@ -79,7 +71,7 @@ def _requirements(r: Reader, owner: Fields) -> tuple[Requirement, ...]:
     found = []
     for i, item in enumerate(node):
         line = item_line(node, i)
-        f = r.fields(item, line, "requires", _REQUIREMENT, owner.step)
+        f = r.fields(item, line, "requires", schema(Requirement), owner.step)
         if f is not None and (document := f.text("document")):
             found.append(Requirement(document, f.flag("upload"), line))
     return tuple(found)
@@ -97,7 +89,7 @@ def _transition(r: Reader, s: Fields, name: str, step: str) -> Transition | None
     if name not in s:
         return None
     line = s.line(name)
-    t = r.fields(s.get(name), line, name, _TRANSITION, step)
+    t = r.fields(s.get(name), line, name, schema(Transition), step)
     target = _target(r, t, line) if t is not None else None
     if t is None or target is None:
         return None
@@ -109,7 +101,7 @@ def _decision(r: Reader, s: Fields, step: str) -> Decision | None:
     if "decision" not in s:
         return None
     line = s.line("decision")
-    d = r.fields(s.get("decision"), line, "decision", _DECISION, step)
+    d = r.fields(s.get("decision"), line, "decision", schema(Decision), step)
     if d is None:
         return None
     node = d.seq("options")
@@ -121,7 +113,7 @@ def _decision(r: Reader, s: Fields, step: str) -> Decision | None:
 
 
 def _option(r: Reader, node: Any, line: int, step: str) -> Option | None:
-    o = r.fields(node, line, "pilihan", _OPTION, step)
+    o = r.fields(node, line, "pilihan", schema(Option), step)
     if o is None:
         return None
     key = o.text("key", key_like=True)
