@@ -23,6 +23,7 @@ from bot.core.sop.schema import file_name, is_required, schema, written_fields
 from bot.core.sop.spec import DocumentKind, Header, Intake, Kind, Outcome, Reminders, Role, SopSpec
 from bot.core.sop.steps import steps
 from bot.core.sop.validate import validate
+from bot.core.sop.words import say
 from bot.core.sop.yamlfile import parse
 
 __all__ = ["LineIndex", "SopFileError", "SopProblem", "load_sop", "load_sop_text"]
@@ -35,7 +36,7 @@ def load_sop(path: str | Path) -> SopSpec:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise SopFileError(
-            [SopProblem(str(path), None, None, f"tidak dapat dibaca: {exc}")]
+            [SopProblem(str(path), None, None, say("unreadable", error=exc))]
         ) from exc
     return load_sop_text(text, str(path))
 
@@ -56,13 +57,13 @@ def load_sop_text(text: str, file: str = "<sop>") -> SopSpec:
 
 
 def _sop(r: Reader, data: Any, file: str) -> SopSpec | None:
-    top = r.fields(data, 1, "berkas SOP", schema(SopSpec))
+    top = r.fields(data, 1, say("what_file"), schema(SopSpec))
     if top is None:
         return None
     version = top.get("version")
     if version is not None and not isinstance(version, str):
         # As a number, 2020.10 would silently become 2020.1.
-        r.add(top.line("version"), f'version harus teks: tulis version: "{version}"')
+        r.add(top.line("version"), say("version_not_text", version=version))
         version = str(version)
     return SopSpec(
         code=top.text("code", key_like=True) or "",
@@ -71,20 +72,20 @@ def _sop(r: Reader, data: Any, file: str) -> SopSpec | None:
         header=_header(r, top),
         kinds={
             k: Kind(k, f.required_text("title"), n)
-            for k, f, n in r.keyed(top, "kinds", "jenis usulan", schema(Kind))
+            for k, f, n in r.keyed(top, "kinds", say("what_kind"), schema(Kind))
         },
         roles={
             k: Role(k, f.required_text("title"), f.text("superior"), n, f.flag("oversees"))
-            for k, f, n in r.keyed(top, "roles", "peran", schema(Role))
+            for k, f, n in r.keyed(top, "roles", say("what_role"), schema(Role))
         },
         documents={
             k: DocumentKind(k, f.required_text("title"), n)
-            for k, f, n in r.keyed(top, "documents", "dokumen", schema(DocumentKind))
+            for k, f, n in r.keyed(top, "documents", say("what_document"), schema(DocumentKind))
         },
         intake=_intake(r, top),
         outcomes={
             k: Outcome(k, f.required_text("title"), f.texts("notify"), n)
-            for k, f, n in r.keyed(top, "outcomes", "hasil", schema(Outcome))
+            for k, f, n in r.keyed(top, "outcomes", say("what_outcome"), schema(Outcome))
         },
         steps=steps(r, top),
         reminders=_reminders(r, top),
@@ -127,11 +128,7 @@ def _intake(r: Reader, top: Fields) -> Intake:
         try:
             number_format.format(seq=1, code="X", year=2020)
         except (KeyError, IndexError, ValueError) as exc:
-            available = "{seq}, {code}, {year}"
-            i.add(
-                "number_format",
-                f"'number_format' tidak sah ({exc!r}); yang tersedia: {available}",
-            )
+            i.add("number_format", say("bad_number_format", error=exc))
             number_format = None
     return Intake(
         registrars=i.texts("registrars", nonempty=True),
@@ -155,10 +152,10 @@ def _reminders(r: Reader, top: Fields) -> Reminders:
         written = f.get("repeat")
         try:
             if not isinstance(written, str):
-                raise ValueError(f"waktu {written!r} tanpa satuan: tulis '{written} menit'")
+                raise ValueError(say("no_unit", value=written))
             standard = parse_time_standard(written)
             if not standard.target_minutes or standard.limit_minutes is not None:
-                raise ValueError(f"tulis satu lama waktu, misalnya '60 menit': {written!r}")
+                raise ValueError(say("not_one_duration", value=written))
             repeat = standard.target_minutes
         except ValueError as exc:
             f.add("repeat", f"'repeat': {exc}")
@@ -166,7 +163,7 @@ def _reminders(r: Reader, top: Fields) -> Reminders:
     if escalate is not None and (
         not isinstance(escalate, int) or isinstance(escalate, bool) or escalate < 0
     ):
-        f.add("escalate_after", "'escalate_after' harus bilangan bulat ≥ 0 (0: tidak pernah)")
+        f.add("escalate_after", say("bad_escalate_after"))
         escalate = None
     return Reminders(
         enabled=f.flag("enabled") if "enabled" in f else True,

@@ -12,6 +12,7 @@ from bot.core.sop.duration import parse_time_standard
 from bot.core.sop.fields import Fields, Reader
 from bot.core.sop.schema import schema
 from bot.core.sop.spec import Decision, Option, Requirement, Step, Target, TimeStandard, Transition
+from bot.core.sop.words import say
 from bot.core.sop.yamlfile import item_line
 
 
@@ -24,20 +25,21 @@ def steps(r: Reader, top: Fields) -> tuple[Step, ...]:
 def _step(r: Reader, node: Any, line: int) -> Step | None:
     raw_key = node.get("key") if isinstance(node, CommentedMap) else None
     key = raw_key if isinstance(raw_key, str) else None
-    s = r.fields(node, line, "langkah", schema(Step), key)
+    what = say("what_step")
+    s = r.fields(node, line, what, schema(Step), key)
     # A step without a usable key is left out: nothing can refer to it anyway.
-    if s is None or "key" not in s or not r.check_key(raw_key, s.line("key"), "langkah", key):
+    if s is None or "key" not in s or not r.check_key(raw_key, s.line("key"), what, key):
         return None
     assert key is not None
     s.record(("step", key), "actors", "number", "completion", "time")
     number = s.get("number")
     if not isinstance(number, int) or isinstance(number, bool) or number < 1:
         if "number" in s:
-            s.add("number", "'number' harus bilangan bulat ≥ 1")
+            s.add("number", say("bad_step_number"))
         number = 0
     completion = s.get("completion", "all")
     if completion not in ("all", "any"):
-        s.add("completion", "'completion' harus all atau any")
+        s.add("completion", say("bad_completion"))
     return Step(
         key=key,
         number=number,
@@ -59,7 +61,7 @@ def _time(r: Reader, s: Fields) -> TimeStandard:
     value = s.get("time")
     try:
         if value is not None and not isinstance(value, str):
-            raise ValueError(f"waktu {value!r} tanpa satuan: tulis '{value} menit'")
+            raise ValueError(say("no_unit", value=value))
         return parse_time_standard(value)
     except ValueError as exc:
         r.add(s.line("time"), str(exc), s.step)
@@ -80,7 +82,7 @@ def _requirements(r: Reader, owner: Fields) -> tuple[Requirement, ...]:
 def _target(r: Reader, f: Fields, line: int) -> Target | None:
     to, end = f.text("to"), f.text("end")
     if (to is None) == (end is None):
-        r.add(line, f"{f.what}: tulis tepat satu dari 'to: LANGKAH' atau 'end: HASIL'", f.step)
+        r.add(line, say("one_target", what=f.what), f.step)
         return None
     return Target(step=to, end=end)
 
@@ -113,11 +115,11 @@ def _decision(r: Reader, s: Fields, step: str) -> Decision | None:
 
 
 def _option(r: Reader, node: Any, line: int, step: str) -> Option | None:
-    o = r.fields(node, line, "pilihan", schema(Option), step)
+    o = r.fields(node, line, say("what_option"), schema(Option), step)
     if o is None:
         return None
     key = o.text("key", key_like=True)
-    o.what = f"pilihan {key!r}" if key else o.what
+    o.what = f"{o.what} {key!r}" if key else o.what
     target = _target(r, o, line)
     if key is None or target is None:
         return None
