@@ -16,6 +16,7 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from bot.core.sop.problems import LineIndex, SopProblem
+from bot.core.sop.words import say
 from bot.core.sop.yamlfile import key_line, node_line
 
 # A mapping's fields: YAML key -> required, in the order they are checked.
@@ -26,7 +27,7 @@ _MAX_KEY = 48  # keys end up in callback data and database rows: keep them short
 
 
 class Fields:
-    """One YAML mapping being read, with how to name it in problems (e.g. "langkah")."""
+    """One YAML mapping being read, with how to name it in problems (`what`, e.g. a step)."""
 
     def __init__(self, reader: Reader, m: CommentedMap, what: str, step: str | None) -> None:
         self.reader, self.m, self.what, self.step = reader, m, what, step
@@ -54,7 +55,7 @@ class Fields:
         if value is None:
             return None
         if not isinstance(value, str) or not value.strip():
-            self.add(key, f"{key!r} harus berupa teks")
+            self.add(key, say("not_text", field=key))
             return None
         if key_like and not self.reader.check_key(value, self.line(key), self.what, self.step):
             return None
@@ -63,7 +64,7 @@ class Fields:
     def required_text(self, key: str) -> str:
         value = self.text(key)
         if value is None and key in self.m and self.m[key] is None:
-            self.add(key, f"{key!r} tidak boleh kosong")
+            self.add(key, say("empty", field=key))
         return value or ""
 
     def texts(self, key: str, *, nonempty: bool = False) -> tuple[str, ...]:
@@ -73,16 +74,16 @@ class Fields:
         if not isinstance(value, CommentedSeq) or not all(
             isinstance(v, str) and v.strip() for v in value
         ):
-            self.add(key, f"{key!r} harus berupa daftar teks, misalnya [a, b]")
+            self.add(key, say("not_text_list", field=key))
             return ()
         if nonempty and not value:
-            self.add(key, f"{key!r} tidak boleh kosong")
+            self.add(key, say("empty", field=key))
         return tuple(v.strip() for v in value)
 
     def flag(self, key: str) -> bool:
         value = self.m.get(key, False)
         if not isinstance(value, bool):
-            self.add(key, f"{key!r} harus true atau false")
+            self.add(key, say("not_flag", field=key))
             return False
         return value
 
@@ -90,7 +91,7 @@ class Fields:
         """A list of items (mappings, read by the caller); empty when absent or not a list."""
         value = self.m.get(key)
         if value is not None and not isinstance(value, CommentedSeq):
-            self.add(key, f"{key!r} harus berupa daftar")
+            self.add(key, say("not_list", field=key))
         return value if isinstance(value, CommentedSeq) else CommentedSeq()
 
 
@@ -110,23 +111,23 @@ class Reader:
     ) -> Fields | None:
         """`node` as a mapping with every required key and no unknown key (typos)."""
         if not isinstance(node, CommentedMap):
-            self.add(line, f"{what} harus berupa mapping (kunci: nilai)", step)
+            self.add(line, say("not_mapping", what=what), step)
             return None
         for key in node:
             if key not in schema:
                 close = difflib.get_close_matches(str(key), list(schema), n=1)
-                hint = f" (maksudnya {close[0]!r}?)" if close else ""
-                self.add(key_line(node, key), f"{what}: kolom tidak dikenal {key!r}{hint}", step)
+                hint = say("did_you_mean", name=close[0]) if close else ""
+                message = say("unknown_field", what=what, field=key, hint=hint)
+                self.add(key_line(node, key), message, step)
         for key, required in schema.items():
             if required and key not in node:
-                self.add(node_line(node, line), f"{what}: kolom wajib {key!r} tidak ada", step)
+                self.add(node_line(node, line), say("missing_field", what=what, field=key), step)
         return Fields(self, node, what, step)
 
     def check_key(self, key: Any, line: int, what: str, step: str | None = None) -> bool:
         if isinstance(key, str) and _KEY.fullmatch(key) and len(key) <= _MAX_KEY:
             return True
-        rule = f"huruf, angka dan _, diawali huruf, paling panjang {_MAX_KEY}"
-        self.add(line, f"{what}: {key!r} bukan kunci yang sah ({rule})", step)
+        self.add(line, say("bad_key", what=what, name=key, longest=_MAX_KEY), step)
         return False
 
     def keyed(
@@ -137,7 +138,7 @@ class Reader:
         if node is None:
             return []
         if not isinstance(node, CommentedMap):
-            top.add(key, f"{key!r} harus berupa mapping kunci -> {{title: ...}}")
+            top.add(key, say("not_keyed_mapping", field=key))
             return []
         found = []
         for name, value in node.items():

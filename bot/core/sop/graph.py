@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.core.sop.spec import SopSpec, Step
+from bot.core.sop.words import say
 
 Add = Callable[[int | None, str, str | None], None]
 
@@ -26,7 +27,7 @@ def check_graph(spec: SopSpec, steps: dict[str, Step], add: Add) -> None:
                 todo.append(steps[target.step])
     for key, step in steps.items():
         if key not in reached:
-            add(step.line, f"langkah tidak dapat dicapai dari langkah pertama {first.key!r}", key)
+            add(step.line, say("unreachable", first=first.key), key)
 
     # Steps from which some known outcome can be reached, grown to a fixed point.
     ending: set[str] = set()
@@ -43,13 +44,9 @@ def check_graph(spec: SopSpec, steps: dict[str, Step], add: Add) -> None:
         if key in ending or not step.targets():  # no way out at all: reported already
             continue
         if key == first.key:
-            add(step.line, "tidak ada hasil akhir yang dapat dicapai dari langkah pertama", key)
+            add(step.line, say("no_outcome_from_first"), key)
         else:
-            add(
-                step.line,
-                "dari langkah ini tidak ada jalan ke hasil akhir (putaran tanpa jalan keluar)",
-                key,
-            )
+            add(step.line, say("no_outcome_from_step"), key)
 
 
 def check_documents_available(spec: SopSpec, steps: dict[str, Step], add: Add) -> None:
@@ -82,13 +79,7 @@ def check_documents_available(spec: SopSpec, steps: dict[str, Step], add: Add) -
         for req in needs:
             if req.upload or req.document not in every or req.document in have | own:
                 continue
-            add(
-                req.line,
-                f"dokumen {req.document!r} diminta sudah ada (upload: false), tetapi tidak "
-                "setiap jalan ke langkah ini mengunggahnya lebih dulu "
-                "(lewat intake atau upload: true)",
-                key,
-            )
+            add(req.line, say("document_not_there", document=req.document), key)
 
 
 def _edges(step: Step) -> list[tuple[str, set[str] | None]]:

@@ -11,6 +11,7 @@ while reading (syntax, duplicate or unknown keys, wrong types, missing fields: h
 from __future__ import annotations
 
 import dataclasses
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,11 @@ from bot.core.sop.duration import parse_time_standard
 from bot.core.sop.fields import Fields, Reader
 from bot.core.sop.fingerprint import fingerprint
 from bot.core.sop.problems import LineIndex, SopFileError, SopProblem
+from bot.core.sop.schema import file_name, is_required, schema, written_fields
 from bot.core.sop.spec import DocumentKind, Header, Intake, Kind, Outcome, Reminders, Role, SopSpec
 from bot.core.sop.steps import steps
 from bot.core.sop.validate import validate
+from bot.core.sop.words import say
 from bot.core.sop.yamlfile import parse
 
 __all__ = ["LineIndex", "SopFileError", "SopProblem", "load_sop", "load_sop_text"]
@@ -33,7 +36,7 @@ def load_sop(path: str | Path) -> SopSpec:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise SopFileError(
-            [SopProblem(str(path), None, None, f"tidak dapat dibaca: {exc}")]
+            [SopProblem(str(path), None, None, say("unreadable", error=exc))]
         ) from exc
     return load_sop_text(text, str(path))
 
@@ -53,31 +56,14 @@ def load_sop_text(text: str, file: str = "<sop>") -> SopSpec:
     return dataclasses.replace(spec, source=text, fingerprint=fingerprint(data))
 
 
-_TOP = {"code": True, "version": True, "short_code": False, "header": True, "kinds": False}
-_TOP |= {"roles": True, "documents": False, "intake": True, "outcomes": True, "steps": True}
-_TOP |= {"reminders": False}
-_HEADER = {"institution": True, "number": True, "name": True}
-_HEADER |= dict.fromkeys(("unit", "made_on", "revised_on", "effective_on", "approved_by"), False)
-_HEADER |= dict.fromkeys(("legal_basis", "qualifications", "related_sops", "equipment"), False)
-_HEADER |= dict.fromkeys(("warning", "records", "note"), False)
-_SCHEMAS = {
-    "kinds": {"title": True},
-    "documents": {"title": True},
-    "roles": {"title": True, "superior": False, "oversees": False},
-    "outcomes": {"title": True, "notify": False},
-}
-_INTAKE = {"registrars": True, "document": False, "origin_role": False, "number_format": False}
-_REMINDERS = {"enabled": False, "repeat": False, "escalate_after": False}
-
-
 def _sop(r: Reader, data: Any, file: str) -> SopSpec | None:
-    top = r.fields(data, 1, "berkas SOP", _TOP)
+    top = r.fields(data, 1, say("what_file"), schema(SopSpec))
     if top is None:
         return None
     version = top.get("version")
     if version is not None and not isinstance(version, str):
         # As a number, 2020.10 would silently become 2020.1.
-        r.add(top.line("version"), f'version harus teks: tulis version: "{version}"')
+        r.add(top.line("version"), say("version_not_text", version=version))
         version = str(version)
     return SopSpec(
         code=top.text("code", key_like=True) or "",
@@ -86,20 +72,20 @@ def _sop(r: Reader, data: Any, file: str) -> SopSpec | None:
         header=_header(r, top),
         kinds={
             k: Kind(k, f.required_text("title"), n)
-            for k, f, n in r.keyed(top, "kinds", "jenis usulan", _SCHEMAS["kinds"])
+            for k, f, n in r.keyed(top, "kinds", say("what_kind"), schema(Kind))
         },
         roles={
             k: Role(k, f.required_text("title"), f.text("superior"), n, f.flag("oversees"))
-            for k, f, n in r.keyed(top, "roles", "peran", _SCHEMAS["roles"])
+            for k, f, n in r.keyed(top, "roles", say("what_role"), schema(Role))
         },
         documents={
             k: DocumentKind(k, f.required_text("title"), n)
-            for k, f, n in r.keyed(top, "documents", "dokumen", _SCHEMAS["documents"])
+            for k, f, n in r.keyed(top, "documents", say("what_document"), schema(DocumentKind))
         },
         intake=_intake(r, top),
         outcomes={
             k: Outcome(k, f.required_text("title"), f.texts("notify"), n)
-            for k, f, n in r.keyed(top, "outcomes", "hasil", _SCHEMAS["outcomes"])
+            for k, f, n in r.keyed(top, "outcomes", say("what_outcome"), schema(Outcome))
         },
         steps=steps(r, top),
         reminders=_reminders(r, top),
@@ -109,34 +95,31 @@ def _sop(r: Reader, data: Any, file: str) -> SopSpec | None:
 
 def _header(r: Reader, top: Fields) -> Header:
     h = (
-        r.fields(top.get("header"), top.line("header"), "header", _HEADER)
+        r.fields(top.get("header"), top.line("header"), "header", schema(Header))
         if "header" in top
         else None
     )
     if h is None:
         return Header(institution="", number="", name="")
-    return Header(
-        institution=h.required_text("institution"),
-        number=h.required_text("number"),
-        name=h.required_text("name"),
-        unit=h.text("unit"),
-        made_on=h.text("made_on"),
-        revised_on=h.text("revised_on"),
-        effective_on=h.text("effective_on"),
-        approved_by=h.text("approved_by"),
-        legal_basis=h.texts("legal_basis"),
-        qualifications=h.texts("qualifications"),
-        related_sops=h.texts("related_sops"),
-        equipment=h.texts("equipment"),
-        warning=h.text("warning"),
-        records=h.texts("records"),
-        note=h.text("note"),
-    )
+    # Every header field is a text or a list of texts, read in the order the dataclass declares.
+    hints = typing.get_type_hints(Header)
+    values: dict[str, Any] = {}
+    for f in written_fields(Header):
+        name, hint = file_name(f), hints[f.name]
+        if hint == tuple[str, ...]:
+            values[f.name] = h.texts(name)
+        elif is_required(f) and hint is str:
+            values[f.name] = h.required_text(name)
+        elif hint == str | None:
+            values[f.name] = h.text(name)
+        else:
+            raise TypeError(f"Header.{f.name}: must be str, str | None or tuple[str, ...]")
+    return Header(**values)
 
 
 def _intake(r: Reader, top: Fields) -> Intake:
     line = top.line("intake") if "intake" in top else 1
-    i = r.fields(top.get("intake"), line, "intake", _INTAKE) if "intake" in top else None
+    i = r.fields(top.get("intake"), line, "intake", schema(Intake)) if "intake" in top else None
     if i is None:
         return Intake(registrars=(), line=line)
     i.record(("intake",), "registrars", "document", "origin_role")
@@ -145,11 +128,7 @@ def _intake(r: Reader, top: Fields) -> Intake:
         try:
             number_format.format(seq=1, code="X", year=2020)
         except (KeyError, IndexError, ValueError) as exc:
-            available = "{seq}, {code}, {year}"
-            i.add(
-                "number_format",
-                f"'number_format' tidak sah ({exc!r}); yang tersedia: {available}",
-            )
+            i.add("number_format", say("bad_number_format", error=exc))
             number_format = None
     return Intake(
         registrars=i.texts("registrars", nonempty=True),
@@ -164,19 +143,19 @@ def _reminders(r: Reader, top: Fields) -> Reminders:
     if "reminders" not in top:
         return Reminders()
     line = top.line("reminders")
-    f = r.fields(top.get("reminders"), line, "reminders", _REMINDERS)
+    f = r.fields(top.get("reminders"), line, "reminders", schema(Reminders))
     if f is None:
         return Reminders()
-    f.record(("reminders",), *_REMINDERS)
+    f.record(("reminders",), *schema(Reminders))
     repeat = None
     if f.get("repeat") is not None:
         written = f.get("repeat")
         try:
             if not isinstance(written, str):
-                raise ValueError(f"waktu {written!r} tanpa satuan: tulis '{written} menit'")
+                raise ValueError(say("no_unit", value=written))
             standard = parse_time_standard(written)
             if not standard.target_minutes or standard.limit_minutes is not None:
-                raise ValueError(f"tulis satu lama waktu, misalnya '60 menit': {written!r}")
+                raise ValueError(say("not_one_duration", value=written))
             repeat = standard.target_minutes
         except ValueError as exc:
             f.add("repeat", f"'repeat': {exc}")
@@ -184,7 +163,7 @@ def _reminders(r: Reader, top: Fields) -> Reminders:
     if escalate is not None and (
         not isinstance(escalate, int) or isinstance(escalate, bool) or escalate < 0
     ):
-        f.add("escalate_after", "'escalate_after' harus bilangan bulat ≥ 0 (0: tidak pernah)")
+        f.add("escalate_after", say("bad_escalate_after"))
         escalate = None
     return Reminders(
         enabled=f.flag("enabled") if "enabled" in f else True,

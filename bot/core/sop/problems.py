@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.core.sop.words import say
+
 # Where each field was written, for problems found after the spec is built:
 # ("step", key, "actors") -> 1-based line. See `validate.validate`.
 LineIndex = dict[tuple[str, ...], int]
@@ -25,8 +27,9 @@ class SopProblem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        step = f" [langkah {self.step}]" if self.step else ""
-        return f"{where}:{step} {self.message}"
+        if self.step:
+            return say("problem_in_step", where=where, step=self.step, message=self.message)
+        return say("problem", where=where, message=self.message)
 
 
 class SopFileError(Exception):

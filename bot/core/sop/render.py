@@ -12,9 +12,8 @@ from collections.abc import Sequence
 
 from bot.core.sop.duration import format_minutes
 from bot.core.sop.spec import Option, Requirement, SopSpec, Step, Target
+from bot.core.sop.words import say
 
-_COLUMNS = (("No", 3), ("Pelaksana", 24), ("Waktu", 20), ("Kelengkapan", 24), ("Output", 13))
-_NEXT = ("Berikutnya", 36)
 _ACTIVITY_CHARS = 60
 
 
@@ -37,7 +36,7 @@ def steps_table(spec: SopSpec, default_minutes: int) -> str:
         ]
         for step in spec.steps
     ]
-    columns = (*_COLUMNS, _NEXT)
+    columns = _columns()
     widths = [
         min(cap, max([len(title)] + [len(line) for row in rows for line in row[i].splitlines()]))
         for i, (title, cap) in enumerate(columns)
@@ -47,8 +46,20 @@ def steps_table(spec: SopSpec, default_minutes: int) -> str:
     lines += [*_table_row([title for title, _ in columns], widths), rule]
     for row in rows:
         lines += [*_table_row(row, widths), rule]
-    lines += ["✓ = harus diunggah pada langkah itu", _total(spec, default_minutes)]
+    lines += [say("upload_legend"), _total(spec, default_minutes)]
     return "\n".join(lines)
+
+
+def _columns() -> tuple[tuple[str, int], ...]:
+    """The table's columns: title and widest width."""
+    return (
+        (say("column_number"), 3),
+        (say("column_actors"), 24),
+        (say("column_time"), 20),
+        (say("column_requires"), 24),
+        (say("column_output"), 13),
+        (say("column_next"), 36),
+    )
 
 
 def actor_titles(spec: SopSpec, step: Step) -> str:
@@ -56,8 +67,9 @@ def actor_titles(spec: SopSpec, step: Step) -> str:
     titles = [spec.roles[a].title if a in spec.roles else a for a in step.actors]
     if len(titles) == 1:
         return titles[0]
-    prefix = "semua" if step.completion == "all" else "salah satu"
-    return f"{prefix}: {'; '.join(titles)}"
+    if step.completion == "all":
+        return say("actors_all", actors="; ".join(titles))
+    return say("actors_any", actors="; ".join(titles))
 
 
 def _table_row(cells: Sequence[str], widths: Sequence[int]) -> list[str]:
@@ -77,7 +89,7 @@ def _table_row(cells: Sequence[str], widths: Sequence[int]) -> list[str]:
 def _time(step: Step, default_minutes: int) -> str:
     if step.time.given and step.time.text:
         return step.time.text
-    return f"— (tidak ditetapkan; default {default_minutes} menit)"
+    return say("time_not_given", minutes=default_minutes)
 
 
 def _requirement(spec: SopSpec, req: Requirement) -> str:
@@ -92,7 +104,7 @@ def _target(spec: SopSpec, target: Target) -> str:
         return str(number) if number is not None else target.step
     assert target.end is not None
     outcome = spec.outcomes.get(target.end)
-    return f"selesai: {outcome.title if outcome else target.end}"
+    return say("to_outcome", outcome=outcome.title if outcome else target.end)
 
 
 def _next(spec: SopSpec, step: Step) -> list[str]:
@@ -104,9 +116,10 @@ def _next(spec: SopSpec, step: Step) -> list[str]:
         ]
     both = step.on_approve is not None and step.on_reject is not None
     if step.on_approve is not None:
-        found.append(("Ya → " if both else "→ ") + _target(spec, step.on_approve.target))
+        yes = f"{say('answer_yes')} " if both else ""
+        found.append(f"{yes}→ {_target(spec, step.on_approve.target)}")
     if step.on_reject is not None:
-        found.append("Tidak → " + _target(spec, step.on_reject.target))
+        found.append(f"{say('answer_no')} → {_target(spec, step.on_reject.target)}")
     return found or ["—"]
 
 
@@ -120,12 +133,12 @@ def _total(spec: SopSpec, default_minutes: int) -> str:
     timed = [s.time.limit_minutes or s.time.target_minutes or 0 for s in spec.steps if s.time.given]
     untimed = len(spec.steps) - len(timed)
     total = sum(timed)
-    text = f"Jumlah waktu baku: {total} menit" if total else ""
+    line = say("total_time", minutes=total) if total else ""
     if total >= 60:
-        text += f" ({format_minutes(total)})"
+        line += f" ({format_minutes(total)})"
     if untimed:
-        text += f"; {untimed} langkah tanpa waktu (default {default_minutes} menit)"
-    return text.lstrip("; ")
+        line += "; " + say("untimed_steps", count=untimed, minutes=default_minutes)
+    return line.lstrip("; ")
 
 
 # -- Mermaid ----------------------------------------------------------------------------
@@ -134,7 +147,7 @@ def _total(spec: SopSpec, default_minutes: int) -> str:
 def mermaid(spec: SopSpec) -> str:
     """A Mermaid `flowchart TD` of the SOP (needs Mermaid ≥ 11.3 for the connector shape)."""
     order = {step.key: i for i, step in enumerate(spec.steps)}
-    out = ["flowchart TD", '    start(["Mulai"])']
+    out = ["flowchart TD", f'    start(["{_escape(say("chart_start"))}"])']
     if spec.steps:
         out.append(f"    start --> {_step_id(spec.first_step.key)}")
     connectors = 0
@@ -149,9 +162,11 @@ def mermaid(spec: SopSpec) -> str:
         else:  # back to an earlier step (or unknown): a connector pair keeps the chart readable
             connectors += 1
             to = _target(spec, target)
-            out.append(f'    c{connectors}@{{ shape: off-page, label: "ke {_escape(to)}" }}')
+            label = _escape(say("chart_to", target=to))
+            out.append(f'    c{connectors}@{{ shape: off-page, label: "{label}" }}')
             out.append(f"    {node} {arrow} c{connectors}")
-            out.append(f'    c{connectors}i@{{ shape: off-page, label: "dari {source.number}" }}')
+            label = _escape(say("chart_from", number=source.number))
+            out.append(f'    c{connectors}i@{{ shape: off-page, label: "{label}" }}')
             out.append(f"    c{connectors}i --> {_step_id(target.step or '')}")
 
     for step in spec.steps:
@@ -165,9 +180,9 @@ def mermaid(spec: SopSpec) -> str:
                 edge(step, question, option.target, option.label)
         both = step.on_approve is not None and step.on_reject is not None
         if step.on_approve is not None:
-            edge(step, node, step.on_approve.target, "Ya" if both else None)
+            edge(step, node, step.on_approve.target, say("answer_yes") if both else None)
         if step.on_reject is not None:
-            edge(step, node, step.on_reject.target, "Tidak")
+            edge(step, node, step.on_reject.target, say("answer_no"))
     for outcome in spec.outcomes.values():
         out.append(f'    {_outcome_id(outcome.key)}(["{_escape(outcome.title)}"])')
     return "\n".join(out) + "\n"

@@ -3,12 +3,20 @@
 A proposal is an *instance* of one SOP (code + version); database rows refer to steps by key and
 never copy the spec. Everything specific to one procedure (roles, kinds of proposal, steps,
 documents, times, branches, outcomes) lives in these objects, never in code.
+
+The fields are also the SOP file's format: `bot.core.sop.schema` derives from them which keys
+each mapping of the file has and which it must have, so a new field is declared here only.
+`field(metadata=...)` marks where the file differs from the dataclass: `written(...)` for another
+name, an optional field without a default, or fields written inline; `NOT_WRITTEN` for what the
+loader sets itself (lines, the key of an entry).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Literal
+
+from bot.core.sop.schema import NOT_WRITTEN, written
 
 Completion = Literal["all", "any"]
 
@@ -34,25 +42,25 @@ class TimeStandard:
 class Kind:
     """A kind of proposal (this SOP: KAK from an agency, FS from a third party)."""
 
-    key: str
+    key: str = field(metadata=NOT_WRITTEN)  # its key in the file's mapping
     title: str
-    line: int = 0
+    line: int = field(default=0, metadata=NOT_WRITTEN)
 
 
 @dataclass(frozen=True)
 class Role:
-    key: str
+    key: str = field(metadata=NOT_WRITTEN)  # its key in the file's mapping
     title: str
     superior: str | None = None  # role to escalate to when a nudge is ignored
-    line: int = 0
+    line: int = field(default=0, metadata=NOT_WRITTEN)
     oversees: bool = False  # its holders see every case of the SOP (bot/services/access.py)
 
 
 @dataclass(frozen=True)
 class DocumentKind:
-    key: str
+    key: str = field(metadata=NOT_WRITTEN)  # its key in the file's mapping
     title: str
-    line: int = 0
+    line: int = field(default=0, metadata=NOT_WRITTEN)
 
 
 @dataclass(frozen=True)
@@ -64,15 +72,15 @@ class Requirement:
     """
 
     document: str
-    upload: bool
-    line: int = 0
+    upload: bool = field(metadata=written(required=False))  # false when not written
+    line: int = field(default=0, metadata=NOT_WRITTEN)
 
 
 @dataclass(frozen=True)
 class Target:
     """Where a transition leads: exactly one of a step key or a terminal outcome key."""
 
-    step: str | None = None
+    step: str | None = field(default=None, metadata=written("to"))
     end: str | None = None
 
     def __post_init__(self) -> None:
@@ -88,10 +96,10 @@ class Transition:
     verdict: recorded on the proposal as the decision of record (e.g. "disetujui").
     """
 
-    target: Target
+    target: Target = field(metadata=written(inline=True))  # to: / end:
     notify: tuple[str, ...] = ()
     verdict: str | None = None
-    line: int = 0
+    line: int = field(default=0, metadata=NOT_WRITTEN)
 
 
 @dataclass(frozen=True)
@@ -100,13 +108,13 @@ class Option:
 
     key: str
     label: str
-    target: Target
+    target: Target = field(metadata=written(inline=True))  # to: / end:
     kinds: tuple[str, ...] = ()
     requires: tuple[Requirement, ...] = ()
     note_required: bool = False
     notify: tuple[str, ...] = ()
     verdict: str | None = None
-    line: int = 0
+    line: int = field(default=0, metadata=NOT_WRITTEN)
 
     def applies_to(self, kind: str | None) -> bool:
         return not self.kinds or kind in self.kinds
@@ -116,7 +124,7 @@ class Option:
 class Decision:
     question: str
     options: tuple[Option, ...]
-    line: int = 0
+    line: int = field(default=0, metadata=NOT_WRITTEN)
 
     def option(self, key: str) -> Option | None:
         return next((o for o in self.options if o.key == key), None)
@@ -136,7 +144,7 @@ class Step:
     on_reject: Transition | None = None
     decision: Decision | None = None
     source: str | None = None  # citation of the row in the source document
-    line: int = 0
+    line: int = field(default=0, metadata=NOT_WRITTEN)
 
     @property
     def is_decision(self) -> bool:
@@ -151,10 +159,10 @@ class Step:
 
 @dataclass(frozen=True)
 class Outcome:
-    key: str
+    key: str = field(metadata=NOT_WRITTEN)  # its key in the file's mapping
     title: str
     notify: tuple[str, ...] = ()  # roles told when a proposal closes with this outcome
-    line: int = 0
+    line: int = field(default=0, metadata=NOT_WRITTEN)
 
 
 @dataclass(frozen=True)
@@ -165,7 +173,7 @@ class Intake:
     document: str | None = None  # document kind attached at registration
     origin_role: str | None = None  # role whose holder in the origin unit hears of outcomes
     number_format: str = "{seq:04d}/{code}/{year}"
-    line: int = 0
+    line: int = field(default=0, metadata=NOT_WRITTEN)
 
 
 @dataclass(frozen=True)
@@ -195,9 +203,10 @@ class Reminders:
     settings (NUDGE_REPEAT, ESCALATE_AFTER)."""
 
     enabled: bool = True
-    repeat_minutes: int | None = None  # working minutes between reminders
+    # working minutes between reminders
+    repeat_minutes: int | None = field(default=None, metadata=written("repeat"))
     escalate_after: int | None = None  # reminders ignored before the superior is told; 0: never
-    line: int = 0
+    line: int = field(default=0, metadata=NOT_WRITTEN)
 
 
 @dataclass(frozen=True)
@@ -206,18 +215,18 @@ class SopSpec:
     version: str
     header: Header
     roles: dict[str, Role]
-    documents: dict[str, DocumentKind]
-    steps: tuple[Step, ...]
-    outcomes: dict[str, Outcome]
+    documents: dict[str, DocumentKind] = field(metadata=written(required=False))
     intake: Intake
+    outcomes: dict[str, Outcome]
+    steps: tuple[Step, ...]
     kinds: dict[str, Kind] = field(default_factory=dict)
     short_code: str | None = None  # used in registration numbers; defaults to code
     reminders: Reminders = field(default_factory=Reminders)
-    path: str | None = None
+    path: str | None = field(default=None, metadata=NOT_WRITTEN)
     # The file as read and the fingerprint of its parsed content (bot.core.sop.fingerprint): what
     # is recorded when the version's first case is registered, to notice a later edit.
-    source: str = field(default="", repr=False, compare=False)
-    fingerprint: str = field(default="", repr=False, compare=False)
+    source: str = field(default="", repr=False, compare=False, metadata=NOT_WRITTEN)
+    fingerprint: str = field(default="", repr=False, compare=False, metadata=NOT_WRITTEN)
 
     def step(self, key: str) -> Step:
         for step in self.steps:

@@ -10,17 +10,10 @@ from ruamel.yaml.comments import CommentedMap
 
 from bot.core.sop.duration import parse_time_standard
 from bot.core.sop.fields import Fields, Reader
+from bot.core.sop.schema import schema
 from bot.core.sop.spec import Decision, Option, Requirement, Step, Target, TimeStandard, Transition
+from bot.core.sop.words import say
 from bot.core.sop.yamlfile import item_line
-
-_STEP = {"key": True, "number": True, "source": False, "activity": True, "actors": True}
-_STEP |= {"completion": False, "requires": False, "time": True, "output": False}
-_STEP |= {"on_approve": False, "on_reject": False, "decision": False}
-_TRANSITION = {"to": False, "end": False, "notify": False, "verdict": False}
-_DECISION = {"question": True, "options": True}
-_OPTION = {"key": True, "label": True, "kinds": False, "requires": False}
-_OPTION |= {"note_required": False, "notify": False, "verdict": False, "to": False, "end": False}
-_REQUIREMENT = {"document": True, "upload": False}
 
 
 def steps(r: Reader, top: Fields) -> tuple[Step, ...]:
@@ -32,20 +25,21 @@ def steps(r: Reader, top: Fields) -> tuple[Step, ...]:
 def _step(r: Reader, node: Any, line: int) -> Step | None:
     raw_key = node.get("key") if isinstance(node, CommentedMap) else None
     key = raw_key if isinstance(raw_key, str) else None
-    s = r.fields(node, line, "langkah", _STEP, key)
+    what = say("what_step")
+    s = r.fields(node, line, what, schema(Step), key)
     # A step without a usable key is left out: nothing can refer to it anyway.
-    if s is None or "key" not in s or not r.check_key(raw_key, s.line("key"), "langkah", key):
+    if s is None or "key" not in s or not r.check_key(raw_key, s.line("key"), what, key):
         return None
     assert key is not None
     s.record(("step", key), "actors", "number", "completion", "time")
     number = s.get("number")
     if not isinstance(number, int) or isinstance(number, bool) or number < 1:
         if "number" in s:
-            s.add("number", "'number' harus bilangan bulat ≥ 1")
+            s.add("number", say("bad_step_number"))
         number = 0
     completion = s.get("completion", "all")
     if completion not in ("all", "any"):
-        s.add("completion", "'completion' harus all atau any")
+        s.add("completion", say("bad_completion"))
     return Step(
         key=key,
         number=number,
@@ -67,7 +61,7 @@ def _time(r: Reader, s: Fields) -> TimeStandard:
     value = s.get("time")
     try:
         if value is not None and not isinstance(value, str):
-            raise ValueError(f"waktu {value!r} tanpa satuan: tulis '{value} menit'")
+            raise ValueError(say("no_unit", value=value))
         return parse_time_standard(value)
     except ValueError as exc:
         r.add(s.line("time"), str(exc), s.step)
@@ -79,7 +73,7 @@ def _requirements(r: Reader, owner: Fields) -> tuple[Requirement, ...]:
     found = []
     for i, item in enumerate(node):
         line = item_line(node, i)
-        f = r.fields(item, line, "requires", _REQUIREMENT, owner.step)
+        f = r.fields(item, line, "requires", schema(Requirement), owner.step)
         if f is not None and (document := f.text("document")):
             found.append(Requirement(document, f.flag("upload"), line))
     return tuple(found)
@@ -88,7 +82,7 @@ def _requirements(r: Reader, owner: Fields) -> tuple[Requirement, ...]:
 def _target(r: Reader, f: Fields, line: int) -> Target | None:
     to, end = f.text("to"), f.text("end")
     if (to is None) == (end is None):
-        r.add(line, f"{f.what}: tulis tepat satu dari 'to: LANGKAH' atau 'end: HASIL'", f.step)
+        r.add(line, say("one_target", what=f.what), f.step)
         return None
     return Target(step=to, end=end)
 
@@ -97,7 +91,7 @@ def _transition(r: Reader, s: Fields, name: str, step: str) -> Transition | None
     if name not in s:
         return None
     line = s.line(name)
-    t = r.fields(s.get(name), line, name, _TRANSITION, step)
+    t = r.fields(s.get(name), line, name, schema(Transition), step)
     target = _target(r, t, line) if t is not None else None
     if t is None or target is None:
         return None
@@ -109,7 +103,7 @@ def _decision(r: Reader, s: Fields, step: str) -> Decision | None:
     if "decision" not in s:
         return None
     line = s.line("decision")
-    d = r.fields(s.get("decision"), line, "decision", _DECISION, step)
+    d = r.fields(s.get("decision"), line, "decision", schema(Decision), step)
     if d is None:
         return None
     node = d.seq("options")
@@ -121,11 +115,11 @@ def _decision(r: Reader, s: Fields, step: str) -> Decision | None:
 
 
 def _option(r: Reader, node: Any, line: int, step: str) -> Option | None:
-    o = r.fields(node, line, "pilihan", _OPTION, step)
+    o = r.fields(node, line, say("what_option"), schema(Option), step)
     if o is None:
         return None
     key = o.text("key", key_like=True)
-    o.what = f"pilihan {key!r}" if key else o.what
+    o.what = f"{o.what} {key!r}" if key else o.what
     target = _target(r, o, line)
     if key is None or target is None:
         return None

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from bot.core.sop.graph import check_documents_available, check_graph
 from bot.core.sop.problems import SopProblem
 from bot.core.sop.spec import Requirement, SopSpec, Step, Target, Transition
+from bot.core.sop.words import say
 
 
 def validate(
@@ -27,8 +28,8 @@ def _hint(name: str, known: Iterable[str]) -> str:
     known = sorted(known)
     close = difflib.get_close_matches(name, known, n=1)
     if close:
-        return f" (maksudnya {close[0]!r}?)"
-    return f" (yang ada: {', '.join(known)})" if known else ""
+        return say("did_you_mean", name=close[0])
+    return say("known_are", known=", ".join(known)) if known else ""
 
 
 class _Checker:
@@ -64,22 +65,23 @@ class _Checker:
         for role in roles:
             if role not in self.spec.roles:
                 hint = _hint(role, self.spec.roles)
-                self.add(line, f"{what}: peran tidak dikenal {role!r}{hint}", step)
+                self.add(line, say("unknown_role", what=what, role=role, hint=hint), step)
 
     def document_known(self, req: Requirement, step: str | None) -> None:
         if req.document not in self.spec.documents:
             hint = _hint(req.document, self.spec.documents)
-            self.add(req.line, f"requires: dokumen tidak dikenal {req.document!r}{hint}", step)
+            message = say("unknown_document", what="requires", document=req.document, hint=hint)
+            self.add(req.line, message, step)
 
     def check_roles(self) -> None:
         roles = self.spec.roles
         if not roles:
-            self.add(1, "tidak ada peran (roles)")
+            self.add(1, say("no_roles"))
         reported: set[frozenset[str]] = set()
         for role in roles.values():
             line = self.at(role.line, "roles", role.key, "superior")
             if role.superior is not None:
-                self.roles_known([role.superior], line, f"atasan peran {role.key!r}", None)
+                self.roles_known([role.superior], line, say("superior_of", role=role.key), None)
             chain = [role.key]
             current = role.superior
             while current in roles and current not in chain:
@@ -91,7 +93,7 @@ class _Checker:
                     reported.add(frozenset(loop))
                     path = " → ".join([*loop, current])
                     at = self.at(roles[loop[0]].line, "roles", loop[0], "superior")
-                    self.add(at, f"rantai atasan berputar: {path}")
+                    self.add(at, say("superior_loop", chain=path))
 
     def check_intake(self) -> None:
         intake = self.spec.intake
@@ -104,44 +106,45 @@ class _Checker:
         number = intake.number_format
         if "{seq" not in number or "{year" not in number:
             line = self.at(intake.line, "intake", "number_format")
-            self.add(line, "intake: number_format harus memuat {seq} dan {year} agar nomor unik")
+            self.add(line, say("number_format_not_unique"))
         else:
             try:
                 number.format(seq=1, year=2026, code="X")
             except (KeyError, ValueError, IndexError) as exc:
                 line = self.at(intake.line, "intake", "number_format")
-                self.add(line, f"intake: number_format tidak dapat dipakai: {exc}")
+                self.add(line, say("number_format_unusable", error=exc))
         if intake.document is not None and intake.document not in self.spec.documents:
             line = self.at(intake.line, "intake", "document")
             hint = _hint(intake.document, self.spec.documents)
-            self.add(line, f"intake: dokumen tidak dikenal {intake.document!r}{hint}")
+            message = say("unknown_document", what="intake", document=intake.document, hint=hint)
+            self.add(line, message)
 
     def check_outcomes(self) -> None:
         if not self.spec.outcomes:
-            self.add(1, "tidak ada hasil akhir (outcomes): sebuah usulan harus dapat selesai")
+            self.add(1, say("no_outcomes"))
         for outcome in self.spec.outcomes.values():
             line = self.at(outcome.line, "outcomes", outcome.key, "notify")
-            self.roles_known(outcome.notify, line, f"hasil {outcome.key!r}", None)
+            what = f"{say('what_outcome')} {outcome.key!r}"
+            self.roles_known(outcome.notify, line, what, None)
 
     # -- steps ---------------------------------------------------------------------------
 
     def check_steps(self) -> None:
         if not self.spec.steps:
-            self.add(1, "tidak ada langkah (steps)")
+            self.add(1, say("no_steps"))
         seen_keys: dict[str, Step] = {}
         seen_numbers: dict[int, Step] = {}
         for step in self.spec.steps:
             if step.key in seen_keys:
                 first = seen_keys[step.key].line
-                self.add(
-                    step.line, f"kunci langkah ganda {step.key!r} (juga di baris {first})", step.key
-                )
+                message = say("duplicate_step_key", step=step.key, line=first)
+                self.add(step.line, message, step.key)
             seen_keys.setdefault(step.key, step)
             if step.number in seen_numbers:
                 other = seen_numbers[step.number]
                 self.add(
                     self.at(step.line, "step", step.key, "number"),
-                    f"nomor langkah ganda {step.number} (juga langkah {other.key!r})",
+                    say("duplicate_step_number", number=step.number, other=other.key),
                     step.key,
                 )
             elif step.number > 0:  # 0: an invalid number, already reported by the loader
@@ -161,19 +164,18 @@ class _Checker:
                 self.roles_known(transition.notify, line, name, key)
         if step.decision is None:
             if step.on_approve is None:
-                self.add(
-                    step.line, "langkah tanpa jalan keluar: tidak ada on_approve atau decision", key
-                )
+                self.add(step.line, say("no_way_out"), key)
             return
         self.check_decision(step)
 
     def check_target(self, target: Target, line: int, what: str, step: str) -> None:
         if target.step is not None and target.step not in self.steps:
             hint = _hint(target.step, self.steps)
-            self.add(line, f"{what}: langkah tujuan {target.step!r} tidak ada{hint}", step)
+            self.add(line, say("unknown_target_step", what=what, step=target.step, hint=hint), step)
         if target.end is not None and target.end not in self.spec.outcomes:
             hint = _hint(target.end, self.spec.outcomes)
-            self.add(line, f"{what}: hasil akhir {target.end!r} tidak ada di outcomes{hint}", step)
+            message = say("unknown_target_outcome", what=what, outcome=target.end, hint=hint)
+            self.add(line, message, step)
 
     def check_decision(self, step: Step) -> None:
         decision = step.decision
@@ -184,25 +186,23 @@ class _Checker:
             if transition is not None:
                 self.add(
                     transition.line,
-                    f"langkah keputusan tidak boleh punya {name} (ambigu): "
-                    "jadikan pilihan di decision",
+                    say("decision_with_transition", transition=name),
                     key,
                 )
         if step.completion == "all" and len(step.actors) > 1:
             self.add(
                 self.at(step.line, "step", key, "completion"),
-                "keputusan dengan beberapa pelaksana dan completion: all tidak didukung "
-                "(siapa yang memutuskan?); pakai completion: any atau satu pelaksana",
+                say("decision_by_all"),
                 key,
             )
         if not decision.options:
-            self.add(decision.line, "keputusan tanpa pilihan (options kosong)", key)
+            self.add(decision.line, say("decision_without_options"), key)
             return
         seen: set[str] = set()
         for option in decision.options:
-            what = f"pilihan {option.key!r}"
+            what = f"{say('what_option')} {option.key!r}"
             if option.key in seen:
-                self.add(option.line, f"kunci pilihan ganda {option.key!r}", key)
+                self.add(option.line, say("duplicate_option_key", option=option.key), key)
             seen.add(option.key)
             self.check_target(option.target, option.line, what, key)
             line = self.at(option.line, "option", key, option.key, "notify")
@@ -213,7 +213,7 @@ class _Checker:
                 if kind not in self.spec.kinds:
                     line = self.at(option.line, "option", key, option.key, "kinds")
                     hint = _hint(kind, self.spec.kinds)
-                    self.add(line, f"{what}: jenis usulan tidak dikenal {kind!r}{hint}", key)
+                    self.add(line, say("unknown_kind", what=what, kind=kind, hint=hint), key)
         for kind in self.spec.kinds:
             if not any(option.applies_to(kind) for option in decision.options):
-                self.add(decision.line, f"keputusan tanpa pilihan untuk jenis {kind!r}", key)
+                self.add(decision.line, say("no_option_for_kind", kind=kind), key)

@@ -15,6 +15,7 @@ from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from bot.core.sop.problems import SopFileError, SopProblem
+from bot.core.sop.words import say
 
 
 class _Constructor(RoundTripConstructor):
@@ -44,11 +45,11 @@ def parse(text: str, file: str) -> tuple[Any, list[SopProblem]]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         message = " ".join(str(m) for m in (exc.context, exc.problem) if m)
-        raise SopFileError([SopProblem(file, line, None, f"YAML tidak sah: {message}")]) from exc
+        raise SopFileError([SopProblem(file, line, None, say("bad_yaml", error=message))]) from exc
     except YAMLError as exc:
-        raise SopFileError([SopProblem(file, None, None, f"YAML tidak sah: {exc}")]) from exc
+        raise SopFileError([SopProblem(file, None, None, say("bad_yaml", error=exc))]) from exc
     duplicates = [
-        SopProblem(file, line, None, f"kunci {key!r} ditulis dua kali (yang pertama dipakai)")
+        SopProblem(file, line, None, say("duplicate_key", name=key))
         for line, key in constructor.duplicates
     ]
     return data, duplicates
