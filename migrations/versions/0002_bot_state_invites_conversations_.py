@@ -86,7 +86,7 @@ def upgrade() -> None:
 
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
-            "CREATE FUNCTION events_append_only() RETURNS trigger AS $$ BEGIN "
+            "CREATE OR REPLACE FUNCTION events_append_only() RETURNS trigger AS $$ BEGIN "
             "RAISE EXCEPTION 'events are append-only'; END $$ LANGUAGE plpgsql"
         )
         op.execute(
