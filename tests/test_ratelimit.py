@@ -3,6 +3,8 @@ every window, and a request that waited for one limit is not counted early in an
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from typing import Any
 
 import pytest
@@ -100,3 +102,34 @@ async def test_a_slow_request_is_counted_from_its_answer(clock: FakeTime) -> Non
     for _ in range(2):
         await limits.process_request(slow_send, (), {}, "sendMessage", {"chat_id": 7}, None)
     assert started[1] - (started[0] + 0.4) >= 1.0
+
+
+class YieldingTime(FakeTime):
+    """A fake clock whose sleep also lets the other waiters run, as the loop's does."""
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+async def test_requests_ready_to_go_take_the_overall_window_in_the_order_they_came(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Waiters that each poll for the next free moment go in no order: one may wait a minute
+    while later ones go. Queued, they go first come, first served."""
+    fake = YieldingTime()
+    monkeypatch.setattr(windows, "monotonic", fake.monotonic)
+    monkeypatch.setattr(windows, "sleep", fake.sleep)
+    limits = TelegramLimits(overall_per_second=5)
+    order: list[int] = []
+
+    async def send(n: int) -> bool:
+        order.append(n)
+        return True
+
+    async def one(n: int) -> None:
+        data = {"chat_id": 100 + n}
+        await limits.process_request(functools.partial(send, n), (), {}, "sendMessage", data, None)
+
+    await asyncio.gather(*(one(n) for n in range(40)))
+    assert order == list(range(40))

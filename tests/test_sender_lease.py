@@ -28,10 +28,10 @@ async def test_a_stale_sender_leaves_another_instances_lease_alone(
     clock.advance(timedelta(seconds=61))  # the slow one's lease runs out
     fresh = await other.claim()
     assert [r.id for r in fresh] == [r.id for r in stale]
-    await slow._release(stale)  # the slow one wakes up and gives back what it had
-    await slow._reschedule(stale[0], timedelta(seconds=5), counted=False)
+    await slow._put_back(stale)  # the slow one wakes up and gives back what it had
+    await slow._put_back(stale[:1], delay=timedelta(seconds=5))
     rows = {m.id: m for m in await outbox(ctx)}
     assert {rows[r.id].lease_until for r in fresh} == {fresh[0].lease_until}  # still the other's
     assert await other.claim() == []  # nobody can claim them a third time
-    await other._release(fresh)
+    await other._put_back(fresh)
     assert [r.id for r in await slow.claim()] == [r.id for r in fresh]

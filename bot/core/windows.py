@@ -47,6 +47,12 @@ class SlidingWindow:
         self.last_used = max(self.last_used, answered)
 
 
+async def room(window: SlidingWindow) -> None:
+    """Until `window` has room (without taking it)."""
+    while (wait := window.wait(monotonic())) > 0:
+        await sleep(max(wait, 0.001))  # never a zero wait: time must move on
+
+
 async def acquire(*windows: SlidingWindow) -> float:
     """Room in every window at the same moment, taken in all of them at once: a request that
     waited for one window must not be counted in another from before it waited. Returns the

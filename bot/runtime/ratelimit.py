@@ -14,6 +14,7 @@ reschedules the message after `retry_after`.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -40,6 +41,7 @@ class TelegramLimits(BaseRateLimiter[int]):
         self._private_period = 1.0 / private_per_second
         self._group_per_minute = group_per_minute
         self._chats: dict[int | str, SlidingWindow] = {}
+        self._turn = asyncio.Lock()  # FIFO: the queue for the overall window
 
     async def initialize(self) -> None:
         pass
@@ -83,8 +85,18 @@ class TelegramLimits(BaseRateLimiter[int]):
             return await callback(*args, **kwargs)
         with contextlib.suppress(ValueError, TypeError):
             chat = int(chat)
-        both = (self._window(chat), self.overall)
-        taken = await windows.acquire(*both)
+        own = self._window(chat)
+        both = (own, self.overall)
+        while True:
+            await windows.room(own)
+            # Requests whose chat is ready take the overall window in the order they came:
+            # waiters that each poll for the next free second would leave some waiting for
+            # a minute while others go first (a group's card, a chat with many messages).
+            async with self._turn:
+                if own.wait(windows.monotonic()) > 0:  # another request to the chat got in
+                    continue
+                taken = await windows.acquire(*both)
+                break
         try:
             return await callback(*args, **kwargs)
         finally:

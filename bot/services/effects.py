@@ -263,6 +263,21 @@ async def tell_admins(uow: Transaction, recorded: Recorded) -> None:
         )
 
 
+async def tell_admins_of_failure(uow: Transaction, recorded: Recorded) -> None:
+    """A message Telegram will never take (our own mistake): the admins hear of it, unless it
+    was such an alert itself."""
+    payload = recorded.event.payload
+    if payload["template"] == "send_failed":
+        return
+    context = {
+        "chat_id": payload["chat_id"],
+        "template": payload["template"],
+        "error": str(payload["error"])[:300],
+    }
+    for admin in await notify.admins(uow):
+        uow.send(admin.telegram_user_id, "send_failed", context, cause=recorded.event)
+
+
 async def send_digests(uow: Transaction, recorded: Recorded) -> None:
     """The day's digest to each group (`facts["digests"]`: chat, summary, idempotency key)."""
     for chat, summary, key in recorded.facts["digests"]:
@@ -291,6 +306,7 @@ EFFECTS: dict[str, tuple[Effect | Card, ...]] = {
     "step_completed": (tell_route_roles,),
     "proposal_closed": (tell_outcome, Card(outcome=True)),
     "update_set_aside": (tell_admins,),
+    "message_failed": (tell_admins_of_failure,),
     "digest_sent": (send_digests,),
 }
 
