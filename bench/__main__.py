@@ -19,11 +19,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench import scenarios
+from bench import footprint, limits, scenarios
 from bench.report import table
 from bench.scenarios import FULL, QUICK, Plan
 
-NAMES = ("baseline", "workflow", "sweep", "outbox", "memory", "durability")
+NAMES = ("baseline", "workflow", "sweep", "outbox", "many", "memory", "durability")
 POSTGRES_ENV = ("DISPOSISI_BENCH_POSTGRES_URL", "DISPOSISI_TEST_POSTGRES_URL")
 
 
@@ -96,11 +96,13 @@ async def run(plan: Plan, chosen: set[str], postgres: str | None) -> dict[str, A
                 postgres, out, "sweep_postgres", lambda f, url: scenarios.sweep(f, plan, url), step
             )
         if "outbox" in chosen:
-            await step("outbox", lambda f: scenarios.outbox(f, plan, sqlite(f)))
+            await step("outbox", lambda f: limits.outbox(f, plan, sqlite(f)))
+        if "many" in chosen:
+            await step("many_officials", lambda f: limits.many_officials(f, plan, sqlite(f)))
         if "memory" in chosen:
-            await step("memory", lambda f: scenarios.memory_and_startup(f, plan, sqlite(f)))
+            await step("memory", lambda f: footprint.memory_and_startup(f, plan, sqlite(f)))
         if "durability" in chosen:
-            await step("durability", lambda f: scenarios.durability(f, plan))
+            await step("durability", lambda f: footprint.durability(f, plan))
     for backend in ("sqlite", "postgres"):
         real, base = out.get(backend), out.get("baseline")
         if isinstance(real, dict) and isinstance(base, dict) and "error" not in base:

@@ -63,8 +63,10 @@ def _quantile(values: list[float], q: float) -> float:
 
 
 class Officials:
-    def __init__(self, client: EmulatorClient, chats: list[int]) -> None:
-        self.client, self.chats = client, chats
+    def __init__(
+        self, client: EmulatorClient, chats: list[int], number: re.Pattern[str] = NUMBER
+    ) -> None:
+        self.client, self.chats, self.number = client, chats, number
         self.seen: dict[int, int] = defaultdict(int)  # chat -> highest message id seen there
         self.ready: deque[Item] = deque()
 
@@ -82,7 +84,7 @@ class Officials:
         if len(tasks) < expected:
             raise RuntimeError(f"only {len(tasks)} of {expected} task messages arrived")
         for message in tasks:
-            match = NUMBER.search(message["text"] or "")
+            match = self.number.search(message["text"] or "")
             if match:
                 self.ready.append(Item(match.group(), 0, message["message_id"]))
         self.seen[chat] = max((m["message_id"] for m in found), default=0)

@@ -72,3 +72,46 @@ async def prepare(database_url: str, api_url: str, scratch: Path, proposals: int
     finally:
         await ctx.close()
     return Office([ids[role] for role in CHAIN], group)
+
+
+MANY = "banyak_pejabat"  # bench/sops/banyak_pejabat.yaml: each agency's official acts alone
+MANY_SOPS = Path(__file__).parent / "sops"
+
+
+async def agencies(
+    database_url: str, api_url: str, scratch: Path, officials: int, proposals: int
+) -> tuple[list[int], int]:
+    """`officials` agencies, one official each, with `proposals` cases each registered and
+    waiting at step 1 for their own official; a team group subscribed to every case.
+    Returns the officials' chats and the group."""
+    async with EmulatorClient(api_url) as client:
+        chats = [
+            int((await client.create_user(f"Pejabat Dinas {n}", started=True))["id"])
+            for n in range(officials)
+        ]
+        group = int((await client.create_chat("Tim Uji Beban", chats[:1]))["id"])
+    settings = Settings(
+        database_url=database_url,
+        archive_dir=scratch / "arsip",
+        sop_dir=MANY_SOPS,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    ctx = build_context(settings)
+    try:
+        await migrate.upgrade(ctx.engine)
+        await groups.subscribe(ctx, group, "Tim Uji Beban", MANY)
+        for n, chat in enumerate(chats):
+            official = await add_official(ctx, name=f"Pejabat Dinas {n}", telegram_user_id=chat)
+            await assign_role(ctx, official_id=official, role="pemohon", unit=f"Dinas {n}")
+            for k in range(proposals):
+                await register_proposal(
+                    ctx,
+                    by=official,
+                    sop_code=MANY,
+                    title=f"Usulan uji {k + 1} Dinas {n}",
+                    origin=f"Dinas {n}",
+                    agency_unit=f"Dinas {n}",
+                )
+    finally:
+        await ctx.close()
+    return chats, group

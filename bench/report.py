@@ -78,7 +78,24 @@ def table(figures: dict[str, Any]) -> str:
                 f"Outbox, Telegram's limits on: {out['messages']} messages to "
                 f"{out['private_chats']} private chats and {out['groups']} groups drained in "
                 f"{out['seconds_to_drain']} s: {out['per_second']}/s, "
-                f"{out['too_many_requests']} × 429 (target: ≥ 29/s under 30/s, no 429)"
+                f"{out['too_many_requests']} × 429 (target: ≥ 29.5/s under 30/s, no 429)"
+            )
+    many = figures.get("many_officials")
+    if isinstance(many, dict):
+        lines.append("")
+        if "error" in many:
+            lines.append(f"Many officials: {many['error']}")
+        else:
+            by_method = ", ".join(
+                f"{method} {n}" for method, n in many["calls_per_approval_by_method"].items()
+            )
+            lines.append(
+                f"Many officials, Telegram's limits on: {many['officials']} officials approving "
+                f"at once, {many['per_second']} approvals/s sustained (p50 {many['p50_ms']} ms, "
+                f"p95 {many['p95_ms']} ms), {many['too_many_requests']} × 429; "
+                f"{many['bot_api_calls_per_approval']} Bot API calls per approval ({by_method}); "
+                f"{many['messages_per_approval']} messages per approval, so Telegram's 30/s "
+                f"allows {_cell(many['telegram_ceiling_per_second'])} approvals/s"
             )
     memory = figures.get("memory")
     if isinstance(memory, dict):

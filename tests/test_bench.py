@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.drive import Tally, _quantile
+from bench.footprint import filesystem
 from bench.report import table
-from bench.scenarios import filesystem, ratio
+from bench.scenarios import ratio
 
 
 def test_quantiles_and_a_summary() -> None:
@@ -60,3 +61,28 @@ def test_the_durability_figures_are_shown_with_the_file_system_they_were_measure
     assert "1400.0/s (0.7 ms) with FULL" in text
     assert "full          1     27.0" in text and "1: 0.9" in text
     assert filesystem(Path("/proc")).startswith("proc ")
+
+
+def test_the_many_officials_figures_say_what_telegram_allows() -> None:
+    figures = {
+        "run": {"mode": "quick", "cpu": "CPU", "cores": 2, "python": "3.11", "seconds": 9},
+        "many_officials": {
+            "approvals": 60,
+            "per_second": 7.5,
+            "p50_ms": 2100.0,
+            "p95_ms": 2200.0,
+            "p99_ms": 2300.0,
+            "errors": 0,
+            "officials": 20,
+            "bot_api_calls_per_approval": 3.3,
+            "calls_per_approval_by_method": {"editMessageText": 1.0, "sendMessage": 1.0},
+            "messages_per_approval": 2.0,
+            "telegram_ceiling_per_second": 15.0,
+            "too_many_requests": 0,
+            "cpu_ms_per_approval": 40.0,
+        },
+    }
+    text = table(figures)
+    assert "20 officials approving at once, 7.5 approvals/s sustained" in text
+    assert "3.3 Bot API calls per approval (editMessageText 1.0, sendMessage 1.0)" in text
+    assert "Telegram's 30/s allows 15.0 approvals/s" in text
