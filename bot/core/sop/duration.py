@@ -11,11 +11,17 @@ from __future__ import annotations
 import re
 
 from bot.core.sop.spec import TimeStandard
+from bot.core.sop.words import say
 
+# What an author writes in `time:` and `repeat:`: the SOP format's own words for time, read, not
+# said, like its field names. They stay here, not in templates/texts/sop.yaml, so that rewording
+# a message cannot change which SOP files load; tests/test_sop_texts.py lets these three
+# assignments, and nothing else of the package, spell Indonesian (INPUT_VOCABULARY).
 _UNITS = {"menit": 1, "mnt": 1, "jam": 60}
-_PART = re.compile(r"(\d+)\s*([a-z]+)?")
 _RANGE_SPLIT = re.compile(r"\s*(?:[-–—]|s\.?\s?d\.?|sampai(?: dengan)?)\s*")
 _DAYS = re.compile(r"\bhari\b")
+
+_PART = re.compile(r"(\d+)\s*([a-z]+)?")
 
 
 def parse_time_standard(text: str | None) -> TimeStandard:
@@ -28,15 +34,12 @@ def parse_time_standard(text: str | None) -> TimeStandard:
     written = " ".join(text.split())
     lowered = written.lower()
     if _DAYS.search(lowered):
-        raise ValueError(
-            f"tidak dapat membaca waktu: {written!r} — satuan hari tidak didukung; "
-            "tulis dalam jam atau menit kerja (misalnya '7 jam')"
-        )
+        raise ValueError(say("time_in_days", value=written))
     parts = _RANGE_SPLIT.split(lowered)
     if len(parts) == 1:
         return TimeStandard(text=written, target_minutes=_minutes(parts[0], written))
     if len(parts) != 2:
-        raise ValueError(f"tidak dapat membaca waktu: {written!r}")
+        raise ValueError(say("unreadable_time", value=written))
     low_text, high_text = parts
     high = _minutes(high_text, written)
     if low_text.isdigit():
@@ -46,10 +49,7 @@ def parse_time_standard(text: str | None) -> TimeStandard:
     else:
         low = _minutes(low_text, written)
     if high <= low:
-        raise ValueError(
-            f"tidak dapat membaca waktu: {written!r} — batas ({high} menit) harus lebih besar "
-            f"dari target ({low} menit)"
-        )
+        raise ValueError(say("limit_not_above_target", value=written, limit=high, target=low))
     return TimeStandard(text=written, target_minutes=low, limit_minutes=high)
 
 
@@ -57,8 +57,8 @@ def format_minutes(minutes: int) -> str:
     """60 -> "1 jam", 90 -> "1 jam 30 menit", 45 -> "45 menit"."""
     hours, rest = divmod(minutes, 60)
     if hours and rest:
-        return f"{hours} jam {rest} menit"
-    return f"{hours} jam" if hours else f"{rest} menit"
+        return say("hours_and_minutes", hours=hours, minutes=rest)
+    return say("hours", hours=hours) if hours else say("minutes", minutes=rest)
 
 
 def _minutes(part: str, written: str) -> int:
@@ -69,19 +69,19 @@ def _minutes(part: str, written: str) -> int:
         between = part[pos : match.start()]
         unit_name = match.group(2)
         if between.strip() or unit_name not in _UNITS or unit_name in seen:
-            raise ValueError(f"tidak dapat membaca waktu: {written!r}")
+            raise ValueError(say("unreadable_time", value=written))
         seen.append(unit_name)
         total += int(match.group(1)) * _UNITS[unit_name]
         pos = match.end()
     if not seen or part[pos:].strip():
-        raise ValueError(f"tidak dapat membaca waktu: {written!r}")
+        raise ValueError(say("unreadable_time", value=written))
     if total <= 0:
-        raise ValueError(f"tidak dapat membaca waktu: {written!r} — waktu harus lebih dari nol")
+        raise ValueError(say("time_not_above_zero", value=written))
     return total
 
 
 def _single_unit(part: str, written: str) -> int:
     match = _PART.fullmatch(part.strip())
     if match is None or match.group(2) not in _UNITS:
-        raise ValueError(f"tidak dapat membaca waktu: {written!r}")
+        raise ValueError(say("unreadable_time", value=written))
     return _UNITS[match.group(2)]

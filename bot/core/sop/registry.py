@@ -12,6 +12,7 @@ from pathlib import Path
 from bot.core.paths import data_dir
 from bot.core.sop.loader import SopFileError, SopProblem, load_sop
 from bot.core.sop.spec import SopSpec
+from bot.core.sop.words import say
 
 
 def version_key(version: str) -> tuple[tuple[int, int, str], ...]:
@@ -23,10 +24,10 @@ def version_key(version: str) -> tuple[tuple[int, int, str], ...]:
 
 def _empty_folder(root: Path) -> str:
     if not root.exists():
-        return "folder SOP tidak ada (periksa SOP_DIR)"
+        return say("no_sop_folder")
     if not root.is_dir():
-        return "bukan folder (SOP_DIR harus folder berisi berkas *.yaml)"
-    return "tidak ada berkas *.yaml di folder SOP ini (periksa SOP_DIR)"
+        return say("sop_dir_not_folder")
+    return say("no_sop_files")
 
 
 class SopRegistry:
@@ -75,7 +76,7 @@ class SopRegistry:
                         spec.path or "<sop>",
                         None,
                         None,
-                        f"SOP {spec.code} versi {spec.version} juga ditetapkan di {other}",
+                        say("sop_defined_twice", code=spec.code, version=spec.version, other=other),
                     )
                 )
             else:
@@ -88,10 +89,10 @@ class SopRegistry:
             try:
                 return self._specs[(code, version)]
             except KeyError:
-                raise KeyError(f"SOP {code!r} versi {version!r} tidak ada") from None
+                raise KeyError(say("no_such_version", code=code, version=version)) from None
         versions = [spec for (c, _), spec in self._specs.items() if c == code]
         if not versions:
-            raise KeyError(f"SOP {code!r} tidak ada")
+            raise KeyError(say("no_such_sop", code=code))
         return max(versions, key=lambda spec: version_key(spec.version))
 
     def all(self) -> list[SopSpec]:
