@@ -9,11 +9,12 @@ Core statements, not the ORM: these run once per message.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import ColumnElement, Table, func, or_, select, update
+from sqlalchemy import ColumnElement, Table, Update, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.runtime.messages import OFFICE_HOURS_ONLY
@@ -23,6 +24,10 @@ from models.outbox import DEAD, EDIT, FAILED, PENDING, SEND, SENT, SUPERSEDED
 
 OUTBOX = cast(Table, OutboxMessage.__table__)
 PER_CHAT = 3  # rows of one chat in one claim: a chat's messages go in order, one at a time
+# A newer edit of a message, waiting or already made, says it all: an older edit that comes
+# round again (after a 429) must not put the message back to an older state.
+_SAYS_IT = (PENDING, SENT)
+_CLAIMS_LOCK = 0x6F7574626F78  # "outbox": PostgreSQL claims take turns on this advisory lock
 
 
 class Queued(NamedTuple):
@@ -60,9 +65,14 @@ class Original(NamedTuple):
 
 
 async def claim(
-    engine: AsyncEngine, now: datetime, lease: timedelta, batch: int
+    engine: AsyncEngine,
+    now: datetime,
+    lease: timedelta,
+    batch: int,
+    in_lanes: Collection[int] = (),
 ) -> tuple[list[Queued], Originals]:
-    """Lease up to `batch` due rows: the first few of each chat whose rows are not in flight."""
+    """Lease up to `batch` due rows: the first few of each chat whose rows are not in flight,
+    here (`in_lanes`: a lane that outlived its lease must not get a twin) or anywhere."""
     busy = select(OUTBOX.c.chat_id).where(OUTBOX.c.status == PENDING, OUTBOX.c.lease_until >= now)
     # The first few rows of each chat, not the first rows overall: a batch drained one chat at
     # a time would send at one chat's pace (1 a second), not Telegram's (30).
@@ -103,6 +113,7 @@ async def claim(
         .where(
             *free,
             OUTBOX.c.chat_id.not_in(busy),
+            *((OUTBOX.c.chat_id.not_in(sorted(in_lanes)),) if in_lanes else ()),
             or_(first_held.c.first.is_(None), OUTBOX.c.id < first_held.c.first),
         )
         .subquery()
@@ -125,6 +136,12 @@ async def claim(
         .returning(*(OUTBOX.c[name] for name in Queued._fields))
     )
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Which chats are in flight is read from the statement's snapshot: two claims at
+            # once would each lease a different row of one chat, and send them out of order.
+            # Taking turns, each claim sees the last one committed. (SQLite's write lock
+            # already makes them take turns.)
+            await connection.execute(select(func.pg_advisory_xact_lock(_CLAIMS_LOCK)))
         rows = sorted(Queued(*row) for row in await connection.execute(claimed))
         return rows, await _originals(connection, rows)
 
@@ -142,7 +159,7 @@ async def _originals(connection: AsyncConnection, rows: list[Queued]) -> Origina
     )
     newest = await connection.execute(
         select(OUTBOX.c.edit_of_id, func.max(OUTBOX.c.id))
-        .where(OUTBOX.c.edit_of_id.in_(originals), OUTBOX.c.status == PENDING)
+        .where(OUTBOX.c.edit_of_id.in_(originals), OUTBOX.c.status.in_(_SAYS_IT))
         .group_by(OUTBOX.c.edit_of_id)
     )
     return Originals(
@@ -157,7 +174,9 @@ async def original(engine: AsyncEngine, row: Queued) -> Original | None:
     newer = (
         select(OUTBOX.c.id)
         .where(
-            OUTBOX.c.edit_of_id == row.edit_of_id, OUTBOX.c.id > row.id, OUTBOX.c.status == PENDING
+            OUTBOX.c.edit_of_id == row.edit_of_id,
+            OUTBOX.c.id > row.id,
+            OUTBOX.c.status.in_(_SAYS_IT),
         )
         .exists()
     )
@@ -184,6 +203,19 @@ async def finish(
     error: str | None = None,
 ) -> None:
     """The row's last word: sent, superseded, dead or failed."""
+    async with engine.begin() as connection:
+        await connection.execute(finished(row, status, now, message_id=message_id, error=error))
+
+
+def finished(
+    row: Queued,
+    status: str,
+    now: datetime,
+    *,
+    message_id: int | None = None,
+    error: str | None = None,
+) -> Update:
+    """The statement of `finish`, for a transaction that records more (a failure's event)."""
     values: dict[str, object] = {"status": status, "lease_until": None}
     if status == SENT:
         values["sent_at"] = now
@@ -191,10 +223,7 @@ async def finish(
             values["telegram_message_id"] = message_id
     if error is not None:
         values["last_error"] = error[:1000]
-    async with engine.begin() as connection:
-        await connection.execute(
-            update(OUTBOX).where(OUTBOX.c.id == row.id, OUTBOX.c.status == PENDING).values(**values)
-        )
+    return update(OUTBOX).where(OUTBOX.c.id == row.id, OUTBOX.c.status == PENDING).values(**values)
 
 
 async def put_back(

@@ -93,9 +93,12 @@ class TelegramLimits(BaseRateLimiter[int]):
             # waiters that each poll for the next free second would leave some waiting for
             # a minute while others go first (a group's card, a chat with many messages).
             async with self._turn:
-                if own.wait(windows.monotonic()) > 0:  # another request to the chat got in
+                await windows.room(self.overall)
+                # The chat's window again: another request to the chat may have got in or
+                # been answered meanwhile; then give up the turn rather than hold everyone.
+                if own.wait(windows.monotonic()) > 0:
                     continue
-                taken = await windows.acquire(*both)
+                taken = await windows.acquire(*both)  # room in both: taken at once
                 break
         try:
             return await callback(*args, **kwargs)

@@ -17,7 +17,9 @@ import contextlib
 import logging
 import warnings
 from collections import defaultdict
+from collections.abc import Coroutine
 from datetime import datetime, timedelta
+from typing import Any
 
 from telegram import Bot, LinkPreviewOptions
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -65,8 +67,8 @@ class Sender:
         self.ctx, self.bot, self.renderer = ctx, bot, renderer
         self.lease, self.batch = lease, batch
         self.stopping = asyncio.Event()
-        self._originals = Originals()  # what the latest claim learnt of its edits' originals
         self._in_flight = 0  # rows claimed and not yet finished or put back
+        self._in_lanes: set[int] = set()  # chats with a lane running here
 
     async def run(
         self, wakeup: asyncio.Event, idle_seconds: float = 1.0, stop: asyncio.Event | None = None
@@ -98,29 +100,40 @@ class Sender:
 
     async def _start_lanes(self) -> set[asyncio.Task[None]]:
         room = self.batch - self._in_flight
-        if room < self.batch // 4 and self._in_flight:  # claim in fair-sized gulps: each
-            return set()  # claim reads every chat's queue
+        # Claim in fair-sized gulps (each claim reads every chat's queue), or when idle.
+        if room <= 0 or (room < self.batch // 4 and self._in_flight):
+            return set()
         try:
-            rows = await self.claim(room)
+            rows, originals = await self._claim(room)
         except Exception:  # a database hiccup must not kill the sender
             log.exception("outbox claim failed")
             return set()
-        return {asyncio.create_task(self._lane(chat_rows)) for chat_rows in _by_chat(rows)}
+        return {asyncio.create_task(lane) for lane in self._lanes(rows, originals)}
 
     async def drain(self) -> int:
         """One claim, delivered to the end (tests and tools; `run` does not wait like this)."""
-        rows = await self.claim()
-        await asyncio.gather(*(self._lane(chat_rows) for chat_rows in _by_chat(rows)))
+        rows, originals = await self._claim(self.batch)
+        await asyncio.gather(*self._lanes(rows, originals))
         return len(rows)
 
     async def claim(self, limit: int | None = None) -> list[Queued]:
-        rows, self._originals = await rows_.claim(
-            self.ctx.engine, self.ctx.clock.now(), self.lease, limit or self.batch
+        """Lease due rows (see `outbox_rows.claim`); the caller delivers or puts them back."""
+        return (await self._claim(self.batch if limit is None else limit))[0]
+
+    async def _claim(self, limit: int) -> tuple[list[Queued], Originals]:
+        rows, originals = await rows_.claim(
+            self.ctx.engine, self.ctx.clock.now(), self.lease, limit, self._in_lanes
         )
         self._in_flight += len(rows)
-        return rows
+        return rows, originals
 
-    async def _lane(self, rows: list[Queued]) -> None:
+    def _lanes(self, rows: list[Queued], originals: Originals) -> list[Coroutine[Any, Any, None]]:
+        """A lane per chat; its chat is known to be in one from now until it ends."""
+        chats = _by_chat(rows)
+        self._in_lanes |= {chat[0].chat_id for chat in chats}
+        return [self._lane(chat, originals) for chat in chats]
+
+    async def _lane(self, rows: list[Queued], originals: Originals) -> None:
         """One chat's rows, in order; the rest go back when the chat must wait or we stop."""
         done = 0
         try:
@@ -133,15 +146,20 @@ class Sender:
                     await self._put_back(rows[done:], delay=timedelta(seconds=wait))
                     return
                 done += 1
-                if not await self._deliver(row):  # this chat is throttled: the rest wait too
+                if not await self._deliver(row, originals):  # the chat must wait: so must the rest
                     await self._put_back(rows[done:])
                     return
-        except Exception:  # the lease brings back whatever this lane did not settle
+        except Exception as exc:  # the lease brings back whatever this lane did not settle
             log.exception("outbox lane for chat %s failed", rows[0].chat_id)
+            row = rows[max(done - 1, 0)]
+            if row.attempts >= MAX_ATTEMPTS:  # it fails each time (a template gone): give up
+                with contextlib.suppress(Exception):
+                    await self._fail(row, f"{type(exc).__name__}: {exc}")
         finally:
             self._in_flight -= len(rows)
+            self._in_lanes.discard(rows[0].chat_id)
 
-    async def _deliver(self, row: Queued) -> bool:
+    async def _deliver(self, row: Queued, originals: Originals) -> bool:
         """Deliver one row; False when the chat must wait (429 or postponed)."""
         now = self.ctx.clock.now()
         if row.kind != EDIT and row.template in OFFICE_HOURS_ONLY:
@@ -150,7 +168,7 @@ class Sender:
                 await self._put_back([row], delay=opening - now)
                 return True
         try:
-            message_id = await (self._edit(row) if row.kind == EDIT else self._send(row))
+            message_id = await (self._edit(row, originals) if row.kind == EDIT else self._send(row))
         except Postpone as wait:
             await self._put_back([row], delay=max(timedelta(seconds=1), wait.until - now))
             return False
@@ -172,6 +190,7 @@ class Sender:
             else:
                 backoff = min(timedelta(seconds=2**row.attempts), MAX_BACKOFF)
                 await self._put_back([row], delay=backoff, counted=True, error=str(exc))
+                return False  # its chat's later rows must not overtake it
         else:
             await self._finish(row, SENT, message_id=message_id)
         return True
@@ -183,11 +202,11 @@ class Sender:
         )
         return message.message_id
 
-    async def _edit(self, row: Queued) -> int | None:
+    async def _edit(self, row: Queued, originals: Originals) -> int | None:
         assert row.edit_of_id is not None
-        if row.edit_of_id in self._originals.sent:  # known from the claim
-            message_id = self._originals.sent[row.edit_of_id]
-            superseded = self._originals.newest_edit.get(row.edit_of_id, row.id) > row.id
+        if row.edit_of_id in originals.sent:  # known from the claim
+            message_id = originals.sent[row.edit_of_id]
+            superseded = originals.newest_edit.get(row.edit_of_id, row.id) > row.id
         else:
             found = await rows_.original(self.ctx.engine, row)
             if found is None:
@@ -232,8 +251,8 @@ class Sender:
     async def _fail(self, row: Queued, error: str) -> None:
         """Give up on a row and record it; the event tells the admins (see `effects`)."""
         log.error("outbox %s to %s failed: %s", row.id, row.chat_id, error)
-        await self._finish(row, FAILED, error=error)
-        async with UnitOfWork(self.ctx) as uow:
+        async with UnitOfWork(self.ctx) as uow:  # the row and its event commit together
+            await uow.session.execute(rows_.finished(row, FAILED, uow.now, error=error))
             uow.record(
                 "message_failed",
                 proposal_id=row.proposal_id,
