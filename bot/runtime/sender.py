@@ -28,7 +28,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.core.render import Renderer
 from bot.runtime import outbox_rows as rows_
 from bot.runtime.messages import OFFICE_HOURS_ONLY, compose
-from bot.runtime.outbox_rows import Originals, Queued
+from bot.runtime.outbox_rows import PER_CHAT, Originals, Queued
 from bot.runtime.ratelimit import TelegramLimits
 from bot.services.context import Context
 from bot.services.uow import UnitOfWork
@@ -100,8 +100,10 @@ class Sender:
 
     async def _start_lanes(self) -> set[asyncio.Task[None]]:
         room = self.batch - self._in_flight
-        # Claim in fair-sized gulps (each claim reads every chat's queue), or when idle.
-        if room <= 0 or (room < self.batch // 4 and self._in_flight):
+        # At least a chat's worth (each claim reads every chat's queue), or when idle. Larger
+        # gulps cost more than they save: a chat whose lane ended waits for the gulp, and with
+        # few chats each must be kept busy (30 chats at one a second fill Telegram's 30).
+        if room <= 0 or (room < PER_CHAT and self._in_flight):
             return set()
         try:
             rows, originals = await self._claim(room)
