@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from bot.core.fit import MAX_CALLBACK_ANSWER, fit, fit_plain
 from bot.core.paths import data_dir
+from bot.core.sop.duration import format_minutes
 
 DAYS = ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min")
 DAY_NAMES = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
@@ -101,8 +102,4 @@ def duration(minutes: float | None) -> str:
     if minutes is None:
         return "—"
     total = round(minutes)
-    hours, rest = divmod(abs(total), 60)
-    parts = [f"{hours} jam"] if hours else []
-    if rest or not parts:
-        parts.append(f"{rest} menit")
-    return ("-" if total < 0 else "") + " ".join(parts)
+    return ("-" if total < 0 else "") + format_minutes(abs(total))  # the SOP table's words
