@@ -9,6 +9,7 @@ Core statements, not the ORM: these run once per message.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -55,6 +56,12 @@ class Originals:
     newest_edit: dict[int, int] = field(default_factory=dict)
 
 
+class Claimed(NamedTuple):
+    rows: list[Queued]
+    originals: Originals
+    waiting: set[int]  # chats in lanes that have more rows due: claim again as each ends
+
+
 class Original(NamedTuple):
     """An edit's original, looked up when the claim did not know it."""
 
@@ -70,7 +77,7 @@ async def claim(
     lease: timedelta,
     batch: int,
     in_lanes: Collection[int] = (),
-) -> tuple[list[Queued], Originals]:
+) -> Claimed:
     """Lease up to `batch` due rows: the first few of each chat whose rows are not in flight,
     here (`in_lanes`: a lane that outlived its lease must not get a twin) or anywhere."""
     busy = select(OUTBOX.c.chat_id).where(OUTBOX.c.status == PENDING, OUTBOX.c.lease_until >= now)
@@ -143,7 +150,18 @@ async def claim(
             # already makes them take turns.)
             await connection.execute(select(func.pg_advisory_xact_lock(_CLAIMS_LOCK)))
         rows = sorted(Queued(*row) for row in await connection.execute(claimed))
-        return rows, await _originals(connection, rows)
+        # The chats in lanes that have rows due this claim had to leave: those running, and
+        # those it gave as many rows as it gives a chat.
+        per_chat = Counter(row.chat_id for row in rows)
+        lanes = sorted({*in_lanes, *(chat for chat, n in per_chat.items() if n >= PER_CHAT)})
+        waiting = set(
+            await connection.scalars(
+                select(OUTBOX.c.chat_id).where(*free, OUTBOX.c.chat_id.in_(lanes)).distinct()
+            )
+            if lanes
+            else ()
+        )
+        return Claimed(rows, await _originals(connection, rows), waiting)
 
 
 async def _originals(connection: AsyncConnection, rows: list[Queued]) -> Originals:

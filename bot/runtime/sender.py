@@ -42,6 +42,7 @@ warnings.filterwarnings("ignore", message=".*retry_after.*", category=PTBDepreca
 MAX_ATTEMPTS = 8
 HOLD_SECONDS = 2.0  # a chat that must wait longer than this goes back to the queue
 MAX_BACKOFF = timedelta(minutes=10)
+CLAIM_GAP = 0.02  # seconds a claim waits for the running lanes to end too, to share it
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # parse_mode comes from the bot's Defaults
 _GONE = ("chat not found", "message to edit not found", "message can't be edited")
 
@@ -69,48 +70,79 @@ class Sender:
         self.stopping = asyncio.Event()
         self._in_flight = 0  # rows claimed and not yet finished or put back
         self._in_lanes: set[int] = set()  # chats with a lane running here
+        # Whether a claim now could find rows: the last one was full (or not made), or left
+        # rows of a chat whose lane was running (`_waiting`, claimed again when it ends).
+        self._more = True
+        self._waiting: set[int] = set()
 
     async def run(
         self, wakeup: asyncio.Event, idle_seconds: float = 1.0, stop: asyncio.Event | None = None
     ) -> None:
-        """Deliver until `stop` is set: claim, start a lane per chat claimed, and claim again
-        when a lane ends or `wakeup` says a commit queued messages; with nothing in flight,
-        sleep until woken or `idle_seconds` pass (another instance may have queued some, or a
-        retry came due).
+        """Deliver until `stop` is set: claim, start a lane per chat claimed, and claim again as
+        soon as a claim could find rows: `wakeup` says a commit queued messages, a lane ended
+        whose chat has more waiting, or the last claim was full; otherwise when `idle_seconds`
+        pass (another instance may have queued some, or a retry came due). A claim per ended
+        lane would cost more than it sends: each reads every chat's queue.
 
         A stop lets each lane put back what it has not sent, never cutting into a database
         transaction."""
         if stop is not None:
             self.stopping = stop
-        lanes: set[asyncio.Task[None]] = set()
+        lanes: dict[asyncio.Task[None], int] = {}  # lane -> its chat
+        claim = True
         try:
             while not self.stopping.is_set():
-                wakeup.clear()
-                lanes |= await self._start_lanes()
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(idle_seconds):  # not wait_for: see emulator/state
-                        waker = asyncio.ensure_future(wakeup.wait())
-                        try:
-                            await asyncio.wait({*lanes, waker}, return_when="FIRST_COMPLETED")
-                        finally:
-                            waker.cancel()
-                lanes = {lane for lane in lanes if not lane.done()}
+                if claim:
+                    wakeup.clear()
+                    lanes |= await self._start_lanes()
+                claim = await self._until_worth_claiming(lanes, wakeup, idle_seconds)
+                lanes = {lane: chat for lane, chat in lanes.items() if not lane.done()}
         finally:
             await asyncio.gather(*lanes, return_exceptions=True)
 
-    async def _start_lanes(self) -> set[asyncio.Task[None]]:
+    async def _until_worth_claiming(
+        self, lanes: dict[asyncio.Task[None], int], wakeup: asyncio.Event, idle_seconds: float
+    ) -> bool:
+        """Wait for a reason to claim: a commit queued messages (`wakeup`), a lane ended whose
+        chat has more rows waiting, the last claim was full, or `idle_seconds` passed; False
+        when only lanes that leave nothing behind ended. Then it waits up to `CLAIM_GAP` for
+        the running lanes to end too, so that the commits and lanes of that moment share one
+        claim instead of a claim each (a claim reads every chat's queue): with Telegram quick,
+        a claim per round as before; with a chat's window to wait for, no waiting for it."""
+        waker = asyncio.ensure_future(wakeup.wait())
+        try:
+            done, _ = await asyncio.wait(
+                {*lanes, waker}, timeout=idle_seconds, return_when="FIRST_COMPLETED"
+            )
+            if not done:
+                return True  # idle_seconds: another instance's messages, or a retry due
+        finally:
+            waker.cancel()
+        running = {lane for lane in lanes if not lane.done()}
+        if running:  # the lanes about to end share the claim (all at once when Telegram is quick)
+            await asyncio.wait(running, timeout=CLAIM_GAP)
+        ended = {chat for lane, chat in lanes.items() if lane.done()}
+        worth = wakeup.is_set() or self._more or bool(ended & self._waiting)
+        self._waiting -= ended
+        return worth
+
+    async def _start_lanes(self) -> dict[asyncio.Task[None], int]:
         room = self.batch - self._in_flight
-        # At least a chat's worth (each claim reads every chat's queue), or when idle. Larger
-        # gulps cost more than they save: a chat whose lane ended waits for the gulp, and with
-        # few chats each must be kept busy (30 chats at one a second fill Telegram's 30).
+        # At least a chat's worth, or when idle. Larger gulps cost more than they save: a chat
+        # whose lane ended waits for the gulp, and with few chats each must be kept busy (30
+        # chats at one a second fill Telegram's 30).
         if room <= 0 or (room < PER_CHAT and self._in_flight):
-            return set()
+            self._more = True  # not claimed: the next lane to end makes room
+            return {}
         try:
             rows, originals = await self._claim(room)
         except Exception:  # a database hiccup must not kill the sender
             log.exception("outbox claim failed")
-            return set()
-        return {asyncio.create_task(lane) for lane in self._lanes(rows, originals)}
+            return {}
+        return {
+            asyncio.create_task(lane): chat
+            for chat, lane in zip(_chats(rows), self._lanes(rows, originals), strict=True)
+        }
 
     async def drain(self) -> int:
         """One claim, delivered to the end (tests and tools; `run` does not wait like this)."""
@@ -123,10 +155,12 @@ class Sender:
         return (await self._claim(self.batch if limit is None else limit))[0]
 
     async def _claim(self, limit: int) -> tuple[list[Queued], Originals]:
-        rows, originals = await rows_.claim(
+        rows, originals, waiting = await rows_.claim(
             self.ctx.engine, self.ctx.clock.now(), self.lease, limit, self._in_lanes
         )
         self._in_flight += len(rows)
+        self._more = len(rows) >= limit
+        self._waiting |= waiting
         return rows, originals
 
     def _lanes(self, rows: list[Queued], originals: Originals) -> list[Coroutine[Any, Any, None]]:
@@ -274,6 +308,11 @@ def _by_chat(rows: list[Queued]) -> list[list[Queued]]:
     for row in rows:
         by_chat[row.chat_id].append(row)
     return list(by_chat.values())
+
+
+def _chats(rows: list[Queued]) -> list[int]:
+    """The chats of `_by_chat(rows)`, in its order."""
+    return [chat[0].chat_id for chat in _by_chat(rows)]
 
 
 def _retry_after(exc: RetryAfter) -> timedelta:
