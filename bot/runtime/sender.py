@@ -279,6 +279,8 @@ class Sender:
     ) -> None:
         now = self.ctx.clock.now()
         await rows_.put_back(self.ctx.engine, rows, now, delay=delay, counted=counted, error=error)
+        if rows and delay is None:  # due again at once: claimed again when this lane ends
+            self._waiting.add(rows[0].chat_id)
 
     def _chat_wait(self, chat_id: int) -> float:
         limiter = getattr(self.bot, "rate_limiter", None)
