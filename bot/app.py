@@ -95,8 +95,10 @@ def build(ctx: Context, token: str, *, polling: bool = True) -> TelegramApp:
     builder = builder.updater(None)  # the inbox polls (`Inbox.poll`): store, then confirm
     application: TelegramApp = builder.concurrent_updates(8).build()
     application.bot_data.ctx = ctx
-    application.bot_data.renderer = Renderer(ctx.settings.zone)
-    handlers.register(application)
+    application.bot_data.renderer = Renderer(
+        ctx.settings.zone, noun=ctx.sops.noun(), menu=handlers.menu(ctx.sops)
+    )
+    handlers.register(application, ctx.sops)
     application.add_error_handler(on_error)
     return application
 

@@ -22,6 +22,7 @@ from telegram.ext import (
 
 from bot.core import callbacks
 from bot.core.engine import WorkflowError
+from bot.core.sop.registry import SopRegistry
 from bot.runtime.types import CallbackContext
 from handlers import admin, commands, delegation, intake, replies, start, tasks
 from handlers.common import answer, forget, official, refuse, reply, stranger
@@ -40,6 +41,8 @@ PRESSES: dict[str, Press] = {
 # (command, handler, private chats only?)
 COMMANDS: list[tuple[str, Action, bool]] = [
     ("tugas", commands.my_tasks, True),
+    ("baru", intake.begin, True),
+    # The seed's command before SOPs named their own; an SOP's `case.command` may take it.
     ("usulan", intake.begin, True),
     ("status", commands.status, False),
     ("riwayat", commands.history, False),
@@ -93,13 +96,39 @@ async def on_unknown_press(update: Update, context: CallbackContext) -> None:
         await answer(update.callback_query, context, "stale_button", alert=True)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def sop_commands(sops: SopRegistry) -> list[tuple[str, Action, bool]]:
+    """Each SOP's own command (`case.command`) that registers a case of it, before the fixed
+    ones, so that one may take the name of a fixed alias (`usulan`) but never `tugas`."""
+    return [(command, intake.begin_in(code), True) for command, code in _own_commands(sops)]
+
+
+def menu(sops: SopRegistry) -> dict[str, Any]:
+    """What /bantuan and the command menu offer for registering: each SOP's own command, and
+    `/baru` where it is needed (several SOPs, or one without a command)."""
+    own = [
+        {"command": command, "noun": sops.get(action_code).case.noun}
+        for command, action_code in _own_commands(sops)
+    ]
+    return {"own": own, "generic": len(sops.latest()) > 1 or not own}
+
+
+def _own_commands(sops: SopRegistry) -> list[tuple[str, str]]:
+    fixed = {name for name, action, _ in COMMANDS if action is not intake.begin}
+    return [
+        (spec.case.command, spec.code)
+        for spec in sops.latest()
+        if spec.case.command and spec.case.command not in fixed
+    ]
+
+
+def register(application: Application, sops: SopRegistry) -> None:  # type: ignore[type-arg]
     private = filters.ChatType.PRIVATE
+    commands = [*sop_commands(sops), *COMMANDS]
     handlers: list[BaseHandler] = [  # type: ignore[type-arg]
         CommandHandler("start", start.start),
         *(
             CommandHandler(name, as_official(action), filters=private if only_private else None)
-            for name, action, only_private in COMMANDS
+            for name, action, only_private in commands
         ),
         CallbackQueryHandler(as_official(on_press), pattern=callbacks.PATTERN),
         CallbackQueryHandler(on_unknown_press),

@@ -49,7 +49,10 @@ async def invite(update: Update, context: CallbackContext, me: Official) -> None
 
 async def list_officials(update: Update, context: CallbackContext, me: Official) -> None:
     _admin(me)
-    await reply(update, context, "officials", people=await queries.officials(context.bot_data.ctx))
+    ctx = context.bot_data.ctx
+    people = await queries.officials(ctx)
+    titles = {role: ctx.sops.role_title(role) for p in people for role in p.roles}
+    await reply(update, context, "officials", people=people, titles=titles)
 
 
 async def revoke(update: Update, context: CallbackContext, me: Official) -> None:

@@ -6,6 +6,8 @@ question asked and hands each answer to the wizard."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.core import callbacks
@@ -19,7 +21,17 @@ from models import Official
 
 
 async def begin(update: Update, context: CallbackContext, me: Official) -> None:
+    """`/baru`: register a case, first asking in which SOP when the official may in several."""
     await _show(update, context, await intake.start(context.bot_data.ctx, me))
+
+
+def begin_in(code: str) -> Callable[[Update, CallbackContext, Official], Awaitable[None]]:
+    """An SOP's own command (`case.command`): register a case of that SOP at once."""
+
+    async def begin_sop(update: Update, context: CallbackContext, me: Official) -> None:
+        await _show(update, context, await intake.start(context.bot_data.ctx, me, code))
+
+    return begin_sop
 
 
 async def _show(update: Update, context: CallbackContext, asked: Asked) -> None:
@@ -69,7 +81,7 @@ async def on_document(
 
 
 async def press(update: Update, context: CallbackContext, me: Official, pressed: Press) -> None:
-    """ik (kind), iu (agency), is (skip), iy (confirm)."""
+    """ip (SOP), ik (kind), iu (agency), is (skip), iy (confirm)."""
     ctx, query = context.bot_data.ctx, update.callback_query
     assert query is not None
     taken = await intake.take_press(ctx, me, pressed.verb, pressed.arg(0, 0) or 0)
@@ -81,7 +93,15 @@ async def press(update: Update, context: CallbackContext, me: Official, pressed:
         await _show(update, context, await intake.ask_next(ctx, me, taken.answers))
         return
     done = await intake.register(ctx, me, taken.answers, lambda file_id: fetch(context, file_id))
-    await reply(update, context, "registered", number=done.number, title=taken.answers["title"])
+    wording = intake.wording(context.bot_data.ctx.sops.get(str(taken.answers["sop"])))
+    await reply(
+        update,
+        context,
+        "registered",
+        number=done.number,
+        title=taken.answers["title"],
+        wording=wording,
+    )
 
 
-PRESSES = {"ik": press, "iu": press, intake.SKIP: press, intake.CONFIRM: press}
+PRESSES = {"ip": press, "ik": press, "iu": press, intake.SKIP: press, intake.CONFIRM: press}

@@ -25,7 +25,8 @@ async def start(update: Update, context: CallbackContext) -> None:
             await refuse(update, context, refusal)
             return
         person = next(p for p in await queries.officials(ctx) if p.id == official_id)
-        await reply(update, context, "welcome", person=person)
+        titles = [ctx.sops.role_title(role) for role in person.roles]
+        await reply(update, context, "welcome", person=person, role_titles=titles)
         return
     me = await official(update, context)
     if me is None:

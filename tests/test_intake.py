@@ -51,7 +51,8 @@ async def test_the_questions_come_in_the_table_s_order_and_register(
     assert taken is not None
     asked = await intake.ask_next(ctx, me, taken.answers)
     assert asked.question.stage == "document" and intake.takes_file(asked.answers)
-    assert asked.shows == {"document": "Dokumen KAK atau FS"}
+    assert asked.shows["document"] == "Dokumen KAK atau FS"
+    assert asked.shows["wording"]["noun"] == "usulan"  # the seed's own word, from its file
 
     async def receive() -> Upload:
         return _upload(PDF)

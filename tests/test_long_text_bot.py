@@ -43,7 +43,7 @@ async def test_a_title_too_long_is_refused_and_the_question_stays(world: World) 
         "Judul terlalu panjang: 301 karakter, paling banyak 300. Persingkat lalu kirim lagi."
     )
     await world.say(who, "Kerja sama wisata bahari")
-    await world.latest(who, "Dari siapa")  # the intake goes on from where it was
+    await world.latest(who, "Asal usulan")  # the intake goes on from where it was
 
 
 async def test_an_instruction_too_long_is_refused_and_a_shorter_one_is_taken(world: World) -> None:

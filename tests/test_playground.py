@@ -92,7 +92,7 @@ async def test_play_the_sop_in_the_browser(page: Any, playground: Playground) ->
     await _press(page, "FS — ")
     await expect(messages).to_contain_text("Tulis judul usulan")
     await _write(page, "Dermaga <img src=x onerror=\"document.title='diretas'\"> Kelayang")
-    await expect(messages).to_contain_text("Dari siapa")
+    await expect(messages).to_contain_text("Asal usulan")
     await _write(page, "PT Timah Wisata")
     await _press(page, "Dinas Pariwisata")
     await expect(messages).to_contain_text("Kirim berkas")

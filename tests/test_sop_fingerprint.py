@@ -21,6 +21,13 @@ _RESTYLED = (
     .replace("\nsteps:\n", "\n\n# Langkah-langkah\nsteps:\n")
 )
 COMMENTED = "# Disalin dari SOP/1/2020; lihat catatan di bawah.\n\n" + _RESTYLED
+# Only wording: a step's title and activity, an option's label, what a case is called.
+REWORDED = (
+    TEXT.replace("title: Telaah KAK/FS", "title: Telaah dokumen")
+    .replace("Menelaah, menganalisa dan mempelajari", "Menelaah dan mempelajari")
+    .replace("label: Tolak", "label: Tolak usulan")
+    .replace("case: {noun: usulan, command: usulan}", "case: {noun: usulan kerja sama}")
+)
 
 # -- the fingerprint -------------------------------------------------------------------------
 
@@ -30,6 +37,17 @@ def test_the_fingerprint_is_of_what_the_file_says_not_how() -> None:
     assert len(seed.fingerprint) == 64 and seed.source == TEXT
     assert load_sop_text(COMMENTED, "b.yaml").fingerprint == seed.fingerprint
     assert load_sop_text(RENAMED, "c.yaml").fingerprint != seed.fingerprint
+
+
+def test_rewording_keeps_the_fingerprint_and_a_role_keyed_title_is_content() -> None:
+    seed = load_sop_text(TEXT, "a.yaml")
+    assert REWORDED != TEXT and load_sop_text(REWORDED, "b.yaml").fingerprint == seed.fingerprint
+    # A key that happens to be "title" (here a role) is structure, not wording.
+    with_role = TEXT.replace("roles:\n", "roles:\n  title: {title: Juru tulis}\n", 1)
+    assert load_sop_text(with_role, "c.yaml").fingerprint != seed.fingerprint
+    # So is a time standard: it sets the due time of the next case.
+    retimed = TEXT.replace("time: 5 menit", "time: 10 menit", 1)
+    assert load_sop_text(retimed, "d.yaml").fingerprint != seed.fingerprint
 
 
 # -- the folder ------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from models import Proposal, SopVersion
 from models.proposals import CLOSED
 from tests.conftest import Office, seed_office
 from tests.helpers import SOP, register
-from tests.test_sop_fingerprint import COMMENTED, RENAMED, SEED, TEXT
+from tests.test_sop_fingerprint import COMMENTED, RENAMED, REWORDED, SEED, TEXT
 
 VERSION_2 = RENAMED.replace('version: "2020.1"', 'version: "2020.2"')
 # A closed port: a start that gets past the check fails on its first Telegram call instead.
@@ -100,6 +100,26 @@ async def test_a_step_key_renamed_under_the_same_version_is_refused_at_start(
 async def test_comments_and_layout_changes_are_accepted(contexts: Contexts) -> None:
     await _in_force(contexts)
     assert await sops_in_force.check(contexts(kerjasama=COMMENTED)) == []
+
+
+async def test_rewording_a_version_in_force_is_accepted(contexts: Contexts) -> None:
+    _, office = await _in_force(contexts)
+    reworded = contexts(kerjasama=REWORDED)
+    assert await sops_in_force.check(reworded) == []
+    await register(reworded, office)  # the conflict check at registration agrees
+
+
+async def test_a_version_recorded_with_the_whole_file_hashed_still_matches(
+    contexts: Contexts,
+) -> None:
+    """Rows recorded before the fingerprint left wording out hold the whole file's hash."""
+    ctx, office = await _in_force(contexts)
+    async with ctx.sessions() as session, session.begin():
+        await session.execute(update(SopVersion).values(fingerprint="0" * 64))
+    assert await sops_in_force.check(contexts(kerjasama=REWORDED)) == []
+    await register(contexts(kerjasama=TEXT), office)
+    [problem] = await sops_in_force.check(contexts(kerjasama=RENAMED))
+    assert "langkah hilang: tkksd_bahas" in str(problem)
 
 
 async def test_a_new_version_beside_the_old_is_accepted_and_used(contexts: Contexts) -> None:

@@ -33,6 +33,7 @@ VERBS = {
     "hs": Verb("history (proposal[, page])", 1, 2),
     "dl": Verb("send a stored document (document)", 1, 1),
     "tk": Verb("show a task again (task)", 1, 1),
+    "ip": Verb("intake: which SOP (index among those offered)", 1, 1),
     "ik": Verb("intake: kind (kind index)", 1, 1),
     "iu": Verb("intake: the agency concerned (unit index)", 1, 1),
     "is": Verb("intake: skip this question", 0, 0),

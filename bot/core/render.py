@@ -28,8 +28,12 @@ ZONE_NAMES = {
 
 
 class Renderer:
-    def __init__(self, zone: ZoneInfo, *, html: bool = True) -> None:
-        """`html`: Telegram HTML, user content escaped; False for a terminal (the CLI)."""
+    def __init__(
+        self, zone: ZoneInfo, *, html: bool = True, noun: str | None = None, **office: object
+    ) -> None:
+        """`html`: Telegram HTML, user content escaped; False for a terminal (the CLI).
+        `noun`: what every SOP in force calls a case, for texts about cases of any SOP;
+        `office`: more such facts of the office every template may use (the command menu)."""
         self.zone, self.html = zone, html
         self.env = Environment(
             loader=FileSystemLoader(data_dir("templates")),
@@ -44,6 +48,9 @@ class Renderer:
         self.env.filters["tanggal"] = day_text
         self.env.filters["jam"] = self.clock_time
         self.env.filters["angka"] = number
+        self.env.filters["kapital"] = first_upper
+        self.env.globals["office_noun"] = noun or ""
+        self.env.globals.update(office)
         # Button labels and callback answers are plain text to Telegram: escaping them would show
         # "A&amp;B". Same templates and filters, no escaping.
         self.plain_env = self.env.overlay(autoescape=False)
@@ -103,3 +110,8 @@ def duration(minutes: float | None) -> str:
         return "—"
     total = round(minutes)
     return ("-" if total < 0 else "") + format_minutes(abs(total))  # the SOP table's words
+
+
+def first_upper(text: str) -> str:
+    """ "surat masuk" -> "Surat masuk": Jinja's capitalize would lower the rest ("SPT")."""
+    return text[:1].upper() + text[1:]

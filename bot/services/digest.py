@@ -107,6 +107,7 @@ async def summarise(
                 "sop": spec.short_code or spec.code,
                 "number": step.number,
                 "activity": step.activity,
+                "title": step.short_title,
                 "count": len(numbers),
                 "proposals": numbers[:MAX_NUMBERS],
             }

@@ -35,6 +35,11 @@ class Option:
     value: str  # the answer kept
 
 
+async def _sops(ctx: Context, spec: SopSpec | None) -> list[Option]:
+    """Never called: the SOPs offered are the official's, chosen in `start`."""
+    return []
+
+
 async def _kinds(ctx: Context, spec: SopSpec) -> list[Option]:
     return [Option(f"{k.key} — {k.title}", key) for key, k in spec.kinds.items()]
 
@@ -80,6 +85,10 @@ class Question:
 
 
 QUESTIONS: tuple[Question, ...] = (
+    # Which SOP, when the official may register in several: asked by `start` only.
+    Question(
+        "sop", "choice", "sop", asked=lambda s: False, verb="ip", options=_sops, remember="sops"
+    ),
     Question("kind", "choice", "kind", asked=lambda s: bool(s.kinds), verb="ik", options=_kinds),
     Question("title", "text", "title", limit="title"),
     Question("origin", "text", "origin", limit="origin"),
@@ -118,11 +127,27 @@ def question_of(answers: Answers) -> Question | None:
     return next((q for q in QUESTIONS if q.stage == answers.get("stage")), None)
 
 
-async def start(ctx: Context, me: Official) -> Asked:
+async def start(ctx: Context, me: Official, code: str | None = None) -> Asked:
+    """The first question: which SOP when the official may register in several (and `code`,
+    an SOP's own command, does not say), else that SOP's first question."""
     codes = await registrable(ctx, me.id)
+    if code is not None:
+        codes = [c for c in codes if c == code]
     if not codes:
         raise NotPermitted("not a registrar")
-    return await ask_next(ctx, me, {"sop": codes[0]})
+    if len(codes) == 1:
+        return await ask_next(ctx, me, {"sop": codes[0]})
+    specs = [ctx.sops.get(c) for c in codes]
+    options = [Option(_sop_label(spec), spec.code) for spec in specs]
+    answers: Answers = {"stage": "sop", "sops": codes}
+    await conversations.expect(ctx, me.telegram_user_id or 0, INTAKE, **answers)
+    return Asked(QUESTIONS[0], answers, options, {"wording": {}})
+
+
+def _sop_label(spec: SopSpec) -> str:
+    noun = spec.case.noun
+    name = spec.header.name or spec.code
+    return f"{noun[:1].upper()}{noun[1:]} — {name}" if noun else name
 
 
 async def ask_next(ctx: Context, me: Official, answers: Answers) -> Asked:
@@ -140,7 +165,19 @@ async def ask_next(ctx: Context, me: Official, answers: Answers) -> Asked:
         break
     answers["stage"] = question.stage
     await conversations.expect(ctx, me.telegram_user_id or 0, INTAKE, **answers)
-    return Asked(question, answers, options, question.shows(spec, answers))
+    shows = {"wording": wording(spec)} | question.shows(spec, answers)
+    return Asked(question, answers, options, shows)
+
+
+def wording(spec: SopSpec) -> dict[str, str | None]:
+    """The SOP's own words for what intake asks; None where the templates' neutral word fits."""
+    origin = spec.roles.get(spec.intake.origin_role or "")
+    return {
+        "noun": spec.case.noun,
+        "title_label": spec.intake.title_label,
+        "origin_label": spec.intake.origin_label,
+        "origin_role": origin.title if origin else None,
+    }
 
 
 async def take_text(ctx: Context, me: Official, answers: Answers, text: str) -> Asked | None:

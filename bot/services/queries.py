@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from bot.core.sop.spec import SopSpec
 from bot.services import access
 from bot.services.context import Context
 from bot.services.errors import NotVisible
@@ -83,6 +84,8 @@ class HistoryEntry:
     actor: str | None
     on_behalf_of: str | None
     payload: dict[str, Any]
+    # What the SOP calls the step, option and outcome the entry names: people read titles.
+    names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,21 @@ def _proposal_is(proposal: int | str) -> ColumnElement[bool]:
     return Proposal.number == proposal.strip()
 
 
+def _names(spec: SopSpec, event: Event) -> dict[str, str]:
+    """Titles for the keys an event holds; a key the SOP no longer has is shown as it is."""
+    names: dict[str, str] = {}
+    step = next((s for s in spec.steps if s.key == event.step_key), None)
+    if step is not None:
+        names["step"] = f"{step.number}. {step.short_title}"
+        option = step.decision.option(str(event.payload.get("option"))) if step.decision else None
+        if option is not None:
+            names["option"] = option.label
+    outcome = spec.outcomes.get(str(event.payload.get("outcome")))
+    if outcome is not None:
+        names["outcome"] = outcome.title
+    return names
+
+
 async def proposal_history(
     ctx: Context, proposal: int | str, viewer: access.Viewer, page: int | None = None
 ) -> HistoryPage:
@@ -142,8 +160,9 @@ async def proposal_history(
             .offset(page * HISTORY_PAGE)
             .limit(HISTORY_PAGE)
         )
+        spec = ctx.sops.get(found.sop_code, found.sop_version)
         entries = [
-            HistoryEntry(e.id, e.occurred_at, e.type, e.step_key, a, h, e.payload)
+            HistoryEntry(e.id, e.occurred_at, e.type, e.step_key, a, h, e.payload, _names(spec, e))
             for e, a, h in rows
         ]
     return HistoryPage(found, entries, page, pages, total)

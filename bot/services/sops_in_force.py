@@ -8,6 +8,7 @@ has cases with the files loaded now (`ensure`), refusing to run on a mismatch.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.config import normalize_database_url
 from bot.core.paths import data_dir
+from bot.core.sop.fingerprint import fingerprint as content_fingerprint
 from bot.core.sop.fingerprint import plain
 from bot.core.sop.loader import SopProblem
 from bot.core.sop.spec import SopSpec
@@ -79,16 +81,32 @@ async def record(uow: UnitOfWork, spec: SopSpec) -> None:
         )
         .on_conflict_do_nothing(index_elements=["code", "version"])
     )
-    recorded = await session.scalar(
-        select(SopVersion.fingerprint).where(
-            SopVersion.code == spec.code, SopVersion.version == spec.version
+    recorded = (
+        await session.execute(
+            select(SopVersion.fingerprint, SopVersion.content).where(
+                SopVersion.code == spec.code, SopVersion.version == spec.version
+            )
         )
-    )
-    if recorded != spec.fingerprint:
+    ).one()
+    if not matches(spec, recorded.fingerprint, recorded.content):
         raise SopVersionConflict(
             f"{spec.path}: SOP {spec.code} versi {spec.version} tercatat dengan isi lain; "
             f"{NEW_VERSION}"
         )
+
+
+def matches(spec: SopSpec, recorded: str, content: str) -> bool:
+    """Does the loaded file say what was recorded? A row recorded before the fingerprint left
+    wording out holds the whole file's hash: its content is fingerprinted again to compare."""
+    return recorded == spec.fingerprint or _refingerprinted(content) == spec.fingerprint
+
+
+@functools.lru_cache(maxsize=64)
+def _refingerprinted(content: str) -> str | None:
+    try:
+        return content_fingerprint(YAML(typ="rt").load(content))
+    except YAMLError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -112,7 +130,7 @@ async def check(ctx: Context) -> list[SopProblem]:
             if found.open_cases:
                 problems.append(_gone(folder, found))
             continue
-        if spec.fingerprint != found.row.fingerprint:
+        if not matches(spec, found.row.fingerprint, found.row.content):
             problems.append(_changed(spec, found))
     return problems
 
@@ -231,7 +249,7 @@ async def differing(database_url: str, specs: Iterable[SopSpec]) -> list[SopProb
     warnings = []
     for spec in specs:
         row = by_key.get((spec.code, spec.version))
-        if row is not None and row.fingerprint != spec.fingerprint:
+        if row is not None and not matches(spec, row.fingerprint, row.content):
             warnings.append(
                 SopProblem(
                     spec.path or "<sop>",

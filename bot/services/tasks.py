@@ -195,7 +195,7 @@ class TaskView:
     number: str
     title: str
     step_number: int
-    step_activity: str
+    step_title: str
     choices: tuple[engine.Choice, ...]
     uploads: tuple[tuple[str, str], ...]  # (document key, title) this step asks to upload
     documents: tuple[tuple[str, str], ...]  # every document kind of the SOP
@@ -224,7 +224,7 @@ async def check(
                 number=proposal.number,
                 title=proposal.title,
                 step_number=step.number,
-                step_activity=step.activity,
+                step_title=step.short_title,
                 choices=tuple(engine.choices(step, proposal.kind)),
                 uploads=uploads,
                 documents=tuple((d.key, d.title) for d in spec.documents.values()),

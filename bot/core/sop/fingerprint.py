@@ -2,7 +2,10 @@
 
 Cases refer to their SOP by `(code, version)`, so what matters is the parsed content: comments,
 blank lines, quoting and key order leave the fingerprint alone, a renamed step key changes it.
-The canonical form is the parsed YAML as plain JSON (sorted keys, no spaces).
+The canonical form is the parsed YAML as plain JSON (sorted keys, no spaces), without its
+*wording*: the header, what a case is called, and every title, label, activity, question,
+source and output text. Rewording a step cannot strand a case waiting in it, so an office may
+give its steps short titles, or fix a typo, under the same version.
 """
 
 from __future__ import annotations
@@ -27,15 +30,37 @@ def plain(node: Any) -> Any:
     return str(node)
 
 
+# Texts that name or describe, read by people only. Top-level blocks go whole; the others only
+# where their value is a text, so a role or document whose *key* is "title" is still content.
+_WORDING_BLOCKS = frozenset({"header", "case"})
+_WORDING_TEXTS = frozenset({"title", "label", "activity", "question", "source", "output"})
+
+
+def structure(node: Any, top: bool = True) -> Any:
+    """The plain content without its wording (see above)."""
+    if isinstance(node, dict):
+        return {
+            k: structure(v, False)
+            for k, v in node.items()
+            if not (top and k in _WORDING_BLOCKS)
+            and not (k in _WORDING_TEXTS and (v is None or isinstance(v, str)))
+        }
+    if isinstance(node, list):
+        return [structure(v, False) for v in node]
+    return node
+
+
 def _key(key: Any) -> str:
     # A key `1` and a key "1" are different content; keep them apart in JSON.
     return key if isinstance(key, str) else f"{type(key).__name__}:{key}"
 
 
 def canonical(data: Any) -> str:
-    return json.dumps(plain(data), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(
+        structure(plain(data)), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
 
 
 def fingerprint(data: Any) -> str:
-    """SHA-256 (hex) of the canonical form of parsed SOP content."""
+    """SHA-256 (hex) of the canonical form of parsed SOP content, wording left out."""
     return hashlib.sha256(canonical(data).encode("utf-8")).hexdigest()

@@ -11,6 +11,7 @@ while reading (syntax, duplicate or unknown keys, wrong types, missing fields: h
 from __future__ import annotations
 
 import dataclasses
+import re
 import typing
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,17 @@ from bot.core.sop.fields import Fields, Reader
 from bot.core.sop.fingerprint import fingerprint
 from bot.core.sop.problems import LineIndex, SopFileError, SopProblem
 from bot.core.sop.schema import file_name, is_required, schema, written_fields
-from bot.core.sop.spec import DocumentKind, Header, Intake, Kind, Outcome, Reminders, Role, SopSpec
+from bot.core.sop.spec import (
+    Case,
+    DocumentKind,
+    Header,
+    Intake,
+    Kind,
+    Outcome,
+    Reminders,
+    Role,
+    SopSpec,
+)
 from bot.core.sop.steps import steps
 from bot.core.sop.validate import validate
 from bot.core.sop.words import say
@@ -89,6 +100,7 @@ def _sop(r: Reader, data: Any, file: str) -> SopSpec | None:
         },
         steps=steps(r, top),
         reminders=_reminders(r, top),
+        case=_case(r, top),
         path=file,
     )
 
@@ -135,8 +147,29 @@ def _intake(r: Reader, top: Fields) -> Intake:
         document=i.text("document"),
         origin_role=i.text("origin_role"),
         number_format=number_format or Intake.number_format,
+        title_label=i.text("title_label"),
+        origin_label=i.text("origin_label"),
         line=line,
     )
+
+
+# A Telegram bot command: 1-32 lowercase letters, digits and underscores.
+_COMMAND = re.compile(r"[a-z0-9_]{1,32}")
+
+
+def _case(r: Reader, top: Fields) -> Case:
+    if "case" not in top:
+        return Case()
+    line = top.line("case")
+    f = r.fields(top.get("case"), line, "case", schema(Case))
+    if f is None:
+        return Case(line=line)
+    f.record(("case",), "noun", "command")
+    command = f.text("command")
+    if command is not None and not _COMMAND.fullmatch(command):
+        f.add("command", say("bad_command", name=command))
+        command = None
+    return Case(noun=f.text("noun"), command=command, line=line)
 
 
 def _reminders(r: Reader, top: Fields) -> Reminders:

@@ -103,6 +103,18 @@ class SopRegistry:
         """The latest version of each code, by code."""
         return [self.get(code) for code in sorted({code for code, _ in self._specs})]
 
+    def role_title(self, key: str) -> str:
+        """What the SOPs call role `key` (the newest SOP that has it); the key if none does."""
+        for spec in reversed(self.all()):
+            if key in spec.roles:
+                return spec.roles[key].title
+        return key
+
+    def noun(self) -> str | None:
+        """What every SOP in force calls a case, when they agree; None: the neutral word."""
+        nouns = {spec.case.noun for spec in self.latest()}
+        return nouns.pop() if len(nouns) == 1 else None
+
     def __contains__(self, code: object) -> bool:
         return any(c == code for c, _ in self._specs)
 

@@ -20,6 +20,18 @@ from bot.core.sop.schema import NOT_WRITTEN, written
 
 Completion = Literal["all", "any"]
 
+SHORT_TITLE = 60  # characters of a step's title on a phone: one line of a task message
+TITLE_LIMIT = 80  # a step title written longer than this is refused by the loader
+
+
+def shorten(text: str, width: int) -> str:
+    """`text` whole if it fits in `width`, else cut at the last word that does, with "…"."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1].rsplit(" ", 1)[0].rstrip(" ,;:.-")
+    return f"{cut}…"
+
 
 @dataclass(frozen=True)
 class TimeStandard:
@@ -144,7 +156,14 @@ class Step:
     on_reject: Transition | None = None
     decision: Decision | None = None
     source: str | None = None  # citation of the row in the source document
+    # A few words for a phone screen ("Telaah dokumen"); the activity stays one tap away.
+    title: str | None = None
     line: int = field(default=0, metadata=NOT_WRITTEN)
+
+    @property
+    def short_title(self) -> str:
+        """The step's title, or the start of its activity cut at a word (SOPs without titles)."""
+        return self.title or shorten(self.activity, SHORT_TITLE)
 
     @property
     def is_decision(self) -> bool:
@@ -173,6 +192,24 @@ class Intake:
     document: str | None = None  # document kind attached at registration
     origin_role: str | None = None  # role whose holder in the origin unit hears of outcomes
     number_format: str = "{seq:04d}/{code}/{year}"
+    # How the case's title and origin are asked and shown ("Perihal", "Asal surat"); None: the
+    # templates' neutral words.
+    title_label: str | None = None
+    origin_label: str | None = None
+    line: int = field(default=0, metadata=NOT_WRITTEN)
+
+
+@dataclass(frozen=True)
+class Case:
+    """What the SOP calls one of its cases, and the command that registers one.
+
+    `noun` is a common noun as it reads mid-sentence ("usulan", "surat masuk", "permohonan
+    informasi"); None: the templates' neutral word. `command` (letters only) registers a case
+    of this SOP at once, beside the neutral command that asks which SOP.
+    """
+
+    noun: str | None = None
+    command: str | None = None
     line: int = field(default=0, metadata=NOT_WRITTEN)
 
 
@@ -222,6 +259,7 @@ class SopSpec:
     kinds: dict[str, Kind] = field(default_factory=dict)
     short_code: str | None = None  # used in registration numbers; defaults to code
     reminders: Reminders = field(default_factory=Reminders)
+    case: Case = field(default_factory=Case)
     path: str | None = field(default=None, metadata=NOT_WRITTEN)
     # The file as read and the fingerprint of its parsed content (bot.core.sop.fingerprint): what
     # is recorded when the version's first case is registered, to notice a later edit.

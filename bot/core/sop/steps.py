@@ -11,7 +11,16 @@ from ruamel.yaml.comments import CommentedMap
 from bot.core.sop.duration import parse_time_standard
 from bot.core.sop.fields import Fields, Reader
 from bot.core.sop.schema import schema
-from bot.core.sop.spec import Decision, Option, Requirement, Step, Target, TimeStandard, Transition
+from bot.core.sop.spec import (
+    TITLE_LIMIT,
+    Decision,
+    Option,
+    Requirement,
+    Step,
+    Target,
+    TimeStandard,
+    Transition,
+)
 from bot.core.sop.words import say
 from bot.core.sop.yamlfile import item_line
 
@@ -53,8 +62,17 @@ def _step(r: Reader, node: Any, line: int) -> Step | None:
         on_reject=_transition(r, s, "on_reject", key),
         decision=_decision(r, s, key),
         source=s.text("source"),
+        title=_title(s),
         line=line,
     )
+
+
+def _title(s: Fields) -> str | None:
+    title = s.text("title")
+    if title is not None and len(title) > TITLE_LIMIT:
+        s.add("title", say("title_too_long", length=len(title), longest=TITLE_LIMIT))
+        return None
+    return title
 
 
 def _time(r: Reader, s: Fields) -> TimeStandard:
