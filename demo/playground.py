@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
 import signal
 import tempfile
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from bot.core.config import Settings
 from bot.core.render import Renderer
 from bot.services.context import build_context
 from bot.storage import migrate
+from demo import player
 from demo.run import default_start, demo_settings
 from demo.scenario import NAMES
 from demo.world import TOKEN, World
@@ -45,8 +47,14 @@ class Playground:
 
 
 async def start_playground(
-    base: Settings, host: str = "127.0.0.1", port: int = 0, start: datetime | None = None
+    base: Settings,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    start: datetime | None = None,
+    sop_file: Path | None = None,
 ) -> Playground:
+    """The seed's office, or — with `sop_file`, or `SOP_DIR` set — an official per role of
+    those SOPs, so that an office can try its own before going live."""
     clock = ShiftedClock(start or default_start(base))
     holder: dict[str, World] = {}
     routes = _clock_routes(clock, holder, Renderer(base.zone))
@@ -54,18 +62,35 @@ async def start_playground(
     url = await emulator.start(host=host, port=port)  # fails first if the port is taken
     scratch = tempfile.TemporaryDirectory(prefix="disposisi-playground-")
     settings = demo_settings(base, Path(scratch.name), url)
+    own = _own_sops(base, sop_file, Path(scratch.name))
+    if own is not None:
+        settings = settings.model_copy(update={"sop_dir": own})
     ctx = build_context(settings, clock=clock)
     world = World(emulator, EmulatorClient(url), ctx)
     holder["world"] = world
     try:
         await migrate.upgrade(ctx.engine)
         await world.start_bot()
-        await world.register_office(NAMES)
+        if own is None:
+            await world.register_office(NAMES)
+        else:
+            await player.register_office(world, ctx.sops.latest())
     except BaseException:
         await world.close()
         scratch.cleanup()
         raise
     return Playground(f"{url}/playground/", world, clock, scratch)
+
+
+def _own_sops(base: Settings, sop_file: Path | None, scratch: Path) -> Path | None:
+    """The folder of SOPs to serve: a copy holding `sop_file`, or the operator's SOP_DIR;
+    None for the seed."""
+    if sop_file is None:
+        return base.sop_dir
+    folder = scratch / "sops"
+    folder.mkdir()
+    shutil.copy(sop_file, folder / sop_file.name)
+    return folder
 
 
 def _clock_routes(
@@ -94,9 +119,9 @@ def _clock_routes(
     return [web.get("/playground/clock", read), web.post("/playground/clock", advance)]
 
 
-async def serve(base: Settings, host: str, port: int) -> None:
+async def serve(base: Settings, host: str, port: int, sop_file: Path | None = None) -> None:
     """Run until Ctrl-C (or SIGTERM), then stop cleanly."""
-    playground = await start_playground(base, host, port)
+    playground = await start_playground(base, host, port, sop_file=sop_file)
     print(f"Playground: {playground.url}  (Ctrl-C untuk berhenti)", flush=True)
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import tempfile
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path as FilePath
@@ -21,8 +22,10 @@ from sqlalchemy import select
 
 from bot.core.clock import ShiftedClock
 from bot.core.config import Settings
+from bot.core.sop.spec import SopSpec
 from bot.services.context import Context, build_context
 from bot.storage import migrate
+from demo import player
 from demo.scenario import NAMES, PATHS, Script, play
 from demo.tape import Entry, Tape
 from demo.world import SEED_SOP, TOKEN, World
@@ -66,6 +69,7 @@ class DemoResult:
     steps: list[StepRun]
     messages: dict[str, int] = field(default_factory=dict)  # Bot API calls by method
     wall_seconds: float = 0.0
+    outcome_key: str | None = None
 
 
 # The script relies on these: the shipped SOPs, the office's usual rules. An operator's own
@@ -111,28 +115,82 @@ def default_start(base: Settings) -> datetime:
 
 
 async def run_demo(base: Settings, path: str, start: datetime | None = None) -> DemoResult:
+    """The seed SOP, along one of the script's paths."""
     chosen = PATHS[path]
+
+    async def seed(world: World, tape_on: Callable[[dict[str, str]], Tape]) -> DemoResult:
+        await world.register_office(NAMES)
+        titles = {r: t.title for r, t in world.ctx.sops.get(SEED_SOP).roles.items()}
+        tape = tape_on({role: _display(role, titles) for role in world.users})
+        assert isinstance(world.ctx.clock, ShiftedClock)
+        number = await play(Script(world, tape, world.ctx.clock), chosen)
+        await tape.settle()
+        return await _summary(world.ctx, chosen.key, chosen.about, number, tape.entries)
+
+    return await _staged(pinned(base), start, seed)
+
+
+async def run_sop_demo(
+    base: Settings, sop: SopSpec, choose: dict[str, str], start: datetime | None = None
+) -> DemoResult:
+    """Any SOP file, from intake to an outcome (`demo.player`)."""
+    assert sop.source, "the SOP is played from its file's text"
+
+    async def any_sop(world: World, tape_on: Callable[[dict[str, str]], Tape]) -> DemoResult:
+        tape = tape_on(await player.register_office(world, [sop]))
+        played = await player.play(world, sop, choose)
+        await tape.settle()
+        result = await _summary(
+            world.ctx, "sop", sop.header.name or sop.code, played.number, tape.entries
+        )
+        result.outcome_key = played.outcome
+        return result
+
+    def folder(scratch: FilePath) -> dict[str, Any]:
+        sops = scratch / "sops"
+        sops.mkdir()
+        (sops / f"{sop.code}.yaml").write_text(sop.source, encoding="utf-8")
+        return {"sop_dir": sops}
+
+    return await _staged(pinned(base), start, any_sop, folder)
+
+
+Play = Callable[[World, Callable[[dict[str, str]], Tape]], Awaitable[DemoResult]]
+
+
+async def _staged(
+    base: Settings,
+    start: datetime | None,
+    play_it: Play,
+    more: Callable[[FilePath], dict[str, Any]] | None = None,
+) -> DemoResult:
+    """The emulator and the bot on a scratch database and clock; `play_it` registers the
+    office and plays, given how to start the tape once the officials are named (registering
+    them is not the story)."""
     logging.getLogger("bot").setLevel(logging.WARNING)
     began = asyncio.get_running_loop().time()
     with tempfile.TemporaryDirectory(prefix="disposisi-demo-") as scratch:
         emulator = Emulator(token=TOKEN)
         url = await emulator.start()
         clock = ShiftedClock(start or default_start(base))
-        ctx = build_context(demo_settings(base, FilePath(scratch), url), clock=clock)
+        settings = demo_settings(base, FilePath(scratch), url)
+        if more is not None:
+            settings = settings.model_copy(update=more(FilePath(scratch)))
+        ctx = build_context(settings, clock=clock)
         world = World(emulator, EmulatorClient(url), ctx)
+        before: dict[str, Any] = {}
+
+        def tape_on(names: dict[str, str]) -> Tape:
+            people = {uid: names.get(role, role) for role, uid in world.users.items()}
+            tape = Tape(emulator, ctx, people, names)
+            world.on_act = tape.act
+            return tape
+
         try:
             await migrate.upgrade(ctx.engine)
             await world.start_bot()
-            await world.register_office(NAMES)
-            titles = {r: t.title for r, t in ctx.sops.get(SEED_SOP).roles.items()}
-            names = {role: _display(role, titles) for role in world.users}
-            people = {uid: names[role] for role, uid in world.users.items()}
-            tape = Tape(emulator, ctx, people, names)
-            before = (await world.tg.stats())["calls"]  # registration is not the story
-            world.on_act = tape.act
-            number = await play(Script(world, tape, clock), chosen)
-            await tape.settle()
-            result = await _summary(ctx, chosen.key, chosen.about, number, tape.entries)
+            before.update((await world.tg.stats())["calls"])
+            result = await play_it(world, tape_on)
             stats = await world.tg.stats()
             result.messages = {
                 method: int(stats["calls"].get(method, 0)) - int(before.get(method, 0))
@@ -192,6 +250,7 @@ async def _summary(
             run.done_by.append(name)
     outcome = spec.outcomes.get(proposal.outcome or "")
     return DemoResult(
+        outcome_key=proposal.outcome,
         path=path,
         about=about,
         sop=f"{spec.code} v{spec.version}",

@@ -109,8 +109,16 @@ def _parser() -> argparse.ArgumentParser:
     inbox = commands.add_parser("inbox", help="updates set aside after failing, with why")
     inbox.set_defaults(run=_inbox)
 
-    demo = commands.add_parser("demo", help="play the seed SOP on the built-in emulator")
+    demo = commands.add_parser("demo", help="play an SOP on the built-in emulator (the seed)")
     demo.add_argument("--path", choices=("fs", "kak", "rejected"), default="fs")
+    demo.add_argument("--sop", metavar="FILE", help="play this SOP file instead of the seed")
+    demo.add_argument(
+        "--choose",
+        metavar="STEP=OPTION",
+        action="append",
+        default=[],
+        help="with --sop: the option a decision step takes (keys in the file); repeatable",
+    )
     demo.add_argument("--json", action="store_true", help="print the run as JSON")
     demo.add_argument("--start", help="the bot's clock at the start, e.g. '2026-11-23 08:00'")
     demo.set_defaults(run=_demo)
@@ -120,6 +128,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     playground.add_argument("--host", default="127.0.0.1")
     playground.add_argument("--port", type=int, default=8080, help="0 picks a free port")
+    playground.add_argument(
+        "--sop", metavar="FILE", help="serve this SOP file (default: SOP_DIR, else the seed)"
+    )
     playground.set_defaults(run=_playground)
 
     bench = commands.add_parser(
