@@ -92,7 +92,8 @@ def test_minute_standards_are_not_in_days() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["1 hari 2 jam", "1 hari - 3 jam", "3 jam - 1 hari", "1 minggu 2 hari", "2 hari 30 menit"]
+    "text",
+    ["1 hari 2 jam", "1 hari - 3 jam", "3 jam - 1 hari", "1 minggu 2 hari", "2 hari 30 menit"],
 )
 def test_refuses_days_mixed_with_other_units_with_a_reason(text: str) -> None:
     with pytest.raises(ValueError) as info:
