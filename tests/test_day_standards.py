@@ -13,9 +13,11 @@ import pytest
 from bot.core.clock import FrozenClock
 from bot.core.config import Settings
 from bot.core.engine import Decide
+from bot.core.render import Renderer
 from bot.services import reminders, tasks
 from bot.services.context import Context, build_context
-from bot.services.proposals import register_proposal
+from bot.services.proposals import Registered, register_proposal
+from demo.run import _summary, as_json
 from models.outbox import SEND
 from tests.conftest import WIB
 from tests.helpers import events, leave_office, open_tasks, outbox, pdf
@@ -45,8 +47,8 @@ async def day_ctx(settings: Settings, tmp_path: Path) -> AsyncIterator[Context]:
     await context.close()
 
 
-async def _register(ctx: Context, people: dict[str, int]) -> int:
-    reg = await register_proposal(
+async def _register(ctx: Context, people: dict[str, int]) -> Registered:
+    return await register_proposal(
         ctx,
         by=people["pegawai"],
         sop_code="cuti_pegawai",
@@ -55,7 +57,6 @@ async def _register(ctx: Context, people: dict[str, int]) -> int:
         agency_unit="Bidang A",
         document=pdf("formulir.pdf"),
     )
-    return reg.proposal_id
 
 
 async def _reminded(ctx: Context) -> list[str]:
@@ -66,7 +67,7 @@ async def test_one_working_day_from_friday_afternoon_is_due_monday_at_closing(
     day_ctx: Context,
 ) -> None:
     ctx = day_ctx
-    proposal_id = await _register(ctx, await leave_office(ctx))
+    proposal_id = (await _register(ctx, await leave_office(ctx))).proposal_id
     task = (await open_tasks(ctx, proposal_id))["atasan"]
     assert task.target_due_at == wib("2026-11-30 16:00")  # Monday's close, not Saturday's
     assert task.limit_due_at is None
@@ -100,7 +101,7 @@ async def test_a_day_range_sets_the_target_and_the_limit(day_ctx: Context) -> No
     clock = ctx.clock
     assert isinstance(clock, FrozenClock)
     people = await leave_office(ctx)
-    proposal_id = await _register(ctx, people)
+    proposal_id = (await _register(ctx, people)).proposal_id
     first = (await open_tasks(ctx, proposal_id))["atasan"]
     clock.set(wib("2026-12-21 10:00"))  # Monday, before the year-end holidays
     await tasks.act(ctx, first.id, people["atasan"], Decide("setuju"))
@@ -117,3 +118,33 @@ async def test_a_day_range_sets_the_target_and_the_limit(day_ctx: Context) -> No
     assert [n["level"] for n in nudged] == ["gentle", "firm"]
     # How late is said in working time: from the limit's close to Wednesday's opening, none.
     assert nudged[0]["late_minutes"] == 0
+
+
+@pytest.mark.parametrize(
+    ("done", "within", "mark"),
+    [("2026-11-30 15:59", True, "✓"), ("2026-12-01 07:31", False, "⚠️ lewat standar")],
+)
+async def test_the_demo_summary_measures_a_day_standard_by_its_due_moment(
+    day_ctx: Context, done: str, within: bool, mark: str
+) -> None:
+    ctx = day_ctx
+    clock = ctx.clock
+    assert isinstance(clock, FrozenClock)
+    people = await leave_office(ctx)
+    reg = await _register(ctx, people)
+    first = (await open_tasks(ctx, reg.proposal_id))["atasan"]
+    clock.set(wib(done))  # Monday before closing, or Tuesday one minute after opening
+    await tasks.act(ctx, first.id, people["atasan"], Decide("setuju"))
+    result = await _summary(ctx, "x", "x", reg.number, [])
+    result.messages = {"sendMessage": 0, "editMessageText": 0, "sendDocument": 0}
+    step = result.steps[0]
+    assert (step.standard_words, step.standard_days, step.standard_minutes) == (
+        "1 hari kerja",
+        1,
+        0,
+    )
+    assert step.within is within
+    text = Renderer(ctx.settings.zone, html=False).render("demo_summary", as_json(result))
+    row = next(line for line in text.splitlines() if line.startswith(" 1  "))
+    assert "1 hari kerja" in row and row.endswith(mark)
+    assert "standar 18 hari kerja" in text  # 1, and step 2's range counts with its limit
