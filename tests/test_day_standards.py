@@ -14,7 +14,7 @@ from bot.core.clock import FrozenClock
 from bot.core.config import Settings
 from bot.core.engine import Decide
 from bot.core.render import Renderer
-from bot.services import reminders, tasks
+from bot.services import digest, groups, reminders, tasks
 from bot.services.context import Context, build_context
 from bot.services.proposals import Registered, register_proposal
 from demo.run import _summary, as_json
@@ -148,3 +148,24 @@ async def test_the_demo_summary_measures_a_day_standard_by_its_due_moment(
     row = next(line for line in text.splitlines() if line.startswith(" 1  "))
     assert "1 hari kerja" in row and row.endswith(mark)
     assert "standar 18 hari kerja" in text  # 1, and step 2's range counts with its limit
+
+
+async def test_the_morning_digest_counts_a_task_due_at_yesterdays_close_as_late(
+    day_ctx: Context,
+) -> None:
+    ctx = day_ctx
+    clock = ctx.clock
+    assert isinstance(clock, FrozenClock)
+    await groups.subscribe(ctx, -100, "Tim Cuti", "cuti_pegawai")
+    await _register(ctx, await leave_office(ctx))
+    digests = []
+    for morning in ("2026-11-30 07:30", "2026-12-01 07:30"):  # Monday, then Tuesday
+        clock.set(wib(morning))
+        assert await digest.send_daily(ctx) == 1
+        digests = [m.context for m in await outbox(ctx) if m.template == "digest"]
+    monday, tuesday = digests
+    assert monday["overdue"] == []  # due at Monday's close: not late on Monday morning
+    # Due at Monday's close, so late at Tuesday's opening, though no working minute has run.
+    assert tuesday["overdue"] == [{"name": "Atasan", "count": 1, "late_minutes": 0}]
+    text = Renderer(ctx.settings.zone).render("digest", tuesday)
+    assert "Atasan: 1 tugas, lewat batas sejak kantor tutup" in text
