@@ -22,7 +22,8 @@ from sqlalchemy import select
 
 from bot.core.clock import ShiftedClock
 from bot.core.config import Settings
-from bot.core.sop.spec import SopSpec
+from bot.core.sop.duration import format_day_standard
+from bot.core.sop.spec import SopSpec, Step
 from bot.services.context import Context, build_context
 from bot.storage import migrate
 from demo import player
@@ -49,10 +50,12 @@ class StepRun:
     actors: list[str]  # role titles
     done_by: list[str]  # the officials who completed its tasks
     standard: str | None
-    standard_minutes: int  # the target (or the office default) in working minutes
+    standard_minutes: int  # the target (or the office default) in working minutes; 0 in days
     limit_minutes: int | None
     took_minutes: int
-    within: bool
+    within: bool  # done by the due moment; in minutes, within the limit (or the target)
+    standard_days: int = 0  # a standard in working days: the days counted (the limit's, if any)
+    standard_words: str | None = None  # and in words, "10–17 hari kerja"
 
 
 @dataclass
@@ -231,21 +234,9 @@ async def _summary(
         ended = task.completed_at or ctx.clock.now()
         took = round(calendar.working_minutes_between(task.started_at, ended))
         if run is None:
-            target = step.time.target_minutes or ctx.settings.default_step_minutes
-            run = StepRun(
-                number=step.number,
-                activity=step.activity,
-                actors=[spec.roles[r].title for r in step.actors],
-                done_by=[],
-                standard=step.time.text,
-                standard_minutes=target,
-                limit_minutes=step.time.limit_minutes,
-                took_minutes=took,
-                within=True,
-            )
+            run = _step_run(step, spec, took, ctx.settings.default_step_minutes)
             steps[(step.key, task.activation)] = run
-        run.took_minutes = max(run.took_minutes, took)  # a step ends with its last task
-        run.within = run.took_minutes <= (run.limit_minutes or run.standard_minutes)
+        _count_task(run, step, task, ended, took)
         if name and task.action != "superseded":
             run.done_by.append(name)
     outcome = spec.outcomes.get(proposal.outcome or "")
@@ -262,6 +253,35 @@ async def _summary(
         entries=entries,
         steps=list(steps.values()),
     )
+
+
+def _step_run(step: Step, spec: SopSpec, took: int, default_minutes: int) -> StepRun:
+    """A step's row of the summary, before its tasks are counted in."""
+    time = step.time
+    in_days = time.target_days is not None
+    return StepRun(
+        number=step.number,
+        activity=step.activity,
+        actors=[spec.roles[r].title for r in step.actors],
+        done_by=[],
+        standard=time.text,
+        standard_minutes=0 if in_days else time.target_minutes or default_minutes,
+        limit_minutes=time.limit_minutes,
+        took_minutes=took,
+        within=True,
+        standard_days=(time.limit_days or time.target_days or 0) if in_days else 0,
+        standard_words=format_day_standard(time) if in_days else None,
+    )
+
+
+def _count_task(run: StepRun, step: Step, task: Task, ended: datetime, took: int) -> None:
+    """One of the step's tasks, done at `ended` after `took` working minutes."""
+    run.took_minutes = max(run.took_minutes, took)  # a step ends with its last task
+    if step.time.in_days:  # within: done by the close of the day it was due
+        due = task.limit_due_at or task.target_due_at
+        run.within = run.within and (due is None or ended <= due)
+    else:
+        run.within = run.took_minutes <= (run.limit_minutes or run.standard_minutes)
 
 
 def as_json(result: DemoResult) -> dict[str, Any]:

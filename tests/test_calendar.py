@@ -139,6 +139,7 @@ def test_naive_datetimes_refused(cal: WorkCalendar) -> None:
     aware = wib(2026, 6, 8, 9)
     for call in (
         lambda: cal.add_working_minutes(naive, 5),
+        lambda: cal.add_working_days(naive, 1),
         lambda: cal.next_working_moment(naive),
         lambda: cal.is_working_time(naive),
         lambda: cal.working_minutes_between(naive, aware),
@@ -147,6 +148,95 @@ def test_naive_datetimes_refused(cal: WorkCalendar) -> None:
     ):
         with pytest.raises(ValueError, match="timezone-aware"):
             call()
+
+
+# --- add_working_days: "N hari kerja" (sops/README.md) -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("start", "days", "due"),
+    [
+        # Received Tuesday: Wednesday is the first working day after it, due at its close.
+        pytest.param(wib(2026, 6, 9, 10), 1, wib(2026, 6, 10, 16), id="tuesday-1"),
+        pytest.param(wib(2026, 6, 9, 10), 3, wib(2026, 6, 12, 16, 30), id="tuesday-3-to-friday"),
+        # Friday 15:50 is inside Friday's hours (to 16:30): Friday is the day of receipt.
+        pytest.param(wib(2026, 6, 12, 15, 50), 1, wib(2026, 6, 15, 16), id="friday-1550"),
+        # The same with Monday 17 August, Independence Day: Tuesday is the first working day.
+        pytest.param(wib(2026, 8, 14, 15, 50), 1, wib(2026, 8, 18, 16), id="friday-then-holiday"),
+        # Saturday counts as received Monday at opening; due at Tuesday's close.
+        pytest.param(wib(2026, 6, 20, 10), 1, wib(2026, 6, 23, 16), id="saturday"),
+        # The same, but Tuesday 16 June is Tahun Baru Islam: Wednesday's close.
+        pytest.param(wib(2026, 6, 13, 10), 1, wib(2026, 6, 17, 16), id="saturday-then-holiday"),
+        # At or after closing counts as the next opening.
+        pytest.param(wib(2026, 6, 8, 16), 1, wib(2026, 6, 10, 16), id="monday-at-closing"),
+        pytest.param(wib(2026, 6, 8, 15, 59), 1, wib(2026, 6, 9, 16), id="monday-a-minute-before"),
+        pytest.param(wib(2026, 6, 8, 18), 1, wib(2026, 6, 10, 16), id="monday-evening"),
+        pytest.param(wib(2026, 6, 8, 6), 1, wib(2026, 6, 9, 16), id="monday-before-opening"),
+        # Five working days from Monday: the next Monday. "1 minggu kerja" is five.
+        pytest.param(wib(2026, 6, 22, 9), 5, wib(2026, 6, 29, 16), id="one-week"),
+        # Monday 21 Dec + 10: Tue 22, Wed 23 (Thu 24 cuti bersama, Fri 25 Natal), Mon 28, Tue 29,
+        # Wed 30, Thu 31 (Fri 1 Jan Tahun Baru), Mon 4 (Tue 5 Isra Mikraj), Wed 6, Thu 7, Fri 8.
+        pytest.param(wib(2026, 12, 21, 10), 10, wib(2027, 1, 8, 16, 30), id="ten-over-new-year"),
+        pytest.param(wib(2026, 12, 21, 10), 17, wib(2027, 1, 19, 16), id="seventeen"),
+        # Zero: the close of the day of receipt.
+        pytest.param(wib(2026, 6, 9, 10), 0, wib(2026, 6, 9, 16), id="zero"),
+        pytest.param(wib(2026, 6, 13, 10), 0, wib(2026, 6, 15, 16), id="zero-from-saturday"),
+    ],
+)
+def test_add_working_days(cal: WorkCalendar, start: datetime, days: int, due: datetime) -> None:
+    result = cal.add_working_days(start, days)
+    assert result == due
+    assert result.tzinfo is UTC
+
+
+def test_working_days_with_local_overrides(local_cal: WorkCalendar, cal: WorkCalendar) -> None:
+    start = wib(2026, 12, 21, 10)
+    # Thu 31 Dec closed by the office: one working day fewer in the stretch, so a day later.
+    assert local_cal.add_working_days(start, 10) == wib(2027, 1, 11, 16)
+    # The N-th day is the shortened Monday 28 Dec: due at its own early close.
+    assert local_cal.add_working_days(wib(2026, 12, 23, 10), 1) == wib(2026, 12, 28, 12)
+    assert cal.add_working_days(wib(2026, 12, 23, 10), 1) == wib(2026, 12, 28, 16)
+    # Friday 15 May is opened by the office: received Wed 13, due Friday, not Monday.
+    assert local_cal.add_working_days(wib(2026, 5, 13, 9), 1) == wib(2026, 5, 15, 16, 30)
+    assert cal.add_working_days(wib(2026, 5, 13, 9), 1) == wib(2026, 5, 18, 16)
+
+
+def _friday(overrides: list[DayOverride]) -> WorkCalendar:
+    return WorkCalendar(JAKARTA, OfficeHours.parse(DEFAULT_OFFICE_HOURS), overrides=overrides)
+
+
+def test_friday_1550_on_a_short_friday_counts_from_monday() -> None:
+    # Friday 26 June closes at 11:00 by an override: 15:50 is after closing, so the task counts
+    # as received Monday 29 at opening, and "1 hari kerja" is due Tuesday 30 at closing.
+    short = _friday([DayOverride(date(2026, 6, 26), (time(7, 30), time(11)), "Jumat pendek")])
+    assert short.add_working_days(wib(2026, 6, 26, 15, 50), 1) == wib(2026, 6, 30, 16)
+    # Received at 10:50, inside the short day: Friday is the day of receipt, due Monday.
+    assert short.add_working_days(wib(2026, 6, 26, 10, 50), 1) == wib(2026, 6, 29, 16)
+
+
+def test_friday_1550_then_a_closed_monday() -> None:
+    closed = _friday([DayOverride(date(2026, 6, 22), None, "Cuti bersama daerah")])
+    assert closed.add_working_days(wib(2026, 6, 19, 15, 50), 1) == wib(2026, 6, 23, 16)
+
+
+def test_working_days_match_the_count_of_open_days(cal: WorkCalendar) -> None:
+    # For every start and N: the due moment is a closing, and exactly N open days lie after the
+    # day of receipt up to the due day.
+    for i, start in enumerate(_starts()[::5]):
+        days = 1 + i % 12
+        due = cal.add_working_days(start, days)
+        received = cal.next_working_moment(start).astimezone(JAKARTA).date()
+        due_day = due.astimezone(JAKARTA).date()
+        hours = cal.hours_on(due_day)
+        assert hours is not None and due == datetime.combine(due_day, hours[1], tzinfo=JAKARTA)
+        between = (received + timedelta(days=d) for d in range(1, (due_day - received).days + 1))
+        assert sum(cal.hours_on(day) is not None for day in between) == days
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, True])
+def test_bad_days_refused(cal: WorkCalendar, bad: int) -> None:
+    with pytest.raises(ValueError, match="days"):
+        cal.add_working_days(wib(2026, 6, 8, 9), bad)
 
 
 # --- is_working_time, next_working_moment, working_minutes_between ------------------------

@@ -61,3 +61,21 @@ def test_bad_arguments_are_named(long_weekend: None, capsys: pytest.CaptureFixtu
     assert "--from" in capsys.readouterr().err
     assert main(["reminders", "simulate", "--from", "2026-11-27 14:00", "--sop", "tidak_ada"]) == 2
     assert "tidak_ada" in capsys.readouterr().err
+
+
+def test_a_step_in_working_days_is_reminded_after_its_closing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The leave SOP with its first step at "1 hari kerja", entered Friday 15:50: due Monday at
+    closing, so the first reminder goes at Tuesday's opening, late by no working time."""
+    sops = tmp_path / "sops"
+    sops.mkdir()
+    leave = (Path(__file__).parent / "data" / "sop_cuti.yaml").read_text(encoding="utf-8")
+    (sops / "cuti.yaml").write_text(leave.replace("time: 1 menit", "time: 1 hari kerja", 1))
+    monkeypatch.setenv("SOP_DIR", str(sops))
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    assert main(["reminders", "simulate", "--from", "2026-11-27 15:50", "--days", "3.7"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "Batas waktu: Sen, 30 Nov 2026 16:00 WIB" in lines
+    reminded = [line for line in lines if "⏰" in line]
+    assert reminded[0] == "Sel, 1 Des 2026 07:30 WIB  ⏰ pengingat #1 (halus) → Atasan Langsung"

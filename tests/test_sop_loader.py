@@ -339,6 +339,7 @@ def test_the_seed_sets_its_reminder_policy(seed: SopSpec) -> None:
     [
         ("reminders: {repeat: 60}", "'repeat': waktu 60 tanpa satuan: tulis '60 menit'"),
         ("reminders: {repeat: 30-60 menit}", "tulis satu lama waktu"),
+        ("reminders: {repeat: 1 hari kerja}", "hari kerja tidak dipakai untuk pengingat"),
         ("reminders: {escalate_after: -1}", "'escalate_after' harus bilangan bulat ≥ 0"),
         ("reminders: {enabled: ya}", "'enabled' harus true atau false"),
         ("reminders: {repeats: 1 jam}", "kolom tidak dikenal 'repeats' (maksudnya 'repeat'?)"),

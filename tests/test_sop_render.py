@@ -45,6 +45,18 @@ def test_table_time_column(seed: SopSpec) -> None:
     assert "Jumlah waktu baku: 495 menit (8 jam 15 menit); 2 langkah tanpa waktu" in table
 
 
+def test_table_says_a_day_standard_in_words() -> None:
+    text = CUTI.read_text(encoding="utf-8").replace("time: 1 menit", "time: 2 minggu", 1)
+    spec = load_sop_text(text.replace("time: 1 menit", "time: 1-3 hari kerja"), "cuti.yaml")
+    table = steps_table(spec, default_minutes=45)
+    first = row(table, 1).splitlines()  # the column wraps: "2 minggu (= 10 hari" / "kerja)"
+    assert "2 minggu (= 10 hari" in first[0] and first[1].split()[0] == "kerja)"
+    assert "1-3 hari kerja" in row(table, 2) and "(=" not in row(table, 2)
+    assert "Jumlah waktu baku: 13 hari kerja" in table
+    mixed = load_sop_text(text, "cuti.yaml")  # step 2 stays at 1 minute
+    assert "Jumlah waktu baku: 1 menit + 10 hari kerja" in steps_table(mixed, default_minutes=45)
+
+
 def test_table_requirements_mark_uploads(seed: SopSpec) -> None:
     table = steps_table(seed, default_minutes=30)
     assert "✓ Hasil telaah" in row(table, 4)

@@ -36,7 +36,7 @@ FORMAT_WORDS = {AREA, "yaml", "all", "any", "true", "false", "null", "seq", "yea
 ENGLISH_TOO = {"target"}
 # The SOP format's input vocabulary, by module: the module-level assignments whose literals are
 # words an author writes in an SOP file and the code recognises (units of time, "s.d.", "hari").
-INPUT_VOCABULARY = {"duration.py": frozenset({"_UNITS", "_RANGE_SPLIT", "_DAYS"})}
+INPUT_VOCABULARY = {"duration.py": frozenset({"_UNITS", "_DAY_UNITS", "_WORKING", "_RANGE_SPLIT"})}
 
 
 def _modules() -> list[Path]:

@@ -309,12 +309,12 @@ def test_document_uploaded_on_one_path_only(tmp_path: Path) -> None:
 
 def test_problems_are_all_reported_and_printable(tmp_path: Path) -> None:
     problems, lines = broken(
-        tmp_path, ("actors: [kepala]", "actors: [kepla]"), ("time: 5 menit", "time: 5 hari")
+        tmp_path, ("actors: [kepala]", "actors: [kepla]"), ("time: 5 menit", "time: 5 hari 2 jam")
     )
     assert len(problems) >= 2
     text = str(SopFileError(problems))
     assert f":{line(lines, '[kepla]')}: [langkah putus] actors: peran tidak dikenal 'kepla'" in text
-    assert "hari tidak didukung" in text
+    assert "hari tidak dapat digabung dengan jam" in text
 
 
 def test_validate_a_spec_built_in_code() -> None:

@@ -218,6 +218,25 @@ class WorkCalendar:
             remaining -= closes - begin
         raise AssertionError("unreachable: _periods_from never ends")  # pragma: no cover
 
+    def add_working_days(self, start: datetime, days: int) -> datetime:
+        """The moment (UTC) that "`days` hari kerja" from `start` falls due: the closing time of
+        the `days`-th working day after the day of receipt.
+
+        The day of receipt is the local day of `start`, or, outside office hours, of the next
+        opening (received at closing time or later counts as received at the next opening). It
+        is not counted itself. A working day is a day with office hours after holidays and
+        overrides; it closes at that day's own closing time (a shortened day closes early).
+        `days` = 0 is the closing of the day of receipt.
+        """
+        start = _aware(start, "start")
+        if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+            raise ValueError(f"days must be a whole number >= 0, got {days!r}")
+        received = self.next_working_moment(start)
+        for counted, (_, closes) in enumerate(self._periods_from(received)):
+            if counted == days:
+                return closes
+        raise AssertionError("unreachable: _periods_from never ends")  # pragma: no cover
+
     def working_periods(
         self, start: datetime, end: datetime
     ) -> Iterator[tuple[datetime, datetime]]:

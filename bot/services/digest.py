@@ -95,9 +95,10 @@ async def summarise(
         numbers = steps[(proposal.sop_code, proposal.sop_version, task.step_key)]
         if proposal.number not in numbers:
             numbers.append(proposal.number)
-        minutes = calendar.minutes_late(task.target_due_at, now)
-        if minutes:
-            late[(official_id, name or "—")].append(minutes)
+        # Late once its due moment has passed, by 0 working minutes at the opening after a due
+        # time at closing (the close of a day standard's last day: sops/README.md).
+        if task.target_due_at is not None and now >= task.target_due_at:
+            late[(official_id, name or "—")].append(calendar.minutes_late(task.target_due_at, now))
     by_step: list[dict[str, Any]] = []
     for (code, version, key), numbers in steps.items():
         spec = sops.get(code, version)

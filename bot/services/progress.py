@@ -6,8 +6,11 @@ recorded here say what happened, and `effects` says who hears of it.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import bindparam, func, not_, or_, select
 
+from bot.core.calendar import WorkCalendar
 from bot.core.engine import Route
 from bot.core.sop.spec import SopSpec, Step
 from bot.services import access, reminders, roster
@@ -28,9 +31,9 @@ async def start_step(uow: UnitOfWork, spec: SopSpec, proposal: Proposal, step: S
     """One task per actor role, each with its due times in working time, and tell each actor."""
     params = {"proposal": proposal.id, "step": step.key}
     activation = 1 + (await uow.session.scalar(_LAST_ACTIVATION, params) or 0)
-    target, limit = due_minutes(step, uow.ctx.settings.default_step_minutes)
-    calendar = uow.ctx.calendar
-    target_due_at = calendar.add_working_minutes(uow.now, target)
+    target_due_at, limit_due_at, planned = due_times(
+        uow.ctx.calendar, uow.now, step, uow.ctx.settings.default_step_minutes
+    )
     tasks = []
     for role in step.actors:
         unit = roster.unit_for(spec, role, proposal.agency_unit)
@@ -45,7 +48,7 @@ async def start_step(uow: UnitOfWork, spec: SopSpec, proposal: Proposal, step: S
             assignee_id=holders[0].id if holders else None,
             started_at=uow.now,
             target_due_at=target_due_at,
-            limit_due_at=calendar.add_working_minutes(uow.now, limit) if limit else None,
+            limit_due_at=limit_due_at,
             next_reminder_at=reminders.first_reminder(spec, uow.ctx.settings, target_due_at),
         )
         uow.session.add(task)
@@ -60,19 +63,36 @@ async def start_step(uow: UnitOfWork, spec: SopSpec, proposal: Proposal, step: S
                 "role": task.role,
                 "assignee_id": task.assignee_id,
                 "activation": activation,
-                "target_minutes": target,
-                "limit_minutes": limit,
+                **planned,
                 "time_assumed": not step.time.given,
             },
         )
     return tasks
 
 
-def due_minutes(step: Step, default_minutes: int) -> tuple[int, int | None]:
-    """(target, limit) in working minutes; a step without a standard gets the default."""
-    if step.time.target_minutes is None:
-        return default_minutes, None
-    return step.time.target_minutes, step.time.limit_minutes
+def due_times(
+    calendar: WorkCalendar, start: datetime, step: Step, default_minutes: int
+) -> tuple[datetime, datetime | None, dict[str, int | None]]:
+    """When a task of `step` started at `start` is due: (target, limit or None, the standard as
+    recorded in the task_started event). Working minutes are counted from `start`; working
+    days fall due at the close of the N-th working day after receipt (add_working_days). A step
+    without a standard gets the default, in minutes."""
+    standard = step.time
+    if standard.target_days is not None:
+        limit_days = standard.limit_days
+        return (
+            calendar.add_working_days(start, standard.target_days),
+            calendar.add_working_days(start, limit_days) if limit_days else None,
+            {"target_days": standard.target_days, "limit_days": limit_days},
+        )
+    target, limit = standard.target_minutes, standard.limit_minutes
+    if target is None:
+        target, limit = default_minutes, None
+    return (
+        calendar.add_working_minutes(start, target),
+        calendar.add_working_minutes(start, limit) if limit else None,
+        {"target_minutes": target, "limit_minutes": limit},
+    )
 
 
 async def follow(

@@ -26,7 +26,7 @@ from bot.services.officials import add_official, assign_role
 from bot.services.proposals import register_proposal
 from bot.services.queries import reading
 from bot.storage import migrate
-from models import OutboxMessage
+from models import OutboxMessage, Task
 from models.outbox import SEND
 
 GROUP_CHAT = -1
@@ -90,6 +90,10 @@ async def _walk(ctx: Context, clock: FrozenClock, until: datetime, sop_code: str
     )
     step = spec.first_step
     rules = reminders.policy(spec, ctx.settings)
+    async with reading(ctx) as session:
+        task = await session.scalar(select(Task).order_by(Task.id).limit(1))
+    assert task is not None and task.target_due_at is not None
+    limit_due_at = task.limit_due_at.isoformat() if task.limit_due_at else None
     result = Walk(
         sop=f"{spec.code} v{spec.version}",
         step={
@@ -97,6 +101,8 @@ async def _walk(ctx: Context, clock: FrozenClock, until: datetime, sop_code: str
             "actors": [spec.roles[r].title for r in step.actors],
             "standard": step.time.text,
             "default_minutes": ctx.settings.default_step_minutes,
+            "target_due_at": task.target_due_at.isoformat(),  # when the first reminder is due
+            "limit_due_at": limit_due_at,
         },
         policy={
             "enabled": rules.enabled,

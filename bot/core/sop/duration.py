@@ -1,9 +1,15 @@
 """The "Waktu" (time standard) column of an SOP, read as written by Indonesian offices.
 
-Accepted: "5 menit", "3 jam", "1 jam 30 menit", "120 Menit", and ranges "30-60 menit" /
-"30–60 Menit" / "1-2 jam" / "30 menit - 1 jam" (first figure = target, second = limit).
-Days are rejected on purpose: SOP times are working minutes, and "1 hari kerja" depends on the
-office's hours, so the author must say how many hours they mean.
+Accepted, in working minutes: "5 menit", "3 jam", "1 jam 30 menit", "120 Menit", and ranges
+"30-60 menit" / "30–60 Menit" / "1-2 jam" / "30 menit - 1 jam" (first figure = target, second =
+limit).
+
+In working days: "1 hari kerja", "3 hari" (an SOP's time is working time, so a day is a working
+day), "2 minggu", "1 minggu kerja" (a week is five working days, the government's working week),
+and ranges "1-3 hari kerja", "10 hari kerja - 17 hari kerja". A day standard is not a number of
+minutes: it falls due when the office closes on the N-th working day after the day of receipt
+(`WorkCalendar.add_working_days`; sops/README.md says it exactly). So one figure holds one unit:
+"1 hari 2 jam" is refused, as is a range from days to hours.
 """
 
 from __future__ import annotations
@@ -15,13 +21,16 @@ from bot.core.sop.words import say
 
 # What an author writes in `time:` and `repeat:`: the SOP format's own words for time, read, not
 # said, like its field names. They stay here, not in templates/texts/sop.yaml, so that rewording
-# a message cannot change which SOP files load; tests/test_sop_texts.py lets these three
-# assignments, and nothing else of the package, spell Indonesian (INPUT_VOCABULARY).
+# a message cannot change which SOP files load; tests/test_sop_texts.py lets these assignments,
+# and nothing else of the package, spell Indonesian (INPUT_VOCABULARY).
 _UNITS = {"menit": 1, "mnt": 1, "jam": 60}
+_DAY_UNITS = {"hari": 1, "minggu": 5}  # working days in each
+_WORKING = "kerja"  # "3 hari kerja": the same as "3 hari"
 _RANGE_SPLIT = re.compile(r"\s*(?:[-–—]|s\.?\s?d\.?|sampai(?: dengan)?)\s*")
-_DAYS = re.compile(r"\bhari\b")
 
 _PART = re.compile(r"(\d+)\s*([a-z]+)?")
+_DAY_FIGURE = re.compile(r"(\d+)\s*([a-z]+)(?:\s+([a-z]+))?")
+_WORD = re.compile(r"[a-z]+")
 
 
 def parse_time_standard(text: str | None) -> TimeStandard:
@@ -33,13 +42,13 @@ def parse_time_standard(text: str | None) -> TimeStandard:
         return TimeStandard(text=None, target_minutes=None)
     written = " ".join(text.split())
     lowered = written.lower()
-    if _DAYS.search(lowered):
-        raise ValueError(say("time_in_days", value=written))
     parts = _RANGE_SPLIT.split(lowered)
+    if len(parts) > 2:
+        raise ValueError(say("unreadable_time", value=written))
+    if any(_DAY_UNITS.keys() & set(_WORD.findall(part)) for part in parts):
+        return _day_standard(parts, written)
     if len(parts) == 1:
         return TimeStandard(text=written, target_minutes=_minutes(parts[0], written))
-    if len(parts) != 2:
-        raise ValueError(say("unreadable_time", value=written))
     low_text, high_text = parts
     high = _minutes(high_text, written)
     if low_text.isdigit():
@@ -59,6 +68,58 @@ def format_minutes(minutes: int) -> str:
     if hours and rest:
         return say("hours_and_minutes", hours=hours, minutes=rest)
     return say("hours", hours=hours) if hours else say("minutes", minutes=rest)
+
+
+def format_days(days: int) -> str:
+    """3 -> "3 hari kerja"."""
+    return say("working_days", days=days)
+
+
+def format_day_standard(standard: TimeStandard) -> str:
+    """A day standard in words: "10 hari kerja", "10–17 hari kerja" (weeks said as days)."""
+    assert standard.target_days is not None, "not a standard in days"
+    if standard.limit_days is None:
+        return format_days(standard.target_days)
+    return say("working_days_range", target=standard.target_days, limit=standard.limit_days)
+
+
+def _day_standard(parts: list[str], written: str) -> TimeStandard:
+    """ "3 hari kerja", "2 minggu", "1-3 hari kerja", "10 hari kerja - 17 hari kerja"."""
+    high = _days(parts[-1], written)
+    if len(parts) == 1:
+        return TimeStandard(text=written, target_minutes=None, target_days=high[0])
+    low_text = parts[0].strip()
+    # "1-3 hari kerja": the first figure borrows the unit of the second, as minutes do.
+    low = int(low_text) * high[1] if low_text.isdigit() else _days(low_text, written)[0]
+    if low <= 0:
+        raise ValueError(say("time_not_above_zero", value=written))
+    if high[0] <= low:
+        raise ValueError(
+            say(
+                "day_limit_not_above_target",
+                value=written,
+                limit=format_days(high[0]),
+                target=format_days(low),
+            )
+        )
+    return TimeStandard(text=written, target_minutes=None, target_days=low, limit_days=high[0])
+
+
+def _days(part: str, written: str) -> tuple[int, int]:
+    """One figure in days, "3 hari kerja" or "2 minggu": (working days, days per unit)."""
+    part = part.strip()
+    match = _DAY_FIGURE.fullmatch(part)
+    unit = match.group(2) if match else None
+    qualifier = match.group(3) if match else None
+    if match is None or unit not in _DAY_UNITS or qualifier not in (None, _WORKING):
+        words = _WORD.findall(part)
+        if len(re.findall(r"\d+", part)) > 1 or _UNITS.keys() & set(words):
+            raise ValueError(say("days_not_mixed", value=written))  # "1 hari 2 jam", "1 hari-3 jam"
+        raise ValueError(say("unreadable_time", value=written))
+    days = int(match.group(1)) * _DAY_UNITS[unit]
+    if days <= 0:
+        raise ValueError(say("time_not_above_zero", value=written))
+    return days, _DAY_UNITS[unit]
 
 
 def _minutes(part: str, written: str) -> int:

@@ -187,6 +187,8 @@ def _reminders(r: Reader, top: Fields) -> Reminders:
             if not isinstance(written, str):
                 raise ValueError(say("no_unit", value=written))
             standard = parse_time_standard(written)
+            if standard.in_days:
+                raise ValueError(say("repeat_in_days", value=written))
             if not standard.target_minutes or standard.limit_minutes is not None:
                 raise ValueError(say("not_one_duration", value=written))
             repeat = standard.target_minutes

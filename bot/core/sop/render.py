@@ -7,14 +7,16 @@ flow goes back to an earlier step, and arrows for the flow lines.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Sequence
 
-from bot.core.sop.duration import format_minutes
+from bot.core.sop.duration import format_day_standard, format_minutes
 from bot.core.sop.spec import Option, Requirement, SopSpec, Step, Target
 from bot.core.sop.words import say
 
 _ACTIVITY_CHARS = 60
+_DASHES = re.compile(r"\s*[-–—]\s*")
 
 
 # -- table ------------------------------------------------------------------------------
@@ -87,6 +89,11 @@ def _table_row(cells: Sequence[str], widths: Sequence[int]) -> list[str]:
 
 
 def _time(step: Step, default_minutes: int) -> str:
+    if step.time.in_days and step.time.text:
+        # As written, and what it is counted as where the words differ ("2 minggu").
+        words = format_day_standard(step.time)
+        same = words.lower() == _DASHES.sub("–", step.time.text.lower())
+        return step.time.text if same else say("time_as_counted", text=step.time.text, words=words)
     if step.time.given and step.time.text:
         return step.time.text
     return say("time_not_given", minutes=default_minutes)
@@ -129,13 +136,17 @@ def _uploads(spec: SopSpec, option: Option) -> str:
 
 
 def _total(spec: SopSpec, default_minutes: int) -> str:
-    """Sum of the time standards (a range counts with its limit), as in SOP.md."""
+    """Sum of the time standards (a range counts with its limit), as in SOP.md; the steps in
+    working days are summed apart, since a working day is not a number of minutes."""
     timed = [s.time.limit_minutes or s.time.target_minutes or 0 for s in spec.steps if s.time.given]
+    days = sum(s.time.limit_days or s.time.target_days or 0 for s in spec.steps)
     untimed = len(spec.steps) - len(timed)
     total = sum(timed)
     line = say("total_time", minutes=total) if total else ""
     if total >= 60:
         line += f" ({format_minutes(total)})"
+    if days:
+        line += say("total_days_too", days=days) if total else say("total_days", days=days)
     if untimed:
         line += "; " + say("untimed_steps", count=untimed, minutes=default_minutes)
     return line.lstrip("; ")

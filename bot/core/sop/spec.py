@@ -35,19 +35,29 @@ def shorten(text: str, width: int) -> str:
 
 @dataclass(frozen=True)
 class TimeStandard:
-    """The "Waktu" column: a target and an optional limit, in working minutes.
+    """The "Waktu" column: a target and an optional limit, in working minutes or working days.
 
-    `text` is what the SOP says ("30-60 menit"); `target_minutes` is None when the SOP gives no
-    time, in which case the configured default applies and is shown as an assumption.
+    `text` is what the SOP says ("30-60 menit", "10-17 hari kerja"). A standard in minutes sets
+    `target_minutes` (and `limit_minutes` for a range); one in days sets `target_days` (and
+    `limit_days`) instead, and leaves the minutes None: a working day is not a number of minutes
+    but "until the office closes on the N-th working day after receipt"
+    (`bot.core.calendar.WorkCalendar.add_working_days`). With neither, the SOP gives no time and
+    the configured default applies, shown as an assumption.
     """
 
     text: str | None
     target_minutes: int | None
     limit_minutes: int | None = None
+    target_days: int | None = None
+    limit_days: int | None = None
 
     @property
     def given(self) -> bool:
-        return self.target_minutes is not None
+        return self.target_minutes is not None or self.target_days is not None
+
+    @property
+    def in_days(self) -> bool:
+        return self.target_days is not None
 
 
 @dataclass(frozen=True)
