@@ -107,7 +107,13 @@ async def test_return_at_step_7_goes_back_to_step_6(world: World) -> None:
     again = await world.tg.wait(
         world.uid("kabag_ks"), contains="Langkah 6", since_message_id=first["message_id"]
     )
-    assert number in again[-1]["text"]  # step 6 again, in a new task message
+    back = again[-1]["text"]
+    assert number in back  # step 6 again, in a new task message
+    # The top says it came back, from whom, from which step, and why; not "Tugas baru".
+    head = back.splitlines()[:4]
+    assert head[0] == "↩️ Dikembalikan kepada Anda" and "Tugas baru" not in back
+    assert "oleh Pejabat karo, dari langkah 7: Periksa analisa, teruskan ke TKKSD" in head[1]
+    assert head[2] == "Alasan: Analisa risiko belum ada"
     edited = await world.tg.wait(world.uid("karo"), edited_contains="Dikembalikan")
     assert "Analisa risiko belum ada" in edited[-1]["text"]
 

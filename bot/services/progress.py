@@ -7,6 +7,7 @@ recorded here say what happened, and `effects` says who hears of it.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, func, not_, or_, select
 
@@ -27,8 +28,15 @@ _OPEN_IN_STEP = select(Task).where(
 )
 
 
-async def start_step(uow: UnitOfWork, spec: SopSpec, proposal: Proposal, step: Step) -> list[Task]:
-    """One task per actor role, each with its due times in working time, and tell each actor."""
+async def start_step(
+    uow: UnitOfWork,
+    spec: SopSpec,
+    proposal: Proposal,
+    step: Step,
+    returned: dict[str, Any] | None = None,
+) -> list[Task]:
+    """One task per actor role, each with its due times in working time, and tell each actor.
+    `returned`: the case was sent back here (by whom, from which step, why), told at the top."""
     params = {"proposal": proposal.id, "step": step.key}
     activation = 1 + (await uow.session.scalar(_LAST_ACTIVATION, params) or 0)
     target_due_at, limit_due_at, planned = due_times(
@@ -65,6 +73,7 @@ async def start_step(uow: UnitOfWork, spec: SopSpec, proposal: Proposal, step: S
                 "activation": activation,
                 **planned,
                 "time_assumed": not step.time.given,
+                **({"returned": returned} if returned else {}),
             },
         )
     return tasks
@@ -96,9 +105,16 @@ def due_times(
 
 
 async def follow(
-    uow: UnitOfWork, spec: SopSpec, proposal: Proposal, step: Step, route: Route, by: int
+    uow: UnitOfWork,
+    spec: SopSpec,
+    proposal: Proposal,
+    step: Step,
+    route: Route,
+    by: int,
+    note: str | None = None,
 ) -> None:
-    """The step is settled: close its other open tasks and go where the route leads."""
+    """The step is settled: close its other open tasks and go where the route leads. A route
+    back (to this step or an earlier one) tells the next actor who sent it back and why."""
     open_tasks = await uow.session.scalars(
         _OPEN_IN_STEP, {"proposal": proposal.id, "step": step.key}
     )
@@ -120,7 +136,10 @@ async def follow(
         },
     )
     if route.target.step is not None:
-        await start_step(uow, spec, proposal, spec.step(route.target.step))
+        target = spec.step(route.target.step)
+        back = target.number <= step.number
+        returned = {"by": by, "from_step": step.key, "reason": note} if back else None
+        await start_step(uow, spec, proposal, target, returned)
     else:
         assert route.target.end is not None
         await close(uow, spec, proposal, route.target.end, by)

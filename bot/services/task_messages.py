@@ -39,8 +39,19 @@ async def _tell(
 
 
 async def tell_actor(uow: Transaction, recorded: Recorded) -> None:
-    """Whoever should act on the task now gets it, with its buttons."""
-    await _tell(uow, recorded)
+    """Whoever should act on the task now gets it, with its buttons; work sent back says so."""
+    returned = recorded.event.payload.get("returned")
+    if not isinstance(returned, dict):
+        await _tell(uow, recorded)
+        return
+    *_, spec = await _about(uow, recorded)
+    step = next((s for s in spec.steps if s.key == returned.get("from_step")), None)
+    back = {
+        "by": await _name(uow, returned.get("by")),
+        "step": notify.step_context(step, spec) if step else None,
+        "reason": returned.get("reason"),
+    }
+    await _tell(uow, recorded, returned=back)
 
 
 async def tell_forwardee(uow: Transaction, recorded: Recorded) -> None:

@@ -87,7 +87,7 @@ async def _act(
         if not engine.completes_step(step, action, others_open):
             await uow.commit()
             return Acted(task.id, step_completed=False)
-        await progress.follow(uow, spec, proposal, step, route, official_id)
+        await progress.follow(uow, spec, proposal, step, route, official_id, note)
         await uow.commit()
         return Acted(task.id, True, route.target.step, route.target.end)
 
