@@ -24,6 +24,7 @@ from demo.world import Json, World
 from models import Document, Proposal, Task
 from models.proposals import OPEN
 
+SAMPLE_DATE = "1-12-2026"  # what the registrar types for a date field
 SAMPLE_UNIT = "Unit Contoh"  # the origin role's holder, and the unit a case comes from
 MAX_ACTS = 200  # a loop in an SOP (a return taken each time) must not play forever
 MAX_VISITS = 3  # a step met again more often takes its decision's next option
@@ -142,6 +143,8 @@ async def _intake(world: World, spec: SopSpec, title: str, kind: str | None) -> 
             await world.say(who, SAMPLE_UNIT)
         elif stage == "document":
             await world.send_file(who, f"{spec.intake.document}.pdf")
+        elif stage.startswith("f:"):
+            await _declared(world, who, spec, stage[2:], message)
         elif stage == "note":
             await world.press(who, message, "Lewati")
         elif stage == "confirm":
@@ -152,6 +155,21 @@ async def _intake(world: World, spec: SopSpec, title: str, kind: str | None) -> 
             raise PlayError(_say("play_unknown_question", stage=stage))
         await _answered(world, uid, message)
     raise PlayError(_say("play_intake_unfinished"))
+
+
+async def _declared(world: World, who: str, spec: SopSpec, key: str, message: Json) -> None:
+    """An SOP's own intake field, answered as its type asks."""
+    field = spec.intake.asks(key)
+    if field is None:
+        raise PlayError(_say("play_unknown_question", stage=key))
+    if field.type in ("choice", "official"):
+        await world.press(who, message, _first_button(message))
+    elif field.type == "file":
+        await world.send_file(who, f"{field.document}.pdf")
+    elif field.type == "date":
+        await world.say(who, SAMPLE_DATE)
+    else:
+        await world.say(who, f"Contoh {field.label.lower()}")
 
 
 def _first_button(message: Json) -> str:

@@ -262,7 +262,7 @@ def _step_run(step: Step, spec: SopSpec, took: int, default_minutes: int) -> Ste
     return StepRun(
         number=step.number,
         activity=step.activity,
-        actors=[spec.roles[r].title for r in step.actors],
+        actors=spec.actor_titles(step),
         done_by=[],
         standard=time.text,
         standard_minutes=0 if in_days else time.target_minutes or default_minutes,

@@ -48,12 +48,21 @@ async def _show(update: Update, context: CallbackContext, asked: Asked) -> None:
     markup = InlineKeyboardMarkup([*rows, last])
     data = asked.answers
     await reply(
-        update, context, question.asks, markup, stage=question.stage, data=data, **asked.shows
+        update,
+        context,
+        question.asks,
+        markup,
+        stage=question.stage,
+        data=data,
+        skippable=question.skippable,
+        **asked.shows,
     )
 
 
 async def _hint(update: Update, context: CallbackContext, answers: Answers) -> None:
-    await reply(update, context, "intake_hint", stage=answers.get("stage"))
+    question = intake.question_of(context.bot_data.ctx, answers)
+    accepts = question.accepts if question else None
+    await reply(update, context, "intake_hint", stage=answers.get("stage"), accepts=accepts)
 
 
 async def on_text(update: Update, context: CallbackContext, me: Official, answers: Answers) -> None:
@@ -70,7 +79,7 @@ async def on_document(
     update: Update, context: CallbackContext, me: Official, answers: Answers
 ) -> None:
     assert update.message is not None and update.message.document is not None
-    if not intake.takes_file(answers):
+    if not intake.takes_file(context.bot_data.ctx, answers):
         await _hint(update, context, answers)
         return
     document = update.message.document
@@ -104,4 +113,11 @@ async def press(update: Update, context: CallbackContext, me: Official, pressed:
     )
 
 
-PRESSES = {"ip": press, "ik": press, "iu": press, intake.SKIP: press, intake.CONFIRM: press}
+PRESSES = {
+    "ip": press,
+    "ik": press,
+    "if": press,
+    "iu": press,
+    intake.SKIP: press,
+    intake.CONFIRM: press,
+}

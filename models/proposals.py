@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -29,6 +30,9 @@ class Proposal(Base):
     origin: Mapped[str] = mapped_column(String(300))  # who proposes: an agency or a third party
     agency_unit: Mapped[str | None] = mapped_column(String(200))  # the regional agency concerned
     disposition_note: Mapped[str | None] = mapped_column(Text)
+    # The SOP's own intake fields, by key: text, a choice, a date (ISO), or an official
+    # ({"id", "name", "role"}); a file field is a document of the case instead.
+    fields: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     sop_code: Mapped[str] = mapped_column(String(64))
     sop_version: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default=OPEN)

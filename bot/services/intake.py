@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bot.core.files import detect, safe_name
-from bot.core.sop.spec import SopSpec
-from bot.services import conversations, documents, limits, queries
+from bot.core.sop.spec import IntakeField, SopSpec
+from bot.services import conversations, documents, intake_fields, limits, queries
 from bot.services.context import Context
 from bot.services.documents import Upload
 from bot.services.errors import DocumentRejected, InvalidInput, NotPermitted
@@ -32,7 +32,7 @@ Accepts = Literal["choice", "text", "file", "confirm"]
 @dataclass(frozen=True)
 class Option:
     label: str  # the button
-    value: str  # the answer kept
+    value: Any  # the answer kept: a key, a unit's name, or an official (id, name, role)
 
 
 async def _sops(ctx: Context, spec: SopSpec | None) -> list[Option]:
@@ -53,9 +53,15 @@ def _document(spec: SopSpec, answers: Answers) -> dict[str, Any]:
     return {"document": spec.documents[spec.intake.document or ""].title}
 
 
-def _kind_title(spec: SopSpec, answers: Answers) -> dict[str, Any]:
+def _confirmation(spec: SopSpec, answers: Answers) -> dict[str, Any]:
     kind = spec.kinds.get(str(answers.get("kind"))) if answers.get("kind") else None
-    return {"kind_title": kind.title if kind else None}
+    files = [
+        {"label": f.label, "value": answers[intake_fields.answer_key(f)]["name"]}
+        for f in spec.intake.fields
+        if f.type == "file" and answers.get(intake_fields.answer_key(f))
+    ]
+    fields = intake_fields.shown(spec, intake_fields.stored(spec, answers))
+    return {"kind_title": kind.title if kind else None, "fields": fields + files}
 
 
 def _always(spec: SopSpec) -> bool:
@@ -82,6 +88,9 @@ class Question:
     remember: str = ""
     skippable: bool = False  # answered None by the "skip" button
     shows: Callable[[SopSpec, Answers], dict[str, Any]] = field(default=_nothing)
+    # A text typed for a date is read as one (a declared field of type date).
+    parse: Callable[[str], Any] | None = None
+    document: str | None = None  # a file: the document kind (default: intake.document)
 
 
 QUESTIONS: tuple[Question, ...] = (
@@ -104,7 +113,7 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     Question("document", "file", "file", asked=lambda s: bool(s.intake.document), shows=_document),
     Question("note", "text", "note", limit="disposition_note", skippable=True),
-    Question("confirm", "confirm", None, shows=_kind_title),
+    Question("confirm", "confirm", None, shows=_confirmation),
 )
 
 
@@ -122,9 +131,43 @@ def _spec(ctx: Context, answers: Answers) -> SopSpec:
     return ctx.sops.get(str(answers["sop"]))
 
 
-def question_of(answers: Answers) -> Question | None:
+def questions(spec: SopSpec | None) -> tuple[Question, ...]:
+    """The table for this SOP: the built-in questions, its declared fields before the note."""
+    if spec is None or not spec.intake.fields:
+        return QUESTIONS
+    at = next(i for i, q in enumerate(QUESTIONS) if q.stage == "note")
+    declared = tuple(_declared(f) for f in spec.intake.fields)
+    return (*QUESTIONS[:at], *declared, *QUESTIONS[at:])
+
+
+def _declared(f: IntakeField) -> Question:
+    key = intake_fields.answer_key(f)
+    accepts: Accepts = {"text": "text", "date": "text", "file": "file"}.get(f.type, "choice")  # type: ignore[assignment]
+
+    async def options(ctx: Context, spec: SopSpec) -> list[Option]:
+        if f.type == "choice":
+            return [Option(label, label) for label in f.options]
+        return [Option(name, value) for name, value in await intake_fields.officials(ctx, f)]
+
+    return Question(
+        key,
+        accepts,
+        key,
+        limit="field" if f.type == "text" else "",
+        verb=intake_fields.FIELD_VERB if accepts == "choice" else "",
+        options=options if accepts == "choice" else None,
+        remember=f"{key}:options" if f.type == "official" else "",
+        skippable=not f.required,
+        shows=lambda spec, answers: {"field": {"label": f.label, "type": f.type}},
+        parse=intake_fields.parse_date if f.type == "date" else None,
+        document=f.document,
+    )
+
+
+def question_of(ctx: Context, answers: Answers) -> Question | None:
     """The question the answers are waiting on."""
-    return next((q for q in QUESTIONS if q.stage == answers.get("stage")), None)
+    spec = ctx.sops.get(str(answers["sop"])) if answers.get("sop") in ctx.sops else None
+    return next((q for q in questions(spec) if q.stage == answers.get("stage")), None)
 
 
 async def start(ctx: Context, me: Official, code: str | None = None) -> Asked:
@@ -153,7 +196,7 @@ def _sop_label(spec: SopSpec) -> str:
 async def ask_next(ctx: Context, me: Official, answers: Answers) -> Asked:
     """The first question not yet answered (the confirmation once all are), now awaited."""
     spec = _spec(ctx, answers)
-    for question in QUESTIONS:
+    for question in questions(spec):
         if question.key in answers or not question.asked(spec):
             continue
         options = await question.options(ctx, spec) if question.options else []
@@ -183,15 +226,18 @@ def wording(spec: SopSpec) -> dict[str, str | None]:
 async def take_text(ctx: Context, me: Official, answers: Answers, text: str) -> Asked | None:
     """The next question, or None when the question asked takes no text (or it is empty).
     Too long: refused and recorded; the question stays open, so the answer can be resent."""
-    question = question_of(answers)
+    question = question_of(ctx, answers)
     if question is None or question.accepts != "text" or not text:
         return None
-    answers[str(question.key)] = await limits.checked(ctx, me.id, question.limit, text)
+    if question.parse is not None:
+        answers[str(question.key)] = question.parse(text)
+    else:
+        answers[str(question.key)] = await limits.checked(ctx, me.id, question.limit, text)
     return await ask_next(ctx, me, answers)
 
 
-def takes_file(answers: Answers) -> bool:
-    question = question_of(answers)
+def takes_file(ctx: Context, answers: Answers) -> bool:
+    question = question_of(ctx, answers)
     return question is not None and question.accepts == "file"
 
 
@@ -201,13 +247,15 @@ async def take_file(
     """The file received and checked now — registering checks it again — so that a wrong one
     is told at once (and recorded) and the answers so far are kept for the next one."""
     spec = _spec(ctx, answers)
+    question = question_of(ctx, answers)
+    kind = (question.document if question else None) or spec.intake.document or ""
     try:
         upload = await receive()
-        documents.check(ctx, spec, spec.intake.document or "", upload)
+        documents.check(ctx, spec, kind, upload)
     except DocumentRejected as refusal:
         await documents.record_refusal(ctx, me.id, "register", refusal)
         raise
-    answers["file"] = {
+    answers[str(question.key) if question and question.key else "file"] = {
         "file_id": upload.telegram_file_id,
         "unique_id": upload.telegram_file_unique_id,
         "name": safe_name(upload.file_name, detect(upload.content)),  # as it will be stored
@@ -230,7 +278,7 @@ async def take_press(ctx: Context, me: Official, verb: str, index: int) -> Press
     if waiting is None or waiting.kind != INTAKE:
         return None
     answers = waiting.data
-    question = question_of(answers)
+    question = question_of(ctx, answers)
     if question is None:
         return None
     if question.accepts == "choice" and verb == question.verb and question.options:
@@ -254,16 +302,19 @@ async def register(
     ctx: Context, me: Official, answers: Answers, fetch: Callable[[str], Awaitable[bytes]]
 ) -> Registered:
     """Register the proposal the answers describe (the file fetched again by its id)."""
-    upload = None
-    if answers.get("file"):
-        file = answers["file"]
-        upload = Upload(
-            file.get("sent_as", file["name"]),
-            file["mime"],
-            await fetch(file["file_id"]),
-            file["file_id"],
-            file["unique_id"],
-        )
+    spec = _spec(ctx, answers)
+
+    async def upload_of(file: dict[str, Any]) -> Upload:
+        content = await fetch(file["file_id"])
+        name = file.get("sent_as", file["name"])
+        return Upload(name, file["mime"], content, file["file_id"], file["unique_id"])
+
+    upload = await upload_of(answers["file"]) if answers.get("file") else None
+    attachments = [
+        (str(f.document), await upload_of(answers[intake_fields.answer_key(f)]))
+        for f in spec.intake.fields
+        if f.type == "file" and answers.get(intake_fields.answer_key(f))
+    ]
     if not answers.get("title") or not answers.get("origin"):
         raise InvalidInput("incomplete")
     done = await register_proposal(
@@ -276,6 +327,8 @@ async def register(
         agency_unit=answers.get("unit"),
         disposition_note=answers.get("note"),
         document=upload,
+        fields=intake_fields.stored(spec, answers),
+        attachments=attachments,
     )
     await conversations.forget(ctx, me.telegram_user_id or 0)
     return done

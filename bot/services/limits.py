@@ -22,6 +22,7 @@ LIMITS: dict[str, int] = {
     "unit": 100,  # an agency's name, given with an invitation (it becomes a button)
     "name": 100,  # an official's name, given with an invitation
     "search": 200,  # the words of /cari (each word is one more condition on every proposal)
+    "field": 300,  # a text an SOP's own intake field asks (the letter's number, its sender)
 }
 
 

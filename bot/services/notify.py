@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core import engine
 from bot.core.calendar import WorkCalendar
 from bot.core.sop.spec import SopSpec, Step
-from bot.services import reads, roster
+from bot.services import intake_fields, reads, roster
 from bot.services.reads import OpenTask
 from bot.services.transaction import Transaction
 from models import Document, Event, Official, Proposal, Task
@@ -31,6 +31,7 @@ def proposal_context(proposal: Proposal, spec: SopSpec) -> dict[str, Any]:
         "kind_title": kind.title if kind else None,
         "origin": proposal.origin,
         "noun": spec.case.noun,
+        "fields": intake_fields.shown(spec, proposal.fields),
         "status": proposal.status,
         "outcome": proposal.outcome,
         "verdict": proposal.verdict,
@@ -44,7 +45,7 @@ def step_context(step: Step, spec: SopSpec) -> dict[str, Any]:
         "activity": step.activity,
         "title": step.short_title,
         "output": step.output,
-        "actors": [spec.roles[r].title for r in step.actors],
+        "actors": spec.actor_titles(step),
         "standard": step.time.text,
         "standard_given": step.time.given,
     }

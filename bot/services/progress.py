@@ -43,17 +43,14 @@ async def start_step(
         uow.ctx.calendar, uow.now, step, uow.ctx.settings.default_step_minutes
     )
     tasks = []
-    for role in step.actors:
-        unit = roster.unit_for(spec, role, proposal.agency_unit)
-        holders = await roster.holders(uow.session, role, uow.now, unit)
-        uow.reads.keep(holders)  # told at commit: found again without a query
+    for role, unit, assignee_id in await _seats(uow, spec, proposal, step):
         task = Task(
             proposal_id=proposal.id,
             step_key=step.key,
             activation=activation,
             role=role,
             unit=unit,
-            assignee_id=holders[0].id if holders else None,
+            assignee_id=assignee_id,
             started_at=uow.now,
             target_due_at=target_due_at,
             limit_due_at=limit_due_at,
@@ -77,6 +74,30 @@ async def start_step(
             },
         )
     return tasks
+
+
+async def _seats(
+    uow: UnitOfWork, spec: SopSpec, proposal: Proposal, step: Step
+) -> list[tuple[str, str | None, int | None]]:
+    """(role, unit, assignee) of each task the step starts: one per actor role, to its first
+    holder; or, for `actor_from`, one to the person intake named, in the role they hold (so
+    their Plh acts for them, and the role's other holders only once they have left it)."""
+    if step.actor_from is not None:
+        named = (proposal.fields or {}).get(step.actor_from) or {}
+        asked = spec.intake.asks(step.actor_from)
+        role = str(named.get("role") or (asked.roles[0] if asked and asked.roles else ""))
+        person = named.get("id")
+        if isinstance(person, int):
+            return [(role, None, person)]
+        holders = await roster.holders(uow.session, role, uow.now)
+        return [(role, None, holders[0].id if holders else None)]
+    seats = []
+    for role in step.actors:
+        unit = roster.unit_for(spec, role, proposal.agency_unit)
+        holders = await roster.holders(uow.session, role, uow.now, unit)
+        uow.reads.keep(holders)  # told at commit: found again without a query
+        seats.append((role, unit, holders[0].id if holders else None))
+    return seats
 
 
 def due_times(

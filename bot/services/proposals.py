@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -35,7 +37,11 @@ async def register_proposal(
     agency_unit: str | None = None,
     disposition_note: str | None = None,
     document: Upload | None = None,
+    fields: dict[str, Any] | None = None,
+    attachments: Sequence[tuple[str, Upload]] = (),
 ) -> Registered:
+    """A new case of `sop_code`; `fields`: the SOP's own intake fields by key (a required one
+    must be there), `attachments`: its file fields, as (document kind, upload)."""
     if sop_code not in ctx.sops:
         raise NotFound("no such SOP", sop_code=sop_code)
     spec = ctx.sops.get(sop_code)
@@ -61,6 +67,20 @@ async def register_proposal(
                 missing=[spec.documents[spec.intake.document].title],
             )
         documents.check(ctx, spec, spec.intake.document, document)
+    fields = dict(fields or {})
+    given_files = {kind for kind, _ in attachments}
+    for declared in spec.intake.fields:
+        there = (
+            declared.document in given_files
+            if declared.type == "file"
+            else (fields.get(declared.key) not in (None, ""))
+        )
+        if declared.required and not there:
+            raise InvalidInput(f"{declared.key} is required", field=declared.key)
+        if declared.type == "text":
+            limits.check("field", fields.get(declared.key))
+    for attached_kind, attached in attachments:
+        documents.check(ctx, spec, attached_kind, attached)
 
     async with UnitOfWork(ctx) as uow:
         official = await uow.session.get(Official, by)
@@ -83,6 +103,7 @@ async def register_proposal(
             origin=origin,
             agency_unit=agency_unit,
             disposition_note=(disposition_note or "").strip() or None,
+            fields=fields or None,
             sop_code=spec.code,
             sop_version=spec.version,
             registered_by_id=by,
@@ -107,6 +128,8 @@ async def register_proposal(
                 upload=document,
                 by=by,
             )
+        for attached_kind, attached in attachments:
+            await documents.record(uow, proposal, None, kind=attached_kind, upload=attached, by=by)
         tasks = await progress.start_step(uow, spec, proposal, spec.first_step)
         await uow.commit()
         return Registered(proposal.id, proposal.number, tuple(t.id for t in tasks))

@@ -98,7 +98,7 @@ async def _walk(ctx: Context, clock: FrozenClock, until: datetime, sop_code: str
         sop=f"{spec.code} v{spec.version}",
         step={
             "number": step.number,
-            "actors": [spec.roles[r].title for r in step.actors],
+            "actors": spec.actor_titles(step),
             "standard": step.time.text,
             "default_minutes": ctx.settings.default_step_minutes,
             "target_due_at": task.target_due_at.isoformat(),  # when the first reminder is due

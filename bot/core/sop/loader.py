@@ -22,10 +22,12 @@ from bot.core.sop.fingerprint import fingerprint
 from bot.core.sop.problems import LineIndex, SopFileError, SopProblem
 from bot.core.sop.schema import file_name, is_required, schema, written_fields
 from bot.core.sop.spec import (
+    FIELD_TYPES,
     Case,
     DocumentKind,
     Header,
     Intake,
+    IntakeField,
     Kind,
     Outcome,
     Reminders,
@@ -35,7 +37,7 @@ from bot.core.sop.spec import (
 from bot.core.sop.steps import steps
 from bot.core.sop.validate import validate
 from bot.core.sop.words import say
-from bot.core.sop.yamlfile import parse
+from bot.core.sop.yamlfile import item_line, parse
 
 __all__ = ["LineIndex", "SopFileError", "SopProblem", "load_sop", "load_sop_text"]
 
@@ -134,7 +136,7 @@ def _intake(r: Reader, top: Fields) -> Intake:
     i = r.fields(top.get("intake"), line, "intake", schema(Intake)) if "intake" in top else None
     if i is None:
         return Intake(registrars=(), line=line)
-    i.record(("intake",), "registrars", "document", "origin_role")
+    i.record(("intake",), "registrars", "document", "origin_role", "fields")
     number_format = i.text("number_format")
     if number_format is not None:
         try:
@@ -149,8 +151,44 @@ def _intake(r: Reader, top: Fields) -> Intake:
         number_format=number_format or Intake.number_format,
         title_label=i.text("title_label"),
         origin_label=i.text("origin_label"),
+        fields=_fields(r, i),
         line=line,
     )
+
+
+def _fields(r: Reader, i: Fields) -> tuple[IntakeField, ...]:
+    """`intake.fields`: each declared question, its type and what the type needs."""
+    node = i.seq("fields")
+    found: list[IntakeField] = []
+    for n, item in enumerate(node):
+        line = item_line(node, n)
+        f = r.fields(item, line, say("what_field"), schema(IntakeField))
+        if f is None:
+            continue
+        key = f.text("key", key_like=True)
+        kind = f.get("type", "text")
+        if kind not in FIELD_TYPES:
+            f.add("type", say("bad_field_type", type=kind, types=", ".join(FIELD_TYPES)))
+            continue
+        f.record(("field", key or ""), "roles", "document", "options")
+        value = IntakeField(
+            key=key or "",
+            label=f.required_text("label"),
+            type=kind,
+            required=f.flag("required") if "required" in f else True,
+            options=f.texts("options"),
+            roles=f.texts("roles"),
+            document=f.text("document"),
+            line=line,
+        )
+        needs = {"choice": ("options", value.options), "official": ("roles", value.roles)}
+        needs["file"] = ("document", (value.document,) if value.document else ())
+        wanted = needs.get(kind)
+        if wanted is not None and not wanted[1]:
+            f.add("type", say("field_needs", type=kind, needs=wanted[0]))
+        if key:
+            found.append(value)
+    return tuple(found)
 
 
 # A Telegram bot command: 1-32 lowercase letters, digits and underscores.

@@ -66,7 +66,7 @@ def _columns() -> tuple[tuple[str, int], ...]:
 
 def actor_titles(spec: SopSpec, step: Step) -> str:
     """ "Gubernur", or "semua: A; B" / "salah satu: A; B" when several officials act."""
-    titles = [spec.roles[a].title if a in spec.roles else a for a in step.actors]
+    titles = spec.actor_titles(step)
     if len(titles) == 1:
         return titles[0]
     if step.completion == "all":
@@ -210,9 +210,7 @@ def _outcome_id(key: str) -> str:
 
 
 def _process_label(spec: SopSpec, step: Step) -> str:
-    actors = (" & " if step.completion == "all" else " / ").join(
-        spec.roles[a].title if a in spec.roles else a for a in step.actors
-    )
+    actors = (" & " if step.completion == "all" else " / ").join(spec.actor_titles(step))
     return f"{step.number}. {actors}: {_shorten(step.activity)}"
 
 

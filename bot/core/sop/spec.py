@@ -157,8 +157,11 @@ class Step:
     key: str
     number: int
     activity: str
-    actors: tuple[str, ...]
     time: TimeStandard
+    # Who acts: holders of these roles, or — `actor_from`, the key of an intake field of type
+    # `official` — the person named for this case (the letter's addressee). One of the two.
+    actors: tuple[str, ...] = ()
+    actor_from: str | None = None
     completion: Completion = "all"
     requires: tuple[Requirement, ...] = ()
     output: str | None = None
@@ -194,6 +197,26 @@ class Outcome:
     line: int = field(default=0, metadata=NOT_WRITTEN)
 
 
+FieldType = Literal["text", "choice", "date", "official", "file"]
+FIELD_TYPES: tuple[FieldType, ...] = ("text", "choice", "date", "official", "file")
+
+
+@dataclass(frozen=True)
+class IntakeField:
+    """One more thing intake asks, as the SOP names it (the letter's number, its date, whom it
+    is for). `official`: one of the officials holding `roles`, offered in that order — a step
+    whose `actor_from` names this field goes to that person; `file`: kept as `document`."""
+
+    key: str
+    label: str
+    type: FieldType = "text"
+    required: bool = True  # False: a "skip" button
+    options: tuple[str, ...] = ()  # choice: the buttons
+    roles: tuple[str, ...] = ()  # official: whose holders are offered
+    document: str | None = None  # file: the document kind it is kept as
+    line: int = field(default=0, metadata=NOT_WRITTEN)
+
+
 @dataclass(frozen=True)
 class Intake:
     """How a case enters the SOP: who may register it, with which document, from whom."""
@@ -206,7 +229,11 @@ class Intake:
     # templates' neutral words.
     title_label: str | None = None
     origin_label: str | None = None
+    fields: tuple[IntakeField, ...] = ()  # asked after the origin, in this order
     line: int = field(default=0, metadata=NOT_WRITTEN)
+
+    def asks(self, key: str) -> IntakeField | None:
+        return next((f for f in self.fields if f.key == key), None)
 
 
 @dataclass(frozen=True)
@@ -281,6 +308,14 @@ class SopSpec:
             if step.key == key:
                 return step
         raise KeyError(f"{self.code}: no step {key!r}")
+
+    def actor_titles(self, step: Step) -> list[str]:
+        """Who carries out `step`, as people read it: its roles' titles, or the intake field
+        that names the person (the addressee)."""
+        if step.actor_from is not None:
+            named = self.intake.asks(step.actor_from)
+            return [named.label if named else step.actor_from]
+        return [self.roles[r].title if r in self.roles else r for r in step.actors]
 
     @property
     def first_step(self) -> Step:

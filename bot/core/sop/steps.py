@@ -40,7 +40,7 @@ def _step(r: Reader, node: Any, line: int) -> Step | None:
     if s is None or "key" not in s or not r.check_key(raw_key, s.line("key"), what, key):
         return None
     assert key is not None
-    s.record(("step", key), "actors", "number", "completion", "time")
+    s.record(("step", key), "actors", "actor_from", "number", "completion", "time")
     number = s.get("number")
     if not isinstance(number, int) or isinstance(number, bool) or number < 1:
         if "number" in s:
@@ -49,11 +49,14 @@ def _step(r: Reader, node: Any, line: int) -> Step | None:
     completion = s.get("completion", "all")
     if completion not in ("all", "any"):
         s.add("completion", say("bad_completion"))
+    if ("actors" in s) == ("actor_from" in s):
+        s.add("actors" if "actors" in s else "key", say("actors_or_actor_from"))
     return Step(
         key=key,
         number=number,
         activity=s.required_text("activity"),
         actors=s.texts("actors", nonempty=True),
+        actor_from=s.text("actor_from", key_like=True),
         time=_time(r, s),
         completion="any" if completion == "any" else "all",
         requires=_requirements(r, s),

@@ -24,6 +24,10 @@ def validate(
     return _Checker(spec, file or spec.path or "<sop>", lines or {}).run()
 
 
+# What intake keeps under these keys already (services.intake): a declared field may not take them.
+RESERVED_FIELDS = frozenset({"sop", "stage", "title", "origin", "kind", "unit", "note", "file"})
+
+
 def _hint(name: str, known: Iterable[str]) -> str:
     known = sorted(known)
     close = difflib.get_close_matches(name, known, n=1)
@@ -52,6 +56,7 @@ class _Checker:
     def run(self) -> list[SopProblem]:
         self.check_roles()
         self.check_intake()
+        self.check_fields()
         self.check_outcomes()
         self.check_steps()
         if self.spec.steps:
@@ -72,6 +77,30 @@ class _Checker:
             hint = _hint(req.document, self.spec.documents)
             message = say("unknown_document", what="requires", document=req.document, hint=hint)
             self.add(req.line, message, step)
+
+    def check_fields(self) -> None:
+        """Declared intake fields: unique keys apart from the built-in answers, known roles
+        and documents; a step's `actor_from` names a field of type official."""
+        seen: set[str] = set()
+        for f in self.spec.intake.fields:
+            if f.key in RESERVED_FIELDS:
+                self.add(f.line, say("reserved_field_key", field=f.key))
+            elif f.key in seen:
+                self.add(f.line, say("duplicate_field_key", field=f.key))
+            seen.add(f.key)
+            self.roles_known(f.roles, self.at(f.line, "field", f.key, "roles"), "roles", None)
+            if f.document is not None and f.document not in self.spec.documents:
+                hint = _hint(f.document, self.spec.documents)
+                message = say("unknown_document", what="fields", document=f.document, hint=hint)
+                self.add(self.at(f.line, "field", f.key, "document"), message)
+        people = [f.key for f in self.spec.intake.fields if f.type == "official"]
+        for step in self.spec.steps:
+            if step.actor_from is not None and step.actor_from not in people:
+                hint = _hint(step.actor_from, people)
+                line = self.at(step.line, "step", step.key, "actor_from")
+                self.add(
+                    line, say("unknown_actor_from", field=step.actor_from, hint=hint), step.key
+                )
 
     def check_roles(self) -> None:
         roles = self.spec.roles

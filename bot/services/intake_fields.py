@@ -1,0 +1,120 @@
+"""The questions an SOP declares for intake (`intake.fields`), as rows of the wizard's table.
+
+Each declared field becomes one `intake.Question`, asked after the built-in ones and before the
+disposition note: a text or a date is typed, a choice or an official is one tap, a file is sent.
+Answers are kept under `f:<key>` in the conversation, and stored with the case by key
+(`Proposal.fields`): a date as ISO text, an official as {"id", "name", "role"} so that a step's
+`actor_from` can give that person the task.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.core.render import MONTHS
+from bot.core.sop.spec import IntakeField, SopSpec
+from bot.services.access import in_force
+from bot.services.context import Context
+from bot.services.errors import InvalidInput
+from bot.storage.db import read_session
+from models import Official, RoleAssignment
+
+PREFIX = "f:"  # where a declared field's answer is kept among the intake's answers
+FIELD_VERB = "if"  # the callback verb of a declared choice's buttons (one question at a time)
+
+# What an official types for a date: 3-12-2026, 3/12/2026, 2026-12-03, 3 Des 2026, 3 Desember 2026.
+_NUMERIC = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})")
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_WORDS = re.compile(r"(\d{1,2})\s+([a-z]+)\s+(\d{4})")
+
+
+class BadDate(InvalidInput):
+    code = "bad_date"
+
+
+def answer_key(field: IntakeField) -> str:
+    return f"{PREFIX}{field.key}"
+
+
+def parse_date(text: str) -> str:
+    """The date an official typed, as ISO text; BadDate (said with an example) otherwise."""
+    written = " ".join(text.lower().split())
+    found: tuple[int, int, int] | None = None
+    if match := _ISO.fullmatch(written):
+        found = (int(match[1]), int(match[2]), int(match[3]))
+    elif match := _NUMERIC.fullmatch(written):
+        found = (int(match[3]), int(match[2]), int(match[1]))
+    elif match := _WORDS.fullmatch(written):
+        month = next((i for i, m in enumerate(MONTHS, 1) if match[2].startswith(m.lower())), None)
+        if month is not None:
+            found = (int(match[3]), month, int(match[1]))
+    try:
+        if found is None:
+            raise ValueError(written)
+        return date(*found).isoformat()
+    except ValueError:
+        raise BadDate("not a date", text=text[:40]) from None
+
+
+async def officials(ctx: Context, field: IntakeField) -> list[tuple[str, dict[str, Any]]]:
+    """(button label, kept value) of each active official holding one of the field's roles,
+    in the order the field names the roles, each official once."""
+    now = ctx.clock.now()
+    found: list[tuple[str, dict[str, Any]]] = []
+    seen: set[int] = set()
+    async with read_session(ctx.engine) as session:
+        for role in field.roles:
+            rows = await session.execute(
+                select(Official.id, Official.name)
+                .join(RoleAssignment, RoleAssignment.official_id == Official.id)
+                .where(
+                    RoleAssignment.role == role,
+                    RoleAssignment.acting_for_id.is_(None),
+                    in_force(now),
+                    Official.active.is_(True),
+                )
+                .order_by(RoleAssignment.id)
+            )
+            for official_id, name in rows:
+                if official_id in seen:
+                    continue
+                seen.add(official_id)
+                found.append((name, {"id": official_id, "name": name, "role": role}))
+    return found
+
+
+def stored(spec: SopSpec, answers: dict[str, Any]) -> dict[str, Any]:
+    """The declared fields' answers as kept with the case (files are documents instead)."""
+    return {
+        f.key: answers.get(answer_key(f))
+        for f in spec.intake.fields
+        if f.type != "file" and answers.get(answer_key(f)) is not None
+    }
+
+
+def shown(spec: SopSpec, values: dict[str, Any] | None) -> list[dict[str, str]]:
+    """(label, value) of each answered field, as a message shows it."""
+    values = values or {}
+    rows = []
+    for f in spec.intake.fields:
+        value = values.get(f.key)
+        if value is None or f.type == "file":
+            continue
+        if f.type == "official" and isinstance(value, dict):
+            value = value.get("name", "")
+        elif f.type == "date":
+            value = _day(str(value))
+        rows.append({"label": f.label, "value": str(value)})
+    return rows
+
+
+def _day(iso: str) -> str:
+    try:
+        day = date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"

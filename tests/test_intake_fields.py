@@ -1,0 +1,168 @@
+"""An SOP declares what its intake asks (text, a choice, a date, an official, a file), and a step
+may go to the person named at intake — the letter's addressee — rather than to a role (issue 13).
+The SOP is tests/data/sop_surat_uji.yaml."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.core.clock import FrozenClock
+from bot.core.config import Settings
+from bot.core.sop.loader import SopFileError, load_sop_text
+from bot.services import tasks
+from bot.services.context import Context, build_context
+from bot.services.errors import InvalidInput, NotYourTask
+from bot.services.intake_fields import BadDate, parse_date
+from bot.services.officials import add_official, assign_role
+from bot.services.proposals import register_proposal
+from bot.tools.cli import main
+from tests.helpers import open_tasks, pdf, proposal
+from tests.test_demo import START, no_environment  # noqa: F401  (the fixture, autouse)
+
+LETTERS = Path(__file__).parent / "data" / "sop_surat_uji.yaml"
+TEXT = LETTERS.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+async def letters(settings: Settings, clock: FrozenClock, tmp_path: Path) -> AsyncIterator[Context]:
+    sops = tmp_path / "sops"
+    sops.mkdir()
+    shutil.copy(LETTERS, sops / "surat.yaml")
+    context = build_context(settings.model_copy(update={"sop_dir": sops}), clock=clock)
+    yield context
+    await context.close()
+
+
+async def _office(ctx: Context) -> dict[str, int]:
+    people = {}
+    for chat, role in enumerate(("sekretaris", "kabid_a", "kabid_b"), start=600):
+        people[role] = await add_official(ctx, name=role.title(), telegram_user_id=chat)
+        await assign_role(ctx, official_id=people[role], role=role)
+    return people
+
+
+def _fields(people: dict[str, int], to: str) -> dict[str, Any]:
+    addressee = {"id": people[to], "name": to.title(), "role": to}
+    return {"nomor": "005/12/2026", "tanggal": "2026-12-01", "sifat": "Segera", "tujuan": addressee}
+
+
+async def test_the_step_goes_to_the_person_named_not_to_every_holder(letters: Context) -> None:
+    ctx = letters
+    people = await _office(ctx)
+    reg = await register_proposal(
+        ctx,
+        by=people["sekretaris"],
+        sop_code="surat_uji",
+        title="Undangan rapat koordinasi",
+        origin="Dinas Kominfo",
+        document=pdf("surat.pdf"),
+        fields=_fields(people, "kabid_b"),
+        attachments=[("lampiran", pdf("daftar-hadir.pdf"))],
+    )
+    [task] = (await open_tasks(ctx, reg.proposal_id)).values()
+    assert (task.role, task.assignee_id) == ("kabid_b", people["kabid_b"])
+    stored = await proposal(ctx, reg.proposal_id)
+    assert stored.fields is not None and stored.fields["nomor"] == "005/12/2026"
+    assert stored.fields["tujuan"]["id"] == people["kabid_b"]
+    # The other head holds no task and may not act on this one.
+    with pytest.raises(NotYourTask):
+        await tasks.act(ctx, task.id, people["kabid_a"], tasks.Approve())
+    await tasks.act(ctx, task.id, people["kabid_b"], tasks.Approve())
+    assert (await proposal(ctx, reg.proposal_id)).outcome == "selesai"
+
+
+async def test_a_required_field_left_out_is_refused(letters: Context) -> None:
+    ctx = letters
+    people = await _office(ctx)
+    fields = _fields(people, "kabid_a")
+    del fields["tanggal"]
+    with pytest.raises(InvalidInput) as refused:
+        await register_proposal(
+            ctx,
+            by=people["sekretaris"],
+            sop_code="surat_uji",
+            title="Undangan",
+            origin="Dinas",
+            document=pdf("surat.pdf"),
+            fields=fields,
+        )
+    assert refused.value.details["field"] == "tanggal"
+
+
+@pytest.mark.parametrize(
+    ("typed", "iso"),
+    [
+        ("3-12-2026", "2026-12-03"),
+        ("03/12/2026", "2026-12-03"),
+        ("2026-12-03", "2026-12-03"),
+        ("3 Des 2026", "2026-12-03"),
+        ("3 desember 2026", "2026-12-03"),
+        ("  17 Agustus  1945 ", "1945-08-17"),
+    ],
+)
+def test_dates_are_read_as_officials_write_them(typed: str, iso: str) -> None:
+    assert parse_date(typed) == iso
+
+
+@pytest.mark.parametrize("typed", ["31-2-2026", "besok", "12/2026", "3 Dzm 2026"])
+def test_what_is_not_a_date_is_refused(typed: str) -> None:
+    with pytest.raises(BadDate):
+        parse_date(typed)
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (("actor_from: tujuan", "actor_from: tujuannya"), "tujuannya"),
+        (("type: official, roles: [kabid_a, kabid_b]", "type: official"), "memerlukan roles"),
+        (("options: [Biasa, Segera]", "options: []"), "memerlukan options"),
+        (("{key: nomor,", "{key: title,"), "sudah dipakai pendaftaran"),
+        (("type: date", "type: tanggal"), "tidak dikenal"),
+        (("roles: [kabid_a, kabid_b]", "roles: [kabid_c]"), "kabid_c"),
+        (("    actor_from: tujuan\n", ""), "actors"),
+    ],
+)
+def test_a_bad_field_or_actor_from_is_refused_in_words(change: tuple[str, str], said: str) -> None:
+    assert change[0] in TEXT
+    with pytest.raises(SopFileError) as refused:
+        load_sop_text(TEXT.replace(*change), "s.yaml")
+    assert any(said in p.message and p.line for p in refused.value.problems), refused.value
+
+
+def test_the_wizard_asks_each_field_and_the_named_person_gets_the_task(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Through the emulator: each declared question asked in the SOP's words, the answers on
+    the confirmation card and on the task, which goes to the one addressee."""
+    assert main(["demo", "--json", "--sop", str(LETTERS), *START]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["outcome_key"] == "selesai"
+    said = [(s["chat"], s["text"]) for e in result["entries"] for s in e["shown"]]
+    asked = [t for chat, t in said if t.startswith("📝 Surat masuk baru")]
+    for question in (
+        "Perihal:",
+        "Pengirim:",
+        "Nomor surat:",
+        "Tanggal surat? Tulis",
+        "Sifat?",
+        "Ditujukan kepada?",
+        "Kirim berkas Lampiran",
+    ):
+        assert any(question in t for t in asked), question
+    [task] = [t for chat, t in said if t.startswith("📥 Tugas baru")]
+    for line in (
+        "Nomor surat: Contoh nomor surat",
+        "Tanggal surat: 1 Des 2026",
+        "Sifat: Biasa",
+        "Ditujukan kepada: Pejabat Kepala Bidang A",
+        "Langkah 1: Baca dan tindak lanjuti",
+    ):
+        assert line in task
+    told = {chat for chat, t in said if t.startswith("📥")}
+    assert told == {"Pejabat Kepala Bidang A"}  # the one named; Kepala Bidang B is told nothing
