@@ -23,7 +23,7 @@ from telegram.ext import (
 from bot.core import callbacks
 from bot.core.engine import WorkflowError
 from bot.runtime.types import CallbackContext
-from handlers import admin, commands, delegation, intake, replies, start, tasks
+from handlers import admin, commands, delegation, files, intake, replies, start, tasks
 from handlers.common import answer, forget, official, refuse, reply, stranger
 from models import Official
 
@@ -103,7 +103,9 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         ),
         CallbackQueryHandler(as_official(on_press), pattern=callbacks.PATTERN),
         CallbackQueryHandler(on_unknown_press),
-        MessageHandler(filters.Document.ALL & private, as_official(replies.on_document)),
+        MessageHandler(
+            (filters.Document.ALL | filters.PHOTO) & private, as_official(files.on_file)
+        ),
         MessageHandler(filters.TEXT & ~filters.COMMAND & private, as_official(replies.on_text)),
     ]
     application.add_handlers(handlers)

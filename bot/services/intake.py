@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bot.core.files import detect, safe_name
 from bot.core.sop.spec import SopSpec
 from bot.services import conversations, documents, limits, queries
 from bot.services.context import Context
@@ -164,18 +163,15 @@ async def take_file(
     """The file received and checked now — registering checks it again — so that a wrong one
     is told at once (and recorded) and the answers so far are kept for the next one."""
     spec = _spec(ctx, answers)
+    kind = spec.intake.document or ""
     try:
         upload = await receive()
-        documents.check(ctx, spec, spec.intake.document or "", upload)
+        documents.check(ctx, spec, kind, upload)
     except DocumentRejected as refusal:
         await documents.record_refusal(ctx, me.id, "register", refusal)
         raise
-    answers["file"] = {
-        "file_id": upload.telegram_file_id,
-        "unique_id": upload.telegram_file_unique_id,
-        "name": safe_name(upload.file_name, detect(upload.content)),  # as it will be stored
-        "sent_as": upload.file_name,  # the sender's, for documents.record to judge
-        "mime": upload.mime_type,
+    answers["file"] = documents.remembered(upload) | {
+        "name": documents.stored_name(upload, spec.documents[kind].title),  # as it will be stored
     }
     return await ask_next(ctx, me, answers)
 
@@ -220,13 +216,7 @@ async def register(
     upload = None
     if answers.get("file"):
         file = answers["file"]
-        upload = Upload(
-            file.get("sent_as", file["name"]),
-            file["mime"],
-            await fetch(file["file_id"]),
-            file["file_id"],
-            file["unique_id"],
-        )
+        upload = await documents.recalled(ctx, file, await fetch(file["file_id"]))
     if not answers.get("title") or not answers.get("origin"):
         raise InvalidInput("incomplete")
     done = await register_proposal(
