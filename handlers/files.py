@@ -51,10 +51,22 @@ async def on_file(update: Update, context: CallbackContext, me: Official) -> Non
 
 
 async def _replied_task(update: Update, context: CallbackContext, message: Message) -> int | None:
+    """The task of the message replied to: by the outbox row that sent it; else, for a task
+    sent again by /tugas (answered at once, not through the outbox), by its 📎 button. Telegram
+    fills `reply_to_message` itself, and the gate decides anyway."""
     replied, chat = message.reply_to_message, update.effective_chat
     if replied is None or chat is None:
         return None
-    return await queries.task_of_message(context.bot_data.ctx, chat.id, replied.message_id)
+    found = await queries.task_of_message(context.bot_data.ctx, chat.id, replied.message_id)
+    if found is not None or replied.from_user is None or replied.from_user.id != context.bot.id:
+        return found
+    keys = replied.reply_markup.inline_keyboard if replied.reply_markup else ()
+    for key in (k for row in keys for k in row):
+        data = key.callback_data if isinstance(key.callback_data, str) else None
+        pressed = callbacks.decode(data)
+        if pressed is not None and pressed.verb == "up":
+            return int(pressed.args[0])
+    return None
 
 
 async def _receive(context: CallbackContext, me: Official, task: int, message: Message) -> Upload:

@@ -214,3 +214,19 @@ async def test_a_reply_to_another_message_says_so(world: World) -> None:
     await world.tg.send(world.uid("karo"), document=_pdf("y.pdf"))  # no reply, nothing asked
     await _after(world, "karo", said, "balas pesan tugasnya dengan berkas itu")
     assert number and len(await _documents(world)) == 1
+
+
+async def test_a_reply_to_the_copy_from_tugas_is_a_reply_to_the_task(world: World) -> None:
+    """/tugas sends the task again at once, not through the outbox: its 📎 button names it."""
+    number = await intake(world)
+    await world.task("karo", number)
+    await world.say("karo", "/tugas")
+    listing = await world.latest("karo", "Tugas Anda")
+    await world.press("karo", listing, number)
+    copy = await _after(world, "karo", listing, "Tugas baru")
+    await world.tg.send(
+        world.uid("karo"), document=_pdf("salinan.pdf"), reply_to_message_id=copy["message_id"]
+    )
+    picker = await _after(world, "karo", copy, "dokumen pendukung apa")
+    await world.press("karo", picker, "Surat usulan")
+    await _after(world, "karo", picker, "salinan.pdf dilampirkan")
