@@ -94,10 +94,14 @@ async def _store(
     kind: str,
     title: str,
     upload: Upload,
+    *,
+    answered: bool = True,
 ) -> None:
+    """Attach, and say so; `answered`: what the bot waited for was this file (forget it)."""
     ctx = context.bot_data.ctx
     await tasks.attach_document(ctx, task, me.id, kind, upload)
-    await conversations.forget(ctx, me.telegram_user_id or 0)
+    if answered:
+        await conversations.forget(ctx, me.telegram_user_id or 0)
     name = documents.stored_name(upload, title)
     await reply(update, context, "attached", title=title, name=name)
 
@@ -112,8 +116,8 @@ async def _by_reply(update: Update, context: CallbackContext, me: Official, task
         return
     upload = await _receive(context, me, task, update.message)
     if len(view.missing) == 1:
-        kind, title = view.missing[0]
-        await _store(update, context, me, task, kind, title, upload)
+        kind, title = view.missing[0]  # whatever else the bot waits for (an intake) waits on
+        await _store(update, context, me, task, kind, title, upload, answered=False)
         return
     await tasks.check_file(ctx, task, me.id, upload)  # a wrong file is told before the pick
     offered = view.missing or listed

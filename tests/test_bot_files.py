@@ -230,3 +230,16 @@ async def test_a_reply_to_the_copy_from_tugas_is_a_reply_to_the_task(world: Worl
     picker = await _after(world, "karo", copy, "dokumen pendukung apa")
     await world.press("karo", picker, "Surat usulan")
     await _after(world, "karo", picker, "salinan.pdf dilampirkan")
+
+
+async def test_a_file_by_reply_leaves_what_the_bot_waits_for_waiting(world: World) -> None:
+    number = await _to_step_4(world)
+    task = await world.task("analis_ls", number)
+    await world.press("analis_ls", task, "📝 Catatan")
+    asked = await _after(world, "analis_ls", task, "Tulis catatan")
+    await world.tg.send(
+        world.uid("analis_ls"), document=_pdf("telaah.pdf"), reply_to_message_id=task["message_id"]
+    )
+    done = await _after(world, "analis_ls", asked, "dilampirkan")
+    await world.say("analis_ls", "Telaah terlampir")  # the note asked before, still awaited
+    await _after(world, "analis_ls", done, "Tersimpan")
