@@ -100,10 +100,12 @@ class EmulatorClient:
         *,
         chat_id: int | None = None,
         document: tuple[str, str, bytes] | None = None,
+        photo: bytes | None = None,
         caption: str | None = None,
         reply_to_message_id: int | None = None,
     ) -> Json:
-        """A user sends a message (text, or a document (file_name, mime_type, content))."""
+        """A user sends a message: text, a document (file_name, mime_type, content), or a
+        photo (an image's bytes, kept as Telegram keeps photos: JPEG, in sizes)."""
         body: Json = {"user_id": user_id}
         if text is not None:
             body["text"] = text
@@ -113,6 +115,8 @@ class EmulatorClient:
             name, mime, content = document
             encoded = base64.b64encode(content).decode("ascii")
             body["document"] = {"file_name": name, "mime_type": mime, "content_base64": encoded}
+        if photo is not None:
+            body["photo"] = {"content_base64": base64.b64encode(photo).decode("ascii")}
         if caption is not None:
             body["caption"] = caption
         if reply_to_message_id is not None:

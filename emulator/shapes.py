@@ -69,6 +69,17 @@ def document_json(world: World, file_id: str) -> Json:
     return out
 
 
+def photo_size_json(world: World, file_id: str) -> Json:
+    stored = world.files[file_id]
+    return {
+        "file_id": stored.file_id,
+        "file_unique_id": stored.file_unique_id,
+        "width": stored.width or 0,
+        "height": stored.height or 0,
+        "file_size": len(stored.content),
+    }
+
+
 def message_json(world: World, message: Message, *, nested: bool = False) -> Json:
     chat = world.chats[message.chat_id]
     out: Json = {
@@ -89,6 +100,8 @@ def message_json(world: World, message: Message, *, nested: bool = False) -> Jso
             out["entities"] = message.entities
     if message.file_id is not None:
         out["document"] = document_json(world, message.file_id)
+    if message.photo:
+        out["photo"] = [photo_size_json(world, f) for f in message.photo]
     if message.caption:
         out["caption"] = message.caption
         if message.caption_entities:
@@ -182,6 +195,7 @@ def entry_json(world: World, message: Message) -> Json:
         "entities": message.entities if message.text is not None else message.caption_entities,
         "buttons": buttons,
         "document": document,
+        "photo": [photo_size_json(world, f) for f in message.photo] or None,
         "edited": message.edits > 0,
         "edits": message.edits,
         "deleted": message.deleted,

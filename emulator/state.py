@@ -73,6 +73,8 @@ class StoredFile:
     content: bytes
     file_path: str
     uploaded_by: int  # BOT or a user id
+    width: int | None = None  # one size of a photo
+    height: int | None = None
 
 
 @dataclass
@@ -87,6 +89,7 @@ class Message:
     caption_entities: list[Entity] = field(default_factory=list)
     source: str | None = None  # the text or caption as the bot sent it, markup included
     file_id: str | None = None
+    photo: list[str] = field(default_factory=list)  # the sizes' file ids, smallest first
     reply_markup: dict[str, Any] | None = None
     reply_to_message_id: int | None = None
     edit_date: int | None = None
@@ -208,19 +211,32 @@ class World:
         message = chat.messages.get(message_id)
         return None if message is None or message.deleted else message
 
-    def add_file(self, name: str | None, mime: str | None, content: bytes, by: int) -> StoredFile:
+    def add_file(
+        self,
+        name: str | None,
+        mime: str | None,
+        content: bytes,
+        by: int,
+        size: tuple[int, int] | None = None,
+    ) -> StoredFile:
+        """A document, or with `size` (width, height) one size of a photo (no name, no type)."""
         number = self.next_file
         self.next_file += 1
         digest = hashlib.sha256(content + str(number).encode()).hexdigest()
         suffix = name.rsplit(".", 1)[-1] if name and "." in name else "bin"
+        if size:
+            suffix = "jpg"
         stored = StoredFile(
-            file_id=f"BQACAgUAAxkBAAE{number:06d}{digest[:24]}",
-            file_unique_id=f"AgAD{digest[:12]}",
+            # Telegram's ids begin with the kind of file: AgAC a photo, BQAC a document.
+            file_id=f"{'AgAC' if size else 'BQAC'}AgUAAxkBAAE{number:06d}{digest[:24]}",
+            file_unique_id=f"{'AQAD' if size else 'AgAD'}{digest[:12]}",
             file_name=name,
             mime_type=mime,
             content=content,
-            file_path=f"documents/file_{number}.{suffix}",
+            file_path=f"{'photos' if size else 'documents'}/file_{number}.{suffix}",
             uploaded_by=by,
+            width=size[0] if size else None,
+            height=size[1] if size else None,
         )
         self.files[stored.file_id] = stored
         return stored

@@ -24,7 +24,7 @@ from bot.core import callbacks
 from bot.core.engine import WorkflowError
 from bot.core.sop.registry import SopRegistry
 from bot.runtime.types import CallbackContext
-from handlers import admin, commands, delegation, intake, replies, start, tasks
+from handlers import admin, commands, delegation, files, intake, replies, start, tasks
 from handlers.common import answer, forget, official, refuse, reply, stranger
 from models import Official
 
@@ -132,7 +132,9 @@ def register(application: Application, sops: SopRegistry) -> None:  # type: igno
         ),
         CallbackQueryHandler(as_official(on_press), pattern=callbacks.PATTERN),
         CallbackQueryHandler(on_unknown_press),
-        MessageHandler(filters.Document.ALL & private, as_official(replies.on_document)),
+        MessageHandler(
+            (filters.Document.ALL | filters.PHOTO) & private, as_official(files.on_file)
+        ),
         MessageHandler(filters.TEXT & ~filters.COMMAND & private, as_official(replies.on_text)),
     ]
     application.add_handlers(handlers)

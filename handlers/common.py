@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import CallbackQuery, Document, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, Document, InlineKeyboardMarkup, Message, PhotoSize, Update
 from telegram.error import BadRequest
 
 from bot.core.engine import WorkflowError
 from bot.runtime.types import CallbackContext
-from bot.services import conversations, strangers
+from bot.services import conversations, documents, strangers
 from bot.services.access import Viewer
 from bot.services.documents import Upload
 from bot.services.errors import DocumentRejected
@@ -106,15 +106,29 @@ async def stranger(update: Update, context: CallbackContext) -> None:
         await reply(update, context, "stranger")
 
 
-async def received(context: CallbackContext, document: Document) -> Upload:
-    """A file sent to the bot, downloaded once the size Telegram declares is within the limit
-    (DocumentRejected otherwise). Its type is read from the content later (documents.check)."""
-    settings = context.bot_data.ctx.settings
-    if (document.file_size or 0) > settings.max_document_bytes:
+def sends_file(message: Message | None) -> bool:
+    """Whether the message carries a file the bot takes: a document, or a photo."""
+    return message is not None and (message.document is not None or bool(message.photo))
+
+
+async def received(context: CallbackContext, message: Message) -> Upload:
+    """The file a message carries, downloaded once the size Telegram declares is within the
+    limit (DocumentRejected otherwise): a document as sent, its type read from the content
+    later (documents.check); a photo in its largest size, made a PDF (documents.from_photo)."""
+    ctx = context.bot_data.ctx
+    settings = ctx.settings
+    sent: Document | PhotoSize | None = message.document
+    if sent is None and message.photo:
+        sent = max(message.photo, key=lambda size: size.width * size.height)
+    if sent is None:
+        raise DocumentRejected("no file", reason="empty")
+    if (sent.file_size or 0) > settings.max_document_bytes:
         raise DocumentRejected("too large", reason="size", limit_mb=settings.max_document_mb)
-    content = await fetch(context, document.file_id)
-    file_name, mime_type = document.file_name or "", document.mime_type or ""
-    return Upload(file_name, mime_type, content, document.file_id, document.file_unique_id)
+    content = await fetch(context, sent.file_id)
+    if not isinstance(sent, Document):
+        return await documents.from_photo(ctx, content, sent.file_id, sent.file_unique_id)
+    file_name, mime_type = sent.file_name or "", sent.mime_type or ""
+    return Upload(file_name, mime_type, content, sent.file_id, sent.file_unique_id)
 
 
 async def fetch(context: CallbackContext, file_id: str) -> bytes:

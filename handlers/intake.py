@@ -78,13 +78,13 @@ async def on_text(update: Update, context: CallbackContext, me: Official, answer
 async def on_document(
     update: Update, context: CallbackContext, me: Official, answers: Answers
 ) -> None:
-    assert update.message is not None and update.message.document is not None
+    message = update.message
+    assert message is not None
     if not intake.takes_file(context.bot_data.ctx, answers):
         await _hint(update, context, answers)
         return
-    document = update.message.document
     asked = await intake.take_file(
-        context.bot_data.ctx, me, answers, lambda: received(context, document)
+        context.bot_data.ctx, me, answers, lambda: received(context, message)
     )
     await _show(update, context, asked)
 

@@ -18,7 +18,7 @@ from bot.runtime.messages import button, compose
 from bot.runtime.types import CallbackContext
 from bot.services import colleagues, conversations, queries, tasks
 from bot.services.errors import InvalidInput, NotFound
-from handlers import commands
+from handlers import commands, files
 from handlers.common import answer, reply, viewer
 from models import Official
 
@@ -160,6 +160,9 @@ async def attach(update: Update, context: CallbackContext, me: Official, press: 
         await answer(update.callback_query, context, "choose")
         await reply(update, context, "pick_document", InlineKeyboardMarkup(rows), view=view)
         return
+    if press.arg(3) == files.SENT_FLAG:  # the document of a file already sent by reply
+        await files.attach_sent(update, context, me, press, view)
+        return
     if (index or 0) >= len(candidates):  # drawn for another list, or forged
         assert update.callback_query is not None
         await answer(update.callback_query, context, "stale_button", alert=True)
@@ -169,7 +172,7 @@ async def attach(update: Update, context: CallbackContext, me: Official, press: 
         update,
         context,
         me,
-        "file",
+        files.FILE,
         "ask_file",
         view,
         task=task_id,

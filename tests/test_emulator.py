@@ -5,6 +5,7 @@ Every Bot API answer of every test here is walked against api.json when the test
 from __future__ import annotations
 
 import asyncio
+import io
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from PIL import Image
 from telegram import (
     Bot,
     BotCommand,
@@ -184,6 +186,52 @@ async def test_user_document_reaches_the_bot(bot: Bot, control: EmulatorClient) 
     assert document is not None and document.file_name == "surat.pdf"
     file = await bot.get_file(document.file_id)
     assert bytes(await file.download_as_bytearray()) == b"%PDF-1.4 x"
+
+
+def _image(width: int, height: int, kind: str = "PNG") -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (20, 90, 160)).save(out, kind)
+    return out.getvalue()
+
+
+async def test_a_users_photo_comes_as_telegram_keeps_it(bot: Bot, control: EmulatorClient) -> None:
+    """Encoded anew as JPEG in Telegram's sizes, smallest first, each a file the bot can get;
+    a reply carries the message it answers."""
+    chat = await started_user(control)
+    notice = await bot.send_message(chat, "Kirim fotonya")
+    await control.send(chat, photo=_image(2000, 1500), reply_to_message_id=notice.message_id)
+    message = (await bot.get_updates())[-1].message
+    assert message is not None and message.document is None
+    assert message.reply_to_message is not None
+    assert message.reply_to_message.message_id == notice.message_id
+    sizes = [(p.width, p.height) for p in message.photo]
+    assert sizes == [(90, 68), (320, 240), (800, 600), (1280, 960)]
+    largest = message.photo[-1]
+    assert largest.file_id.startswith("AgAC") and largest.file_id != message.photo[0].file_id
+    file = await bot.get_file(largest.file_id)
+    assert file.file_path is not None and "/photos/" in file.file_path
+    content = bytes(await file.download_as_bytearray())
+    assert largest.file_size == len(content)
+    with Image.open(io.BytesIO(content)) as kept:
+        assert (kept.format, kept.size) == ("JPEG", (1280, 960))
+    # A photo smaller than a box is kept at its own size as the largest.
+    await control.send(chat, photo=_image(500, 300, "JPEG"))
+    small = (await bot.get_updates(offset=-1))[-1].message
+    assert small is not None
+    assert [(p.width, p.height) for p in small.photo] == [(90, 54), (320, 192), (500, 300)]
+    entry = (await control.messages(chat))[-1]
+    assert entry["document"] is None and entry["photo"][-1]["width"] == 500
+
+
+async def test_a_photo_must_be_an_image(control: EmulatorClient) -> None:
+    chat = await started_user(control)
+    with pytest.raises(ControlError) as caught:
+        await control.send(chat, photo=b"%PDF-1.4 bukan gambar")
+    assert caught.value.status == 400
+    with pytest.raises(ControlError):  # 21:1 is no photo Telegram takes
+        await control.send(chat, photo=_image(2100, 100))
+    with pytest.raises(ControlError):  # text and a photo at once
+        await control.send(chat, "halo", photo=_image(10, 10))
 
 
 async def test_long_polling_gets_message_and_press(

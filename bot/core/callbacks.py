@@ -28,7 +28,11 @@ VERBS = {
     "dc": Verb("decide (task, version, option index)", 3, 3),
     "fw": Verb("forward: list colleagues (task, version[, page])", 2, 3),
     "fp": Verb("forward to (task, version, official[, 1: without instruction])", 3, 4),
-    "up": Verb("attach: ask for the file (task, version[, document index])", 2, 3),
+    "up": Verb(
+        "attach: ask for the file (task, version[, document index[, 1: the one sent by reply]])",
+        2,
+        4,
+    ),
     "nt": Verb("note: ask for the text (task, version)", 2, 2),
     "hs": Verb("history (proposal[, page])", 1, 2),
     "dl": Verb("send a stored document (document)", 1, 1),

@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bot.core.files import detect, safe_name
 from bot.core.sop.spec import IntakeField, SopSpec
 from bot.services import conversations, documents, intake_fields, limits, queries
 from bot.services.context import Context
@@ -255,12 +254,10 @@ async def take_file(
     except DocumentRejected as refusal:
         await documents.record_refusal(ctx, me.id, "register", refusal)
         raise
-    answers[str(question.key) if question and question.key else "file"] = {
-        "file_id": upload.telegram_file_id,
-        "unique_id": upload.telegram_file_unique_id,
-        "name": safe_name(upload.file_name, detect(upload.content)),  # as it will be stored
-        "sent_as": upload.file_name,  # the sender's, for documents.record to judge
-        "mime": upload.mime_type,
+    answers[str(question.key) if question and question.key else "file"] = documents.remembered(
+        upload
+    ) | {
+        "name": documents.stored_name(upload, spec.documents[kind].title),  # as it will be stored
     }
     return await ask_next(ctx, me, answers)
 
@@ -305,9 +302,7 @@ async def register(
     spec = _spec(ctx, answers)
 
     async def upload_of(file: dict[str, Any]) -> Upload:
-        content = await fetch(file["file_id"])
-        name = file.get("sent_as", file["name"])
-        return Upload(name, file["mime"], content, file["file_id"], file["unique_id"])
+        return await documents.recalled(ctx, file, await fetch(file["file_id"]))
 
     upload = await upload_of(answers["file"]) if answers.get("file") else None
     attachments = [

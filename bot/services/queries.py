@@ -22,7 +22,8 @@ from bot.services.errors import NotVisible
 from bot.services.once import CURRENT
 from bot.services.roster import in_force
 from bot.storage.db import read_session
-from models import Document, Event, Official, Proposal, RoleAssignment, Task
+from models import Document, Event, Official, OutboxMessage, Proposal, RoleAssignment, Task
+from models.outbox import SEND
 
 
 @asynccontextmanager
@@ -204,6 +205,24 @@ async def open_tasks_of(ctx: Context, proposal_id: int) -> list[Task]:
             .order_by(Task.id)
         )
         return list(found)
+
+
+async def task_of_message(ctx: Context, chat_id: int, message_id: int) -> int | None:
+    """The task a message the bot sent is about (its task message, a reminder, an escalation:
+    every one the outbox sent with its task), by the chat and the message id Telegram gave it;
+    None for any other message. Edits keep the message id, so a closed task's message still
+    names its task (and the gate then says it is handled)."""
+    async with reading(ctx) as session:
+        return await session.scalar(
+            select(OutboxMessage.task_id)
+            .where(
+                OutboxMessage.chat_id == chat_id,
+                OutboxMessage.telegram_message_id == message_id,
+                OutboxMessage.kind == SEND,
+                OutboxMessage.task_id.is_not(None),
+            )
+            .limit(1)
+        )
 
 
 def active_official(telegram_user_id: int) -> Select[Official]:

@@ -165,6 +165,16 @@ async def attach_document(
     return await gate.guarded(ctx, task_id, official_id, "attach", run)
 
 
+async def check_file(ctx: Context, task_id: int, official_id: int, upload: Upload) -> None:
+    """A file sent for the task before it is known which document it is (the official picks
+    next): checked for what any document must be, and a refusal recorded as attaching's."""
+
+    async def run() -> None:
+        documents.check_content(ctx, upload)
+
+    await gate.guarded(ctx, task_id, official_id, "attach", run)
+
+
 async def add_note(ctx: Context, task_id: int, official_id: int, text: str) -> None:
     async def run() -> None:
         if not text.strip():
@@ -198,6 +208,7 @@ class TaskView:
     step_title: str
     choices: tuple[engine.Choice, ...]
     uploads: tuple[tuple[str, str], ...]  # (document key, title) this step asks to upload
+    missing: tuple[tuple[str, str], ...]  # those of `uploads` not yet on the task
     documents: tuple[tuple[str, str], ...]  # every document kind of the SOP
 
 
@@ -217,6 +228,7 @@ async def check(
             uploads = tuple(
                 dict.fromkeys((r.document, spec.documents[r.document].title) for r in wanted)
             )
+            on_task, _ = notify.present(await uow.reads.documents(proposal.id), opened.task)
             return TaskView(
                 task_id=opened.task.id,
                 version=opened.task.version,
@@ -227,6 +239,7 @@ async def check(
                 step_title=step.short_title,
                 choices=tuple(engine.choices(step, proposal.kind)),
                 uploads=uploads,
+                missing=tuple(u for u in uploads if u[0] not in on_task),
                 documents=tuple((d.key, d.title) for d in spec.documents.values()),
             )  # no commit: nothing changed
 

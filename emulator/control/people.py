@@ -9,6 +9,7 @@ import mimetypes
 
 from aiohttp import web
 
+from emulator import photos
 from emulator.control.base import (
     ControlError,
     Json,
@@ -128,21 +129,40 @@ async def list_chats(core: Core, request: web.Request, body: Json) -> list[Json]
 # -- what users do ------------------------------------------------------------------------------
 
 
+def _content(part: Json, name: str) -> bytes:
+    try:
+        content = base64.b64decode(field(part, "content_base64", str, default=""), validate=True)
+    except (binascii.Error, ValueError):
+        raise ControlError(400, f"{name}.content_base64 is not base64") from None
+    if not content:
+        raise ControlError(400, f"{name}.content_base64 is empty")
+    return content
+
+
 def _document(core: Core, body: Json, user: User) -> str | None:
     document = field(body, "document", dict)
     if document is None:
         return None
     name = field(document, "file_name", str, default="file")
-    try:
-        content = base64.b64decode(
-            field(document, "content_base64", str, default=""), validate=True
-        )
-    except (binascii.Error, ValueError):
-        raise ControlError(400, "document.content_base64 is not base64") from None
-    if not content:
-        raise ControlError(400, "document.content_base64 is empty")
+    content = _content(document, "document")
     mime = field(document, "mime_type", str) or mimetypes.guess_type(name)[0]
     return core.world.add_file(name, mime or "application/octet-stream", content, user.id).file_id
+
+
+def _photo(core: Core, body: Json, user: User) -> list[str]:
+    """A photo as Telegram keeps it: encoded anew as JPEG, in sizes (emulator.photos)."""
+    photo = field(body, "photo", dict)
+    if photo is None:
+        return []
+    try:
+        kept = photos.sizes(_content(photo, "photo"))
+    except photos.NotAnImage as refused:
+        raise ControlError(400, f"photo: {refused}") from None
+    world = core.world
+    return [
+        world.add_file(None, None, s.content, user.id, size=(s.width, s.height)).file_id
+        for s in kept
+    ]
 
 
 def _visible_chat(core: Core, user: User, chat_id: int) -> Chat:
@@ -161,22 +181,25 @@ async def send_message(core: Core, request: web.Request, body: Json) -> Json:
         raise ControlError(409, f"user {user.id} has blocked the bot; unblock first")
     text = field(body, "text", str)
     caption = field(body, "caption", str)
-    if bool(text) == ("document" in body):
-        raise ControlError(400, "give either text or a document (with an optional caption)")
+    if sum((bool(text), "document" in body, "photo" in body)) != 1:
+        raise ControlError(
+            400, "give either text, a document or a photo (with an optional caption)"
+        )
     if len(text or "") > MAX_TEXT or len(caption or "") > MAX_CAPTION:
         raise ControlError(400, "text or caption too long for Telegram")
     chat = _visible_chat(core, user, field(body, "chat_id", int, default=user.id))
     reply_to = field(body, "reply_to_message_id", int)
     if reply_to is not None and world.message(chat, reply_to) is None:
         raise ControlError(404, f"no message {reply_to} in chat {chat.id} to reply to")
-    file_id = _document(core, body, user)
+    file_id, photo = _document(core, body, user), _photo(core, body, user)
     if chat.type == "private":
         user.started = True
-    if file_id is not None:
+    if file_id is not None or photo:
         message = world.add_message(
             chat,
             user.id,
             file_id=file_id,
+            photo=photo,
             caption=caption or None,
             caption_entities=bot_commands(caption or ""),
             reply_to_message_id=reply_to,

@@ -140,6 +140,14 @@ function messageElement(message) {
     link.textContent = `📄 ${message.document.file_name || "berkas"} (${Math.ceil(message.document.file_size / 1024)} KB)`;
     box.append(link);
   }
+  if (message.photo) {
+    const largest = message.photo[message.photo.length - 1];
+    const image = document.createElement("img");
+    image.className = "photo";
+    image.src = `/control/files/${encodeURIComponent(largest.file_id)}/download`;
+    image.alt = `🖼 ${largest.width}×${largest.height}`;
+    box.append(image);
+  }
   if (message.text) {
     const text = document.createElement("div");
     text.className = "text";
@@ -214,11 +222,13 @@ $("file").addEventListener("change", async () => {
   let binary = "";
   for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   $("file").value = "";
+  // A picture goes as a photo, as a phone sends one unless told to send it as a file.
+  const photo = file.type === "image/jpeg" || file.type === "image/png";
+  const sent = photo
+    ? { photo: { content_base64: btoa(binary) } }
+    : { document: { file_name: file.name, mime_type: file.type || "application/octet-stream", content_base64: btoa(binary) } };
   try {
-    await api("POST", "/control/messages", {
-      user_id: speaker(), chat_id: state.chat.id,
-      document: { file_name: file.name, mime_type: file.type || "application/octet-stream", content_base64: btoa(binary) },
-    });
+    await api("POST", "/control/messages", { user_id: speaker(), chat_id: state.chat.id, ...sent });
   } catch (error) {
     toast("⚠️ " + error.message);
   }
