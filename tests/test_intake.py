@@ -50,7 +50,7 @@ async def test_the_questions_come_in_the_table_s_order_and_register(
     taken = await intake.take_press(ctx, me, "iu", 0)
     assert taken is not None
     asked = await intake.ask_next(ctx, me, taken.answers)
-    assert asked.question.stage == "document" and intake.takes_file(asked.answers)
+    assert asked.question.stage == "document" and intake.takes_file(ctx, asked.answers)
     assert asked.shows["document"] == "Dokumen KAK atau FS"
     assert asked.shows["wording"]["noun"] == "usulan"  # the seed's own word, from its file
 
