@@ -135,7 +135,7 @@ async def _intake(world: World, spec: SopSpec, title: str, kind: str | None) -> 
             await world.press(who, message, _sop_button(spec, message))
         elif stage == "kind" and kind is not None:
             await world.press(who, message, f"{kind} — ")
-        elif stage in ("kind", "unit"):
+        elif stage in ("kind", "unit", "urgency", "classification"):
             await world.press(who, message, _first_button(message))
         elif stage == "title":
             await world.say(who, title)

@@ -71,6 +71,7 @@ async def send_document(core: Core, p: Params) -> Json:
         source=p.opt_str("caption"),
         reply_markup=markup,
         reply_to_message_id=reply_to,
+        protected=p.opt_bool("protect_content"),
     )
 
 

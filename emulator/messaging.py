@@ -105,6 +105,7 @@ async def send_message(core: Core, p: Params) -> Json:
         source=p.opt_str("text"),
         reply_markup=markup,
         reply_to_message_id=reply_to,
+        protected=p.opt_bool("protect_content"),
     )
 
 

@@ -108,6 +108,8 @@ def message_json(world: World, message: Message, *, nested: bool = False) -> Jso
             out["caption_entities"] = message.caption_entities
     if message.reply_markup is not None:
         out["reply_markup"] = message.reply_markup
+    if message.protected:
+        out["has_protected_content"] = True
     return out
 
 
@@ -200,5 +202,6 @@ def entry_json(world: World, message: Message) -> Json:
         "edits": message.edits,
         "deleted": message.deleted,
         "pinned": message.pinned,
+        "has_protected_content": message.protected,
         "reply_to_message_id": message.reply_to_message_id,
     }

@@ -96,6 +96,7 @@ class Message:
     edits: int = 0
     deleted: bool = False
     pinned: bool = False
+    protected: bool = False  # sent with protect_content: Telegram forbids forwarding and saving
 
 
 @dataclass

@@ -47,7 +47,9 @@ async def status(update: Update, context: CallbackContext, me: Official) -> None
         await reply(update, context, "usage", command="status")
         return
     card = await queries.proposal_status(context.bot_data.ctx, number, viewer(update, me))
-    await reply(update, context, "group_card", **card)
+    chat = update.effective_chat
+    in_group = chat is not None and chat.type != "private"
+    await reply(update, context, "group_card", in_group=in_group, **card)
 
 
 async def history(update: Update, context: CallbackContext, me: Official) -> None:

@@ -117,6 +117,7 @@ PRESSES = {
     "ip": press,
     "ik": press,
     "if": press,
+    "ig": press,
     "iu": press,
     intake.SKIP: press,
     intake.CONFIRM: press,

@@ -211,7 +211,7 @@ async def show_task(update: Update, context: CallbackContext, me: Official, pres
 async def document(update: Update, context: CallbackContext, me: Official, press: Press) -> None:
     """Send a stored document: by Telegram's file id, or from our archive if Telegram forgot."""
     app = context.bot_data
-    found = await queries.document(app.ctx, int(press.args[0]), viewer(update, me))
+    found, protect = await queries.document(app.ctx, int(press.args[0]), viewer(update, me))
     assert update.callback_query is not None and update.effective_chat is not None
     await answer(update.callback_query, context, "choose")
     chat, name = update.effective_chat.id, safe_name(found.file_name, FileType(found.mime_type, ""))
@@ -219,12 +219,12 @@ async def document(update: Update, context: CallbackContext, me: Official, press
     # stored before names were made safe may hold "../../etc/passwd".
     if found.telegram_file_id and name == found.file_name:
         try:
-            await context.bot.send_document(chat, found.telegram_file_id)
+            await context.bot.send_document(chat, found.telegram_file_id, protect_content=protect)
             return
         except TelegramError as stale:  # e.g. "wrong file identifier": the archive has it
             log.info("document %d not sent by file id (%s); from the archive", found.id, stale)
     with app.ctx.archive.path_of(found.archive_path).open("rb") as handle:
-        await context.bot.send_document(chat, handle, filename=name)
+        await context.bot.send_document(chat, handle, filename=name, protect_content=protect)
 
 
 async def _ask(

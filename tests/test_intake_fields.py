@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from bot.core.clock import FrozenClock
 from bot.core.config import Settings
+from bot.core.render import Renderer
 from bot.core.sop.loader import SopFileError, load_sop_text
 from bot.services import tasks
 from bot.services.context import Context, build_context
@@ -22,6 +24,11 @@ from bot.services.intake_fields import BadDate, parse_date
 from bot.services.officials import add_official, assign_role
 from bot.services.proposals import register_proposal
 from bot.tools.cli import main
+from demo import player
+from demo.world import World
+from models import Official
+from tests.bot_world import close_world, make_world
+from tests.conftest import WIB
 from tests.helpers import open_tasks, pdf, proposal
 from tests.test_demo import START, no_environment  # noqa: F401  (the fixture, autouse)
 
@@ -49,7 +56,12 @@ async def _office(ctx: Context) -> dict[str, int]:
 
 def _fields(people: dict[str, int], to: str) -> dict[str, Any]:
     addressee = {"id": people[to], "name": to.title(), "role": to}
-    return {"nomor": "005/12/2026", "tanggal": "2026-12-01", "sifat": "Segera", "tujuan": addressee}
+    return {
+        "nomor": "005/12/2026",
+        "tanggal": "2026-12-01",
+        "jenis": "Undangan",
+        "tujuan": addressee,
+    }
 
 
 async def test_the_step_goes_to_the_person_named_not_to_every_holder(letters: Context) -> None:
@@ -121,7 +133,9 @@ def test_what_is_not_a_date_is_refused(typed: str) -> None:
     [
         (("actor_from: tujuan", "actor_from: tujuannya"), "tujuannya"),
         (("type: official, roles: [kabid_a, kabid_b]", "type: official"), "memerlukan roles"),
-        (("options: [Biasa, Segera]", "options: []"), "memerlukan options"),
+        (("options: [Undangan, Permohonan, Edaran]", "options: []"), "memerlukan options"),
+        (("factor: 0.5", "factor: 2"), "paling besar 1"),
+        (("{title: Rahasia, restricted: true}", "{title: Rahasia, factor: 0.5}"), "hanya berlaku"),
         (("{key: nomor,", "{key: title,"), "sudah dipakai pendaftaran"),
         (("type: date", "type: tanggal"), "tidak dikenal"),
         (("roles: [kabid_a, kabid_b]", "roles: [kabid_c]"), "kabid_c"),
@@ -166,3 +180,116 @@ def test_the_wizard_asks_each_field_and_the_named_person_gets_the_task(
         assert line in task
     told = {chat for chat, t in said if t.startswith("📥")}
     assert told == {"Pejabat Kepala Bidang A"}  # the one named; Kepala Bidang B is told nothing
+
+
+@pytest.mark.parametrize(("urgency", "days"), [("biasa", 2), ("segera", 1), ("sangat_segera", 1)])
+async def test_urgency_shortens_the_time_standard(
+    letters: Context, clock: FrozenClock, urgency: str, days: int
+) -> None:
+    ctx = letters
+    people = await _office(ctx)
+    reg = await register_proposal(
+        ctx,
+        by=people["sekretaris"],
+        sop_code="surat_uji",
+        title="Undangan",
+        origin="Dinas",
+        document=pdf("surat.pdf"),
+        fields=_fields(people, "kabid_a") | {"urgency": urgency},
+    )
+    [task] = (await open_tasks(ctx, reg.proposal_id)).values()
+    assert task.target_due_at == ctx.calendar.add_working_days(clock.now(), days)
+
+
+async def test_an_unknown_level_is_refused(letters: Context) -> None:
+    people = await _office(letters)
+    with pytest.raises(InvalidInput) as refused:
+        await register_proposal(
+            letters,
+            by=people["sekretaris"],
+            sop_code="surat_uji",
+            title="Undangan",
+            origin="Dinas",
+            document=pdf("surat.pdf"),
+            fields=_fields(people, "kabid_a") | {"classification": "sangat_rahasia"},
+        )
+    assert refused.value.details["field"] == "classification"
+
+
+def test_a_restricted_case_shows_in_a_group_only_where_it_stands() -> None:
+    renderer = Renderer(WIB)
+    case = {
+        "number": "0001/SU/2026",
+        "title": "Rencana mutasi pejabat",
+        "kind": None,
+        "origin": "BKD",
+        "verdict": None,
+        "restricted": True,
+        "fields": [{"label": "Klasifikasi", "value": "Rahasia"}],
+    }
+    step = {
+        "number": 1,
+        "title": "Baca",
+        "activity": "Baca",
+        "standard_given": True,
+        "standard": "2 hari kerja",
+    }
+    card = {
+        "proposal": case,
+        "outcome": None,
+        "step": step,
+        "holders": [],
+        "live": False,
+        "documents": [{"present": True, "title": "Pindaian surat"}],
+    }
+    in_group = renderer.render("group_card", card | {"in_group": True})
+    assert "Rencana mutasi" not in in_group and "Pindaian surat" not in in_group
+    assert "0001/SU/2026" in in_group and "Langkah 1: Baca" in in_group
+    private = renderer.render("group_card", card | {"in_group": False})
+    assert "Rencana mutasi pejabat" in private and "Klasifikasi: Rahasia" in private
+    outcome = renderer.render(
+        "group_outcome", {"proposal": case, "outcome": "Selesai", "in_group": True}
+    )
+    assert "Rencana mutasi" not in outcome
+
+
+async def test_a_restricted_case_s_documents_are_sent_protected(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """Through the emulator: the addressee taps the letter's 📄 button; Telegram is asked to
+    protect it (no forwarding, no saving), and an unrestricted one is sent as usual."""
+    sops = tmp_path / "sops"
+    sops.mkdir()
+    shutil.copy(LETTERS, sops / "surat.yaml")
+    world = await make_world(settings.model_copy(update={"sop_dir": sops}), tmp_path)
+    try:
+        await world.start_bot()
+        await player.register_office(world, world.ctx.sops.latest())
+        ids = {role: await _official_id(world, role) for role in ("sekretaris", "kabid_a")}
+        sent = {}
+        for level in ("rahasia", "biasa"):
+            fields = _fields({"kabid_a": ids["kabid_a"]}, "kabid_a")
+            reg = await register_proposal(
+                world.ctx,
+                by=ids["sekretaris"],
+                sop_code="surat_uji",
+                title=f"Surat {level}",
+                origin="BKD",
+                document=pdf(f"surat-{level}.pdf"),
+                fields=fields | {"classification": level},
+            )
+            task = await world.task("kabid_a", reg.number)
+            sent[level] = await world.download("kabid_a", task, f"surat-{level}.pdf")
+        assert sent["rahasia"].get("has_protected_content") is True
+        assert sent["biasa"].get("has_protected_content") is False
+    finally:
+        await close_world(world)
+
+
+async def _official_id(world: World, role: str) -> int:
+    async with world.ctx.sessions() as session:
+        found = await session.scalar(
+            select(Official.id).where(Official.telegram_user_id == world.uid(role))
+        )
+    assert found is not None
+    return int(found)

@@ -39,6 +39,7 @@ VERBS = {
     "tk": Verb("show a task again (task)", 1, 1),
     "ip": Verb("intake: which SOP (index among those offered)", 1, 1),
     "ik": Verb("intake: kind (kind index)", 1, 1),
+    "ig": Verb("intake: a case's urgency or security class (level index)", 1, 1),
     "if": Verb("intake: a declared field's choice (option index)", 1, 1),
     "iu": Verb("intake: the agency concerned (unit index)", 1, 1),
     "is": Verb("intake: skip this question", 0, 0),

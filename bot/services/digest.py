@@ -131,6 +131,7 @@ async def summarise(
             {
                 "number": proposal.number,
                 "title": proposal.title,
+                "restricted": spec.restricted(proposal.fields),  # its title stays out
                 "outcome": outcome.title if outcome else proposal.outcome,
             }
         )

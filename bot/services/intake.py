@@ -43,6 +43,23 @@ async def _kinds(ctx: Context, spec: SopSpec) -> list[Option]:
     return [Option(f"{k.key} — {k.title}", key) for key, k in spec.kinds.items()]
 
 
+async def _urgency(ctx: Context, spec: SopSpec) -> list[Option]:
+    return [
+        Option(level.title, key)
+        for key, level in (spec.urgency.levels.items() if spec.urgency else ())
+    ]
+
+
+async def _classification(ctx: Context, spec: SopSpec) -> list[Option]:
+    grades = spec.classification
+    return [Option(level.title, key) for key, level in (grades.levels.items() if grades else ())]
+
+
+def _grade_label(spec: SopSpec, answers: Answers) -> dict[str, Any]:
+    grades = spec.urgency if answers.get("stage") == "urgency" else spec.classification
+    return {"grade_label": grades.label if grades else None}
+
+
 async def _units(ctx: Context, spec: SopSpec) -> list[Option]:
     units = await queries.units_of_role(ctx, spec.intake.origin_role or "")
     return [Option(unit, unit) for unit in units]
@@ -111,6 +128,25 @@ QUESTIONS: tuple[Question, ...] = (
         skippable=True,
     ),
     Question("document", "file", "file", asked=lambda s: bool(s.intake.document), shows=_document),
+    # A letter's sifat and klasifikasi, where the SOP grades its cases so.
+    Question(
+        "urgency",
+        "choice",
+        "urgency",
+        asked=lambda s: s.urgency is not None,
+        verb="ig",
+        options=_urgency,
+        shows=_grade_label,
+    ),
+    Question(
+        "classification",
+        "choice",
+        "classification",
+        asked=lambda s: s.classification is not None,
+        verb="ig",
+        options=_classification,
+        shows=_grade_label,
+    ),
     Question("note", "text", "note", limit="disposition_note", skippable=True),
     Question("confirm", "confirm", None, shows=_confirmation),
 )

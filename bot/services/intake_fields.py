@@ -23,6 +23,8 @@ from bot.services.errors import InvalidInput
 from bot.storage.db import read_session
 from models import Official, RoleAssignment
 
+GRADES = ("urgency", "classification")  # a case's sifat and klasifikasi, kept with its fields
+_GRADE_WORDS = {"urgency": "Sifat", "classification": "Klasifikasi"}  # where the SOP names none
 PREFIX = "f:"  # where a declared field's answer is kept among the intake's answers
 FIELD_VERB = "if"  # the callback verb of a declared choice's buttons (one question at a time)
 
@@ -89,17 +91,24 @@ async def officials(ctx: Context, field: IntakeField) -> list[tuple[str, dict[st
 
 def stored(spec: SopSpec, answers: dict[str, Any]) -> dict[str, Any]:
     """The declared fields' answers as kept with the case (files are documents instead)."""
-    return {
+    declared = {
         f.key: answers.get(answer_key(f))
         for f in spec.intake.fields
         if f.type != "file" and answers.get(answer_key(f)) is not None
     }
+    graded = {k: answers[k] for k in GRADES if answers.get(k) is not None}
+    return graded | declared
 
 
 def shown(spec: SopSpec, values: dict[str, Any] | None) -> list[dict[str, str]]:
     """(label, value) of each answered field, as a message shows it."""
     values = values or {}
     rows = []
+    for name in GRADES:
+        grades = spec.urgency if name == "urgency" else spec.classification
+        level = grades.level(values.get(name)) if grades else None
+        if grades is not None and level is not None:
+            rows.append({"label": grades.label or _GRADE_WORDS[name], "value": level.title})
     for f in spec.intake.fields:
         value = values.get(f.key)
         if value is None or f.type == "file":

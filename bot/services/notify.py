@@ -32,6 +32,8 @@ def proposal_context(proposal: Proposal, spec: SopSpec) -> dict[str, Any]:
         "origin": proposal.origin,
         "noun": spec.case.noun,
         "fields": intake_fields.shown(spec, proposal.fields),
+        # Its security class keeps its title and documents off group chats.
+        "restricted": spec.restricted(proposal.fields),
         "status": proposal.status,
         "outcome": proposal.outcome,
         "verdict": proposal.verdict,
@@ -159,7 +161,7 @@ async def tell_groups(
     rows = await uow.reads.open_tasks(proposal.id)
     context = await card_context(
         uow.session, proposal, spec, uow.ctx.calendar, uow.now, kinds, rows
-    )
+    ) | {"in_group": True}
     for group in groups:
         card = await uow.reads.card(group.chat_id, proposal.id)
         uow.card(group.chat_id, context, cause=cause, proposal_id=proposal.id, edit_of=card)
@@ -167,7 +169,7 @@ async def tell_groups(
             uow.send(
                 group.chat_id,
                 "group_outcome",
-                {"proposal": context["proposal"], "outcome": outcome},
+                {"proposal": context["proposal"], "outcome": outcome, "in_group": True},
                 cause=cause,
                 proposal_id=proposal.id,
             )

@@ -6,6 +6,7 @@ recorded here say what happened, and `effects` says who hears of it.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any
 
@@ -40,7 +41,11 @@ async def start_step(
     params = {"proposal": proposal.id, "step": step.key}
     activation = 1 + (await uow.session.scalar(_LAST_ACTIVATION, params) or 0)
     target_due_at, limit_due_at, planned = due_times(
-        uow.ctx.calendar, uow.now, step, uow.ctx.settings.default_step_minutes
+        uow.ctx.calendar,
+        uow.now,
+        step,
+        uow.ctx.settings.default_step_minutes,
+        spec.factor(proposal.fields),
     )
     tasks = []
     for role, unit, assignee_id in await _seats(uow, spec, proposal, step):
@@ -101,23 +106,34 @@ async def _seats(
 
 
 def due_times(
-    calendar: WorkCalendar, start: datetime, step: Step, default_minutes: int
+    calendar: WorkCalendar,
+    start: datetime,
+    step: Step,
+    default_minutes: int,
+    factor: float = 1.0,
 ) -> tuple[datetime, datetime | None, dict[str, int | None]]:
     """When a task of `step` started at `start` is due: (target, limit or None, the standard as
     recorded in the task_started event). Working minutes are counted from `start`; working
     days fall due at the close of the N-th working day after receipt (add_working_days). A step
-    without a standard gets the default, in minutes."""
+    without a standard gets the default, in minutes. `factor` (a case's urgency) shortens
+    each figure, rounded up to a whole minute or working day, never below one."""
+
+    def scaled(value: int | None) -> int | None:
+        return None if value is None else max(1, math.ceil(value * factor - 1e-9))
+
     standard = step.time
     if standard.target_days is not None:
-        limit_days = standard.limit_days
+        target_days, limit_days = scaled(standard.target_days), scaled(standard.limit_days)
+        assert target_days is not None
         return (
-            calendar.add_working_days(start, standard.target_days),
+            calendar.add_working_days(start, target_days),
             calendar.add_working_days(start, limit_days) if limit_days else None,
-            {"target_days": standard.target_days, "limit_days": limit_days},
+            {"target_days": target_days, "limit_days": limit_days},
         )
-    target, limit = standard.target_minutes, standard.limit_minutes
+    target, limit = scaled(standard.target_minutes), scaled(standard.limit_minutes)
     if target is None:
-        target, limit = default_minutes, None
+        target, limit = scaled(default_minutes), None
+    assert target is not None
     return (
         calendar.add_working_minutes(start, target),
         calendar.add_working_minutes(start, limit) if limit else None,

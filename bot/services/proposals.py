@@ -68,6 +68,13 @@ async def register_proposal(
             )
         documents.check(ctx, spec, spec.intake.document, document)
     fields = dict(fields or {})
+    for name, grades in (("urgency", spec.urgency), ("classification", spec.classification)):
+        if grades is None:
+            fields.pop(name, None)
+            continue
+        fields[name] = fields.get(name) or next(iter(grades.levels))  # the first: the usual
+        if fields[name] not in grades.levels:
+            raise InvalidInput(f"{name} must be one of {sorted(grades.levels)}", field=name)
     given_files = {kind for kind, _ in attachments}
     for declared in spec.intake.fields:
         there = (

@@ -311,11 +311,12 @@ async def proposal_status(ctx: Context, number: str, viewer: access.Viewer) -> d
         return card | {"live": True}
 
 
-async def document(ctx: Context, document_id: int, viewer: access.Viewer) -> Document:
-    """A stored document, if the viewer may see its proposal."""
+async def document(ctx: Context, document_id: int, viewer: access.Viewer) -> tuple[Document, bool]:
+    """A stored document, if the viewer may see its proposal, and whether its case's security
+    class protects it (sent with protect_content: no forwarding, no saving)."""
     async with reading(ctx) as session:
         found = await session.get(Document, document_id)
         if found is None:
             raise NotVisible("no such document", document_id=document_id)
-        await _visible_proposal(session, ctx, viewer, Proposal.id == found.proposal_id)
-    return found
+        case = await _visible_proposal(session, ctx, viewer, Proposal.id == found.proposal_id)
+    return found, ctx.spec_of(case).restricted(case.fields)

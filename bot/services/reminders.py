@@ -175,7 +175,9 @@ async def _remind(uow: UnitOfWork, task: Task) -> None:
     if task.limit_due_at is not None and not limit_passed:
         upcoming = task.limit_due_at
     else:
-        upcoming = calendar.add_working_minutes(now, rules.repeat_minutes)
+        # An urgent case is chased sooner, by the same factor as its time standards.
+        repeat = max(1, round(rules.repeat_minutes * spec.factor(proposal.fields)))
+        upcoming = calendar.add_working_minutes(now, repeat)
     # A time that falls on closing time belongs to the next opening.
     task.next_reminder_at = calendar.next_working_moment(upcoming)
     late = calendar.minutes_late(task.target_due_at, now)

@@ -25,10 +25,12 @@ from bot.core.sop.spec import (
     FIELD_TYPES,
     Case,
     DocumentKind,
+    Grades,
     Header,
     Intake,
     IntakeField,
     Kind,
+    Level,
     Outcome,
     Reminders,
     Role,
@@ -103,6 +105,8 @@ def _sop(r: Reader, data: Any, file: str) -> SopSpec | None:
         steps=steps(r, top),
         reminders=_reminders(r, top),
         case=_case(r, top),
+        urgency=_grades(r, top, "urgency"),
+        classification=_grades(r, top, "classification"),
         path=file,
     )
 
@@ -189,6 +193,30 @@ def _fields(r: Reader, i: Fields) -> tuple[IntakeField, ...]:
         if key:
             found.append(value)
     return tuple(found)
+
+
+def _grades(r: Reader, top: Fields, name: str) -> Grades | None:
+    """`urgency:` / `classification:`: a mapping of levels, each a title and its effect."""
+    if name not in top:
+        return None
+    line = top.line(name)
+    g = r.fields(top.get(name), line, name, schema(Grades))
+    if g is None:
+        return None
+    levels: dict[str, Level] = {}
+    for key, f, n in r.keyed(g, "levels", say("what_level"), schema(Level)):
+        factor = f.get("factor", 1)
+        if name != "urgency" and "factor" in f:
+            f.add("factor", say("factor_only_urgency"))
+        if isinstance(factor, bool) or not isinstance(factor, int | float) or not 0 < factor <= 1:
+            f.add("factor", say("bad_factor", value=factor))
+            factor = 1
+        if name != "classification" and "restricted" in f:
+            f.add("restricted", say("restricted_only_classification"))
+        levels[key] = Level(key, f.required_text("title"), float(factor), f.flag("restricted"), n)
+    if not levels:
+        g.add("levels", say("empty", field="levels"))
+    return Grades(levels, g.text("label"), line)
 
 
 # A Telegram bot command: 1-32 lowercase letters, digits and underscores.

@@ -251,6 +251,33 @@ class Case:
 
 
 @dataclass(frozen=True)
+class Level:
+    """One grade of a letter's urgency (sifat: biasa, segera, sangat segera) or security class
+    (klasifikasi: biasa, terbatas, rahasia)."""
+
+    key: str = field(metadata=NOT_WRITTEN)  # its key in the file's mapping
+    title: str
+    # urgency: the time standards and reminder intervals of the case are multiplied by this
+    factor: float = 1.0
+    # classification: the case's title and documents stay off group chats, and documents are
+    # sent with Telegram's protect_content (no forwarding, no saving)
+    restricted: bool = False
+    line: int = field(default=0, metadata=NOT_WRITTEN)
+
+
+@dataclass(frozen=True)
+class Grades:
+    """`urgency:` or `classification:` — intake asks which level (the first is the default)."""
+
+    levels: dict[str, Level]
+    label: str | None = None  # how intake asks it ("Sifat", "Klasifikasi")
+    line: int = field(default=0, metadata=NOT_WRITTEN)
+
+    def level(self, key: object) -> Level | None:
+        return self.levels.get(str(key)) if key is not None else None
+
+
+@dataclass(frozen=True)
 class Header:
     """The Permenpan RB 35/2012 header block, kept whole for /sop and reports."""
 
@@ -297,6 +324,8 @@ class SopSpec:
     short_code: str | None = None  # used in registration numbers; defaults to code
     reminders: Reminders = field(default_factory=Reminders)
     case: Case = field(default_factory=Case)
+    urgency: Grades | None = None
+    classification: Grades | None = None
     path: str | None = field(default=None, metadata=NOT_WRITTEN)
     # The file as read and the fingerprint of its parsed content (bot.core.sop.fingerprint): what
     # is recorded when the version's first case is registered, to notice a later edit.
@@ -308,6 +337,17 @@ class SopSpec:
             if step.key == key:
                 return step
         raise KeyError(f"{self.code}: no step {key!r}")
+
+    def factor(self, fields: dict[str, object] | None) -> float:
+        """How much a case's urgency (its `urgency` answer) shortens its time standards."""
+        level = self.urgency.level((fields or {}).get("urgency")) if self.urgency else None
+        return level.factor if level else 1.0
+
+    def restricted(self, fields: dict[str, object] | None) -> bool:
+        """Does the case's security class keep it off group chats (and protect its files)?"""
+        grades = self.classification
+        level = grades.level((fields or {}).get("classification")) if grades else None
+        return bool(level and level.restricted)
 
     def actor_titles(self, step: Step) -> list[str]:
         """Who carries out `step`, as people read it: its roles' titles, or the intake field

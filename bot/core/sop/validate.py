@@ -25,7 +25,9 @@ def validate(
 
 
 # What intake keeps under these keys already (services.intake): a declared field may not take them.
-RESERVED_FIELDS = frozenset({"sop", "stage", "title", "origin", "kind", "unit", "note", "file"})
+RESERVED_FIELDS = frozenset(
+    {"sop", "stage", "title", "origin", "kind", "unit", "note", "file", "urgency", "classification"}
+)
 
 
 def _hint(name: str, known: Iterable[str]) -> str:
