@@ -30,13 +30,21 @@ async def my_tasks(update: Update, context: CallbackContext, me: Official) -> No
         ]
         for t in found[:MAX_LISTED]
     ]
-    overdue = [ctx.calendar.minutes_late(t.target_due_at, now) for t in found]
+    # Late once the due moment has passed, even before a working minute has run since (a day
+    # standard falls due at closing: at the next opening it is late by 0 working minutes).
+    late = [
+        (
+            ctx.calendar.minutes_late(t.target_due_at, now),
+            bool(t.target_due_at and t.target_due_at <= now),
+        )
+        for t in found
+    ]
     await reply(
         update,
         context,
         "my_tasks",
         InlineKeyboardMarkup(rows) if rows else None,
-        tasks=list(zip(found, overdue, strict=True))[:MAX_LISTED],
+        tasks=[(t, *how) for t, how in zip(found, late, strict=True)][:MAX_LISTED],
         total=len(found),
     )
 

@@ -169,3 +169,21 @@ async def test_the_morning_digest_counts_a_task_due_at_yesterdays_close_as_late(
     assert tuesday["overdue"] == [{"name": "Atasan", "count": 1, "late_minutes": 0}]
     text = Renderer(ctx.settings.zone).render("digest", tuesday)
     assert "Atasan: 1 tugas, lewat batas sejak kantor tutup" in text
+
+
+def test_a_task_due_at_closing_is_late_in_tugas_at_the_next_opening() -> None:
+    """At the opening after a day standard fell due no working minute has run, yet the task is
+    late: /tugas and /status say so, and do not say "lewat 0 menit"."""
+    from types import SimpleNamespace
+
+    from bot.core.render import Renderer
+    from tests.conftest import WIB
+
+    due = "2026-12-07T09:00:00+00:00"
+    task = SimpleNamespace(
+        number="0001/PPID/2026", title="Data anggaran", target_due_at=due, via="assignee"
+    )
+    text = Renderer(WIB).render("my_tasks", {"tasks": [(task, 0, True)], "total": 1})
+    assert "⚠️" in text and "lewat batas sejak kantor tutup" in text and "0 menit" not in text
+    on_time = Renderer(WIB).render("my_tasks", {"tasks": [(task, 0, False)], "total": 1})
+    assert "⚠️" not in on_time and "lewat" not in on_time
