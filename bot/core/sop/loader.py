@@ -19,7 +19,7 @@ from typing import Any
 from bot.core.sop.duration import parse_time_standard
 from bot.core.sop.fields import Fields, Reader
 from bot.core.sop.fingerprint import fingerprint
-from bot.core.sop.problems import LineIndex, SopFileError, SopProblem
+from bot.core.sop.problems import FILE, LineIndex, SopFileError, SopProblem, in_order
 from bot.core.sop.schema import file_name, is_required, schema, written_fields
 from bot.core.sop.spec import (
     FIELD_TYPES,
@@ -49,7 +49,7 @@ def load_sop(path: str | Path) -> SopSpec:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise SopFileError(
-            [SopProblem(str(path), None, None, say("unreadable", error=exc))]
+            [SopProblem(str(path), None, None, say("unreadable", error=exc), rank=FILE)]
         ) from exc
     return load_sop_text(text, str(path))
 
@@ -60,11 +60,11 @@ def load_sop_text(text: str, file: str = "<sop>") -> SopSpec:
     reader = Reader(file)
     reader.problems.extend(duplicates)
     spec = _sop(reader, data, file)
-    problems = reader.problems
+    problems = in_order(reader.problems)
     if spec is not None:
-        problems = problems + validate(spec, file, reader.lines)
+        problems = validate(spec, file, reader.lines, reader.unread_exits, reader.problems)
     if problems:
-        raise SopFileError(sorted(problems, key=lambda p: p.line or 0))
+        raise SopFileError(problems)
     assert spec is not None
     return dataclasses.replace(spec, source=text, fingerprint=fingerprint(data))
 
