@@ -176,10 +176,13 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_yaml_syntax_error_names_its_line(tmp_path: Path) -> None:
+    # The parser notices the "[" left open on line 3 only at line 4: line 3 is the one to fix.
     path = write(tmp_path, "code: x\nversion: '1'\nroles: [a, b\nsteps: []\n")
     [problem] = problems_of(path)
-    assert problem.line == 4 and "YAML tidak sah" in problem.message
-    assert str(problem).startswith(f"{path}:4:")
+    assert (problem.line, problem.column) == (3, 8)
+    assert "YAML tidak sah: '[' dibuka di sini tetapi tidak ditutup dengan ']'" in problem.message
+    assert str(problem).startswith(f"{path}:3:8: ")
+    assert str(problem).splitlines()[1:] == ["    3 | roles: [a, b", "      |        ^"]
 
 
 def test_every_duplicate_key_is_reported(tmp_path: Path) -> None:
