@@ -82,6 +82,8 @@ def _time(r: Reader, s: Fields) -> TimeStandard:
     value = s.get("time")
     try:
         if value is not None and not isinstance(value, str):
+            if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+                raise ValueError(say("negative_number_time", value=value, positive=-value))
             raise ValueError(say("no_unit", value=value))
         return parse_time_standard(value)
     except ValueError as exc:
