@@ -356,3 +356,38 @@ def test_a_broken_reminders_block_is_named_with_its_line(block: str, message: st
     line = text.splitlines().index(block) + 1
     problems = [str(p) for p in raised.value.problems]
     assert any(p.startswith(f"seed.yaml:{line}:") and message in p for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "why"),
+    [
+        ("code: x\nroles: [a, b\nsteps: []\n", 2, 8, "'[' dibuka di sini tetapi tidak ditutup"),
+        ("code: x\nroles: {a: 1\nsteps: []\n", 2, 8, "'{' dibuka di sini tetapi tidak ditutup"),
+        ("code: x\nroles\nsteps: []\n", 2, 1, "tidak berbentuk 'kunci: nilai'"),
+        ('code: x\nversion: "1\nsteps: []\nname: "y"\n', 2, 10, "tanda kutip \" dibuka di sini"),
+        ("code: 'x\nsteps: []\n", 1, 7, "tanda kutip ' dibuka di sini"),
+        ("code: x\nsteps:\n\t- a\n", 3, 1, "karakter tab"),
+        ("code: x\nname: a: b\n", 2, 8, "tanda ':' tidak boleh di sini: beri tanda kutip"),
+        ("code: x\nsteps:\n  - a\n - b\n", 4, 2, "'-' (butir daftar) tidak boleh di sini"),
+        ("code: x\nname: *a\n", 2, 7, "'*a' merujuk ke '&a' yang tidak ada"),
+        ("code: x\n---\ncode: y\n", 2, 1, "hanya boleh berisi satu dokumen YAML"),
+        ("code: x\nversion: !!int abc\n", 2, 10, "nilai 'abc' tidak dapat dibaca sebagai int"),
+        ("code: x\nname: `a`\n", 2, 7, "nilai tidak boleh diawali '`'"),
+    ],
+)
+def test_a_yaml_mistake_is_told_in_indonesian_where_it_was_made(
+    tmp_path: Path, text: str, line: int, column: int, why: str
+) -> None:
+    path = write(tmp_path, text)
+    [problem] = problems_of(path)
+    first, quoted, mark = str(problem).splitlines()
+    assert first.startswith(f"{path}:{line}:{column}: YAML tidak sah: ")
+    assert why in first
+    assert quoted == f"    {line} | {text.splitlines()[line - 1]}"
+    assert mark.index("^") == quoted.index("|") + 1 + column  # under the column
+
+
+def test_an_impossible_date_is_text_not_a_crash(tmp_path: Path) -> None:
+    text = CUTI.read_text(encoding="utf-8")
+    path = write(tmp_path, text.replace("  name: ", "  made_on: 2026-13-01\n  name: ", 1))
+    assert load_sop(path).header.made_on == "2026-13-01"
