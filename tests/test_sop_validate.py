@@ -367,7 +367,7 @@ def test_a_step_unreachable_for_no_other_reason_is_still_told_on_its_own(
     tmp_path: Path,
 ) -> None:
     # Both options end: arsip is reached from nowhere, and no mistake explains it.
-    problems, lines = broken(tmp_path, ("          to: arsip", "          end: selesai"))
+    problems, _ = broken(tmp_path, ("          to: arsip", "          end: selesai"))
     assert [p.step for p in problems if "tidak dapat dicapai" in p.message] == ["arsip"]
     assert not any("akibatnya" in p.message for p in problems)
 

@@ -136,7 +136,7 @@ def syntax_problem(exc: MarkedYAMLError, text: str, file: str) -> SopProblem:
             line, column = opened
             why = say("yaml_unclosed_quote", quote=_char(lines, line, column))
         elif start is not None:
-            if "'-'" in problem:
+            if "'-'" in problem or "sequence start" in problem:
                 why = say("yaml_list_item", start=start.line + 1)
             else:
                 why = say("yaml_indent", start=start.line + 1)
