@@ -364,7 +364,7 @@ def test_a_broken_reminders_block_is_named_with_its_line(block: str, message: st
         ("code: x\nroles: [a, b\nsteps: []\n", 2, 8, "'[' dibuka di sini tetapi tidak ditutup"),
         ("code: x\nroles: {a: 1\nsteps: []\n", 2, 8, "'{' dibuka di sini tetapi tidak ditutup"),
         ("code: x\nroles\nsteps: []\n", 2, 1, "tidak berbentuk 'kunci: nilai'"),
-        ('code: x\nversion: "1\nsteps: []\nname: "y"\n', 2, 10, "tanda kutip \" dibuka di sini"),
+        ('code: x\nversion: "1\nsteps: []\nname: "y"\n', 2, 10, 'tanda kutip " dibuka di sini'),
         ("code: 'x\nsteps: []\n", 1, 7, "tanda kutip ' dibuka di sini"),
         ("code: x\nsteps:\n\t- a\n", 3, 1, "karakter tab"),
         ("code: x\nname: a: b\n", 2, 8, "tanda ':' tidak boleh di sini: beri tanda kutip"),
