@@ -118,6 +118,10 @@ def syntax_problem(exc: MarkedYAMLError, text: str, file: str) -> SopProblem:
     elif "quoted scalar" in context and "end of stream" in problem and start is not None:
         line, column = start.line, start.column
         why = say("yaml_unclosed_quote", quote=_char(lines, line, column))
+    elif "stream end" in problem and (bracket := _unclosed_bracket(lines)) is not None:
+        line, column = bracket
+        opener = lines[line][column]
+        why = say("yaml_unclosed_flow", opener=opener, closer="]" if opener == "[" else "}")
     elif "values are not allowed here" in problem:
         why = say("yaml_colon_in_value")
     elif "'\\t'" in problem:
@@ -148,7 +152,8 @@ def syntax_problem(exc: MarkedYAMLError, text: str, file: str) -> SopProblem:
 def _at(file: str, text: str, line: int, column: int, why: str) -> SopProblem:
     """A problem at the 0-based `line` and `column`, the line quoted with a mark under it."""
     lines = text.splitlines() or [""]
-    line = min(line, len(lines) - 1)  # the end of the file: its last line
+    if line >= len(lines):  # the end of the file: the end of its last line
+        line, column = len(lines) - 1, len(lines[-1])
     written = lines[line]
     column = min(column, len(written))
     # Tabs kept in the mark's indentation, so that it stands under the column on any terminal.
@@ -185,6 +190,26 @@ def _unclosed_quote(lines: list[str], first: int, last: int) -> tuple[int, int] 
         if quote not in rest:
             return number, start - 1
     return None
+
+
+def _unclosed_bracket(lines: list[str]) -> tuple[int, int] | None:
+    """The first "[" or "{" never closed in the file (0-based line and column), quoted text and
+    comments aside: where a file that ends inside a list or mapping went wrong."""
+    opened: list[tuple[int, int, str]] = []
+    for number, written in enumerate(lines):
+        quote = None
+        for column, char in enumerate(written):
+            if quote is not None:
+                quote = None if char == quote else quote
+            elif char in "\"'" and (column == 0 or written[column - 1] in " \t[{,:-"):
+                quote = char
+            elif char == "#" and (column == 0 or written[column - 1] in " \t"):
+                break
+            elif char in "[{":
+                opened.append((number, column, char))
+            elif char in "]}" and opened and opened[-1][2] == ("[" if char == "]" else "{"):
+                opened.pop()
+    return (opened[0][0], opened[0][1]) if opened else None
 
 
 def node_line(node: Any, default: int) -> int:
