@@ -212,7 +212,10 @@ def test_not_a_mapping(tmp_path: Path) -> None:
 
 def test_unreadable_file(tmp_path: Path) -> None:
     [problem] = problems_of(tmp_path / "missing.yaml")
-    assert "tidak dapat dibaca" in problem.message
+    assert problem.message == "berkas tidak ada"  # not Python's "[Errno 2] No such file…"
+    (tmp_path / "latin1.yaml").write_bytes("code: caf\xe9\n".encode("latin-1"))
+    [problem] = problems_of(tmp_path / "latin1.yaml")
+    assert "bukan teks UTF-8" in problem.message
 
 
 def test_all_structural_problems_at_once(tmp_path: Path) -> None:

@@ -48,10 +48,22 @@ def load_sop(path: str | Path) -> SopSpec:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise SopFileError(
-            [SopProblem(str(path), None, None, say("unreadable", error=exc), rank=FILE)]
-        ) from exc
+        problem = SopProblem(str(path), None, None, _unreadable(exc), rank=FILE)
+        raise SopFileError([problem]) from exc
     return load_sop_text(text, str(path))
+
+
+def _unreadable(error: OSError | UnicodeDecodeError) -> str:
+    """Why the file could not be read, in the author's words."""
+    if isinstance(error, FileNotFoundError):
+        return say("file_missing")
+    if isinstance(error, IsADirectoryError):
+        return say("file_is_folder")
+    if isinstance(error, PermissionError):
+        return say("file_not_permitted")
+    if isinstance(error, UnicodeDecodeError):
+        return say("file_not_utf8")
+    return say("unreadable", error=error.strerror or error)
 
 
 def load_sop_text(text: str, file: str = "<sop>") -> SopSpec:
