@@ -390,3 +390,16 @@ def test_an_unknown_field_lists_the_known_ones_when_none_is_close(tmp_path: Path
     problems, _ = broken(tmp_path, ("    time: null\n", "    hasil: x\n    time: null\n"))
     [problem] = problems
     assert "kolom tidak dikenal 'hasil' (yang ada: key, number, " in problem.message
+
+
+@pytest.mark.parametrize(
+    ("written", "kind"), [("2024-01-05", "tanggal"), ("12", "angka"), ("true", "true/false")]
+)
+def test_a_value_yaml_read_as_other_than_text_says_to_quote_it(
+    tmp_path: Path, written: str, kind: str
+) -> None:
+    problems, lines = broken(tmp_path, ('  number: "1/SOP/2024"', f"  number: {written}"))
+    [problem] = problems
+    assert problem.line == line(lines, f"  number: {written}")
+    said = f"'number' harus berupa teks, bukan {kind}: beri tanda kutip, misalnya number: "
+    assert said + f'"{written}"' in problem.message

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -53,6 +54,16 @@ class Fields:
         """A non-empty string, or None when absent or null (a missing field is reported apart)."""
         value = self.m.get(key)
         if value is None:
+            return None
+        if isinstance(value, bool | int | float | date):  # YAML read it as other than text
+            if isinstance(value, bool):
+                kind = say("read_as_flag")
+            elif isinstance(value, date):
+                kind = say("read_as_date")
+            else:
+                kind = say("read_as_number")
+            written = str(value).lower() if isinstance(value, bool) else str(value)
+            self.add(key, say("not_text_but", field=key, kind=kind, value=written))
             return None
         if not isinstance(value, str) or not value.strip():
             self.add(key, say("not_text", field=key))
