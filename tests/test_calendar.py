@@ -353,7 +353,7 @@ def test_override_opens_a_holiday(local_cal: WorkCalendar, cal: WorkCalendar) ->
 
 def test_open_without_hours_on_a_closed_weekday_is_refused() -> None:
     saturday = DayOverride(date(2026, 10, 3), None, "Sabtu kerja", line=4, open=True)
-    with pytest.raises(ValueError, match=r"line 4.*give hours"):
+    with pytest.raises(ValueError, match=r"baris 4.*tulis hours:"):
         WorkCalendar(JAKARTA, OfficeHours.parse(DEFAULT_OFFICE_HOURS), overrides=[saturday])
 
 
@@ -486,28 +486,36 @@ def _write(tmp_path: Path, text: str) -> Path:
 @pytest.mark.parametrize(
     ("text", "line", "message"),
     [
-        ("- date: 2026-12-31\n  reason: x\n", 1, "closed: true, open: true or hours:"),
+        ("- date: 2026-12-31\n  reason: x\n", 1, "closed: true, open: true, atau hours:"),
         ("# c\n- date: 2026-13-01\n  closed: true\n  reason: x\n", 2, "YYYY-MM-DD"),
         ("- date: 2026-12-31T10:00:00\n  closed: true\n  reason: x\n", 1, "YYYY-MM-DD"),
-        ("- date: 2026-12-31\n  closed: true\n", 1, "reason: is required"),
-        ("- date: 2026-12-31\n  closed: yes\n  reason: x\n", 2, "closed: may only be true"),
-        ("- date: 2026-12-31\n  open: false\n  reason: x\n", 2, "open: may only be true"),
-        ("- date: 2026-12-31\n  hours: '12:00-08:00'\n  reason: x\n", 2, "not after opening"),
-        ("- date: 2026-12-31\n  hours: 8\n  reason: x\n", 2, "quoted text"),
+        ("- date: 2026-12-31\n  closed: true\n", 1, "reason: wajib diisi"),
+        ("- date: 2026-12-31\n  closed: yes\n  reason: x\n", 2, "closed: hanya boleh true"),
+        ("- date: 2026-12-31\n  open: false\n  reason: x\n", 2, "open: hanya boleh true"),
+        (
+            "- date: 2026-12-31\n  hours: '12:00-08:00'\n  reason: x\n",
+            2,
+            "jam tutup sesudah jam buka",
+        ),
+        ("- date: 2026-12-31\n  hours: 8\n  reason: x\n", 2, "harus teks bertanda kutip"),
         (
             "- date: 2026-12-31\n  reason: x\n  closed: true\n  hours: '08:00-12:00'\n",
             3,
-            "cannot be combined",
+            "tidak dapat digabung",
         ),
-        ("- date: 2026-12-31\n  closd: true\n  reason: x\n", 2, "unknown key 'closd'"),
-        ("- 2026-12-31\n", 1, "must be a mapping"),
-        ("date: 2026-12-31\n", 1, "expected a list"),
-        ("- date: [\n", 2, "not valid YAML"),
+        (
+            "- date: 2026-12-31\n  closd: true\n  reason: x\n",
+            2,
+            "kolom tidak dikenal 'closd' \\(yang ada: closed, date, hours, open, reason\\)",
+        ),
+        ("- 2026-12-31\n", 1, "setiap butir harus berisi date: dan reason:"),
+        ("date: 2026-12-31\n", 1, "harus berupa daftar hari"),
+        ("- date: [\n", 1, "YAML tidak sah: '\\[' dibuka di sini tetapi tidak ditutup"),
         (
             "- date: 2026-12-31\n  closed: true\n  reason: a\n"
             "- date: 2026-12-31\n  closed: true\n  reason: b\n",
             4,
-            "already given on line 1",
+            "sudah ditulis di baris 1",
         ),
     ],
 )
@@ -523,5 +531,5 @@ def test_load_overrides_errors_name_file_and_line(
 
 def test_load_overrides_empty_and_missing(tmp_path: Path) -> None:
     assert load_overrides(_write(tmp_path, "# nothing yet\n")) == []
-    with pytest.raises(OverridesFileError, match="cannot read"):
+    with pytest.raises(OverridesFileError, match="berkas tidak ada"):
         load_overrides(tmp_path / "absent.yaml")

@@ -74,3 +74,55 @@ def test_a_number_format_without_sequence_is_refused(
     broken.write_text(text, encoding="utf-8")
     assert main(["sop", "check", str(broken)]) == 1
     assert "number_format" in capsys.readouterr().err
+
+
+def _seed_with(tmp_path: Path, old: str, new: str) -> Path:
+    text = SEED.read_text(encoding="utf-8")
+    assert old in text, old
+    broken = tmp_path / "rusak.yaml"
+    broken.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return broken
+
+
+# A newcomer's mistakes in the seed, as `sop check` tells them: the cause on the first line,
+# nothing after it but what it needs (a quoted line) and the count.
+@pytest.mark.parametrize(
+    ("old", "new", "lines", "first"),
+    [
+        (
+            "on_approve: {to: kabag_perintah_persiapan}",
+            "on_approve: {to: kabag_perintah_persiapn}",
+            2,
+            "langkah tujuan 'kabag_perintah_persiapn' tidak ada (maksudnya "
+            "'kabag_perintah_persiapan'?) — akibatnya 10 langkah tidak dapat dicapai: "
+            "kabag_perintah_persiapan, kasubbag_persiapan, analis_telaah, kasubbag_koreksi "
+            "dan 6 lainnya",
+        ),
+        (
+            "key: kasubbag_persiapan",
+            "key: kabag_perintah_persiapan",
+            3,
+            "; mungkin seharusnya 'kasubbag_persiapan', yang dirujuk tetapi tidak ada) — "
+            "akibatnya 8 langkah tidak dapat dicapai",
+        ),
+        ("actors: [kabag_ks]", "actors: [kabag_ks", 4, "YAML tidak sah: '[' dibuka di sini"),
+        ("time: 5 menit", "time: -3 menit", 2, "'-3 menit' — waktu tidak boleh negatif"),
+    ],
+)
+def test_check_tells_the_cause_first(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    old: str,
+    new: str,
+    lines: int,
+    first: str,
+) -> None:
+    broken = _seed_with(tmp_path, old, new)
+    assert main(["sop", "check", str(broken)]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    said = err.splitlines()
+    assert len(said) == lines, err
+    assert first in said[0]
+    assert said[-1].endswith("masalah")
+    assert not any("tidak dapat dicapai dari langkah pertama" in line for line in said)

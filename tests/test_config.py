@@ -89,6 +89,16 @@ def test_a_broken_value_is_refused_naming_the_variable(
         ("OUTBOX_POLL_SECONDS", "sering", "harus bilangan, misalnya 1.5"),
         ("TELEGRAM_RATE_LIMITS", "mungkin", "harus true atau false"),
         (
+            "TELEGRAM_API_URL",
+            "127.0.0.1:8081/bot",
+            "harus alamat lengkap yang diawali http:// atau https://",
+        ),
+        (
+            "WEBHOOK_URL",
+            "bot.kantor.example",
+            "harus alamat lengkap yang diawali http:// atau https://",
+        ),
+        (
             "OFFICE_HOURS",
             "senin 16:00-07:30",
             "tidak terbaca: 'senin 16:00-07:30'; tulis hari dan jam buka-tutup, misalnya "
@@ -165,8 +175,13 @@ def test_the_cli_refuses_a_broken_configuration(
 @pytest.mark.parametrize(
     ("variable", "value", "said"),
     [
-        ("CALENDAR_OVERRIDES", "libur.yaml", "CALENDAR_OVERRIDES: libur.yaml:1: expected a list"),
-        ("HOLIDAY_COUNTRY", "XX", "HOLIDAY_COUNTRY/HOLIDAY_SUBDIVISION: holidays: Country XX"),
+        (
+            "CALENDAR_OVERRIDES",
+            "libur.yaml",
+            "CALENDAR_OVERRIDES: libur.yaml:1: harus berupa daftar",
+        ),
+        ("HOLIDAY_COUNTRY", "XX", "HOLIDAY_COUNTRY: negara tidak dikenal oleh pustaka holidays"),
+        ("HOLIDAY_SUBDIVISION", "XX", "HOLIDAY_SUBDIVISION: wilayah tidak dikenal untuk negara ID"),
     ],
 )
 def test_a_broken_calendar_is_refused_by_name_without_a_traceback(

@@ -57,7 +57,23 @@ def test_rejects_unreadable_times(text: str) -> None:
 def test_message_quotes_the_text() -> None:
     with pytest.raises(ValueError) as info:
         parse_time_standard("lima menit")
-    assert str(info.value) == "tidak dapat membaca waktu: 'lima menit'"
+    assert str(info.value).startswith("tidak dapat membaca waktu: 'lima menit' — tulis angka")
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("-3 menit", "waktu tidak boleh negatif"),
+        ("5 detik", "satuan 'detik' tidak dikenal; yang dikenal: menit, mnt, jam"),
+        ("1 jam 2 jam", "satuan 'jam' ditulis dua kali"),
+        ("30", "angka tanpa satuan"),
+    ],
+)
+def test_a_refused_time_says_why(text: str, why: str) -> None:
+    with pytest.raises(ValueError) as info:
+        parse_time_standard(text)
+    assert str(info.value).startswith(f"tidak dapat membaca waktu: {text!r} — ")
+    assert why in str(info.value)
 
 
 @pytest.mark.parametrize(

@@ -176,10 +176,13 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_yaml_syntax_error_names_its_line(tmp_path: Path) -> None:
+    # The parser notices the "[" left open on line 3 only at line 4: line 3 is the one to fix.
     path = write(tmp_path, "code: x\nversion: '1'\nroles: [a, b\nsteps: []\n")
     [problem] = problems_of(path)
-    assert problem.line == 4 and "YAML tidak sah" in problem.message
-    assert str(problem).startswith(f"{path}:4:")
+    assert (problem.line, problem.column) == (3, 8)
+    assert "YAML tidak sah: '[' dibuka di sini tetapi tidak ditutup dengan ']'" in problem.message
+    assert str(problem).startswith(f"{path}:3:8: ")
+    assert str(problem).splitlines()[1:] == ["    3 | roles: [a, b", "      |        ^"]
 
 
 def test_every_duplicate_key_is_reported(tmp_path: Path) -> None:
@@ -209,7 +212,10 @@ def test_not_a_mapping(tmp_path: Path) -> None:
 
 def test_unreadable_file(tmp_path: Path) -> None:
     [problem] = problems_of(tmp_path / "missing.yaml")
-    assert "tidak dapat dibaca" in problem.message
+    assert problem.message == "berkas tidak ada"  # not Python's "[Errno 2] No such file…"
+    (tmp_path / "latin1.yaml").write_bytes("code: caf\xe9\n".encode("latin-1"))
+    [problem] = problems_of(tmp_path / "latin1.yaml")
+    assert "bukan teks UTF-8" in problem.message
 
 
 def test_all_structural_problems_at_once(tmp_path: Path) -> None:
@@ -353,3 +359,38 @@ def test_a_broken_reminders_block_is_named_with_its_line(block: str, message: st
     line = text.splitlines().index(block) + 1
     problems = [str(p) for p in raised.value.problems]
     assert any(p.startswith(f"seed.yaml:{line}:") and message in p for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "why"),
+    [
+        ("code: x\nroles: [a, b\nsteps: []\n", 2, 8, "'[' dibuka di sini tetapi tidak ditutup"),
+        ("code: x\nroles: {a: 1\nsteps: []\n", 2, 8, "'{' dibuka di sini tetapi tidak ditutup"),
+        ("code: x\nroles\nsteps: []\n", 2, 1, "tidak berbentuk 'kunci: nilai'"),
+        ('code: x\nversion: "1\nsteps: []\nname: "y"\n', 2, 10, 'tanda kutip " dibuka di sini'),
+        ("code: 'x\nsteps: []\n", 1, 7, "tanda kutip ' dibuka di sini"),
+        ("code: x\nsteps:\n\t- a\n", 3, 1, "karakter tab"),
+        ("code: x\nname: a: b\n", 2, 8, "tanda ':' tidak boleh di sini: beri tanda kutip"),
+        ("code: x\nsteps:\n  - a\n - b\n", 4, 2, "'-' (butir daftar) tidak boleh di sini"),
+        ("code: x\nname: *a\n", 2, 7, "'*a' merujuk ke '&a' yang tidak ada"),
+        ("code: x\n---\ncode: y\n", 2, 1, "hanya boleh berisi satu dokumen YAML"),
+        ("code: x\nversion: !!int abc\n", 2, 10, "nilai 'abc' tidak dapat dibaca sebagai int"),
+        ("code: x\nname: `a`\n", 2, 7, "nilai tidak boleh diawali '`'"),
+    ],
+)
+def test_a_yaml_mistake_is_told_in_indonesian_where_it_was_made(
+    tmp_path: Path, text: str, line: int, column: int, why: str
+) -> None:
+    path = write(tmp_path, text)
+    [problem] = problems_of(path)
+    first, quoted, mark = str(problem).splitlines()
+    assert first.startswith(f"{path}:{line}:{column}: YAML tidak sah: ")
+    assert why in first
+    assert quoted == f"    {line} | {text.splitlines()[line - 1]}"
+    assert mark.index("^") == quoted.index("|") + 1 + column  # under the column
+
+
+def test_an_impossible_date_is_text_not_a_crash(tmp_path: Path) -> None:
+    text = CUTI.read_text(encoding="utf-8")
+    path = write(tmp_path, text.replace("  name: ", "  made_on: 2026-13-01\n  name: ", 1))
+    assert load_sop(path).header.made_on == "2026-13-01"

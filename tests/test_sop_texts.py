@@ -25,12 +25,13 @@ import pytest
 from bot.core import texts
 from bot.core.sop import spec
 from bot.core.sop.schema import schema
+from bot.core.sop.validate import RESERVED_FIELDS
 from bot.core.sop.words import AREA
 
 SOP = Path(__file__).resolve().parents[1] / "bot" / "core" / "sop"
 # Words the code spells as the SOP format does: the area's name, the format's own values and
-# the fields of `number_format`.
-FORMAT_WORDS = {AREA, "yaml", "all", "any", "true", "false", "null", "seq", "year"}
+# the fields of `number_format` (and the encoding a file is read in, UTF-8).
+FORMAT_WORDS = {AREA, "yaml", "utf", "all", "any", "true", "false", "null", "seq", "year"}
 # Words of the catalogue's Indonesian that English spells alike, for the code's own English (a
 # programming error such as Target's "a target is either a step or an end").
 ENGLISH_TOO = {"target"}
@@ -74,6 +75,8 @@ def _words(text: str) -> set[str]:
 def _vocabulary() -> set[str]:
     words = set().union(*(_words(_literal_parts(p)) for p in texts.catalogue(AREA).values()))
     format_words = FORMAT_WORDS | ENGLISH_TOO
+    # An intake field's types and the keys intake keeps for itself are the format's values too.
+    format_words |= set(spec.FIELD_TYPES) | RESERVED_FIELDS
     for cls in vars(spec).values():
         if isinstance(cls, type) and hasattr(cls, "__dataclass_fields__"):
             format_words |= {name.lower() for name in schema(cls)}

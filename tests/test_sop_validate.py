@@ -223,11 +223,11 @@ def test_no_outcomes(tmp_path: Path) -> None:
         ("  selesai: {title: Selesai, notify: [staf]}\n  ditolak: {title: Ditolak}\n", ""),
         ("outcomes:\n", "outcomes: {}\n"),
     )
-    assert has(problems, 1, None, "tidak ada hasil akhir (outcomes)")
-    assert any(
-        "tidak ada hasil akhir yang dapat dicapai dari langkah pertama" in p.message
-        for p in problems
-    )
+    assert "tidak ada hasil akhir (outcomes)" in problems[0].message  # the cause, first
+    # What follows from it is said with the targets that name a missing outcome.
+    assert not any("dari langkah pertama" in p.message for p in problems)
+    folded = "akibatnya 1 langkah tanpa jalan ke hasil akhir: periksa"
+    assert any(folded in p.message for p in problems)
 
 
 def test_unparseable_duration(tmp_path: Path) -> None:
@@ -320,3 +320,86 @@ def test_problems_are_all_reported_and_printable(tmp_path: Path) -> None:
 def test_validate_a_spec_built_in_code() -> None:
     spec = load_sop_text(BASE)
     assert validate(spec, "x.yaml") == []
+
+
+# -- a cause first, and what it causes folded into it -----------------------------------------
+
+
+def test_a_mistyped_target_is_one_problem_naming_the_steps_it_cuts_off(tmp_path: Path) -> None:
+    problems, lines = broken(tmp_path, ("on_approve: {to: putus}", "on_approve: {to: putuss}"))
+    [problem] = problems  # not one more "tidak dapat dicapai" per step behind it
+    assert problem.line == line(lines, "putuss")
+    assert "langkah tujuan 'putuss' tidak ada (maksudnya 'putus'?)" in problem.message
+    assert problem.message.endswith("akibatnya 2 langkah tidak dapat dicapai: putus, arsip")
+
+
+def test_a_duplicated_step_key_comes_first_and_names_the_key_it_should_carry(
+    tmp_path: Path,
+) -> None:
+    # The third step copied from the second, its key left unchanged: "arsip" is now missing.
+    problems, lines = broken(tmp_path, ("  - key: arsip", "  - key: putus"))
+    assert len(problems) == 2
+    first, second = problems
+    assert first.line == line(lines, "- key: putus", 1)
+    assert "kunci langkah ganda 'putus'" in first.message
+    assert "mungkin seharusnya 'arsip', yang dirujuk tetapi tidak ada" in first.message
+    assert "langkah tujuan 'arsip' tidak ada" in second.message
+    assert f"kunci langkah ganda di baris {first.line} seharusnya 'arsip'" in second.message
+
+
+def test_a_step_without_a_way_out_cuts_off_the_steps_after_it(tmp_path: Path) -> None:
+    problems, lines = broken(tmp_path, ("    on_approve: {to: putus}\n", ""))
+    [problem] = problems
+    assert problem.line == line(lines, "- key: periksa")
+    assert "langkah tanpa jalan keluar" in problem.message
+    assert "akibatnya 2 langkah tidak dapat dicapai: putus, arsip" in problem.message
+
+
+def test_a_way_out_written_as_a_bare_key_says_how_to_write_it(tmp_path: Path) -> None:
+    problems, lines = broken(tmp_path, ("on_approve: {to: putus}", "on_approve: putus"))
+    [problem] = problems
+    assert problem.line == line(lines, "on_approve: putus")
+    assert "tulis on_approve: {to: putus}" in problem.message
+    assert "akibatnya 2 langkah" in problem.message
+
+
+def test_a_step_unreachable_for_no_other_reason_is_still_told_on_its_own(
+    tmp_path: Path,
+) -> None:
+    # Both options end: arsip is reached from nowhere, and no mistake explains it.
+    problems, _ = broken(tmp_path, ("          to: arsip", "          end: selesai"))
+    assert [p.step for p in problems if "tidak dapat dicapai" in p.message] == ["arsip"]
+    assert not any("akibatnya" in p.message for p in problems)
+
+
+def test_structure_before_references_before_the_graph(tmp_path: Path) -> None:
+    problems, _ = broken(
+        tmp_path,
+        ("          to: arsip", "          end: selesai"),  # arsip unreachable (graph)
+        ("actors: [kepala]", "actors: [kepla]"),  # a reference
+        ("    number: 3", "    number: 3\n    outptu: x"),  # structure, last in the file
+    )
+    said = [p.message for p in problems]
+    assert len(said) == 3
+    assert "kolom tidak dikenal 'outptu'" in said[0]
+    assert "peran tidak dikenal 'kepla'" in said[1]
+    assert "tidak dapat dicapai" in said[2]
+
+
+def test_an_unknown_field_lists_the_known_ones_when_none_is_close(tmp_path: Path) -> None:
+    problems, _ = broken(tmp_path, ("    time: null\n", "    hasil: x\n    time: null\n"))
+    [problem] = problems
+    assert "kolom tidak dikenal 'hasil' (yang ada: key, number, " in problem.message
+
+
+@pytest.mark.parametrize(
+    ("written", "kind"), [("2024-01-05", "tanggal"), ("12", "angka"), ("true", "true/false")]
+)
+def test_a_value_yaml_read_as_other_than_text_says_to_quote_it(
+    tmp_path: Path, written: str, kind: str
+) -> None:
+    problems, lines = broken(tmp_path, ('  number: "1/SOP/2024"', f"  number: {written}"))
+    [problem] = problems
+    assert problem.line == line(lines, f"  number: {written}")
+    said = f"'number' harus berupa teks, bukan {kind}: beri tanda kutip, misalnya number: "
+    assert said + f'"{written}"' in problem.message

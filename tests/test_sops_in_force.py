@@ -173,10 +173,12 @@ def _run(database_url: str, sop_dir: Path) -> subprocess.CompletedProcess[str]:
 
 
 def _refused(done: subprocess.CompletedProcess[str]) -> str:
-    assert done.returncode == 1, done.stderr
+    assert done.returncode == 2, done.stderr  # a file to fix, as a setting to fix
     assert "Traceback" not in done.stderr and "bogus" not in done.stderr
     refusal = done.stderr.split("Bot tidak dijalankan:", 1)[1]  # after the migration's log
-    return refusal
+    *said, fix = refusal.rstrip("\n").splitlines()
+    assert fix == "Perbaiki lalu periksa dengan: disposisi sop check BERKAS"
+    return "\n".join(said)
 
 
 async def test_run_refuses_a_changed_file_naming_it(contexts: Contexts) -> None:

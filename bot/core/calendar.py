@@ -19,6 +19,7 @@ import holidays
 
 from bot.core.calendar_overrides import DayOverride, OverridesFileError, load_overrides
 from bot.core.office_hours import DAY_KEYS, DEFAULT_OFFICE_HOURS, OfficeHours
+from bot.core.texts import text
 
 __all__ = [
     "DEFAULT_OFFICE_HOURS",
@@ -52,7 +53,12 @@ def _aware(moment: datetime, name: str) -> datetime:
 
 
 class UnknownHolidayRegion(ValueError):
-    """The `holidays` library knows no such country or subdivision."""
+    """The `holidays` library knows no such country or subdivision; `subdivision` True when
+    the country is known and its subdivision is not."""
+
+    def __init__(self, message: str, *, subdivision: bool) -> None:
+        super().__init__(message)
+        self.subdivision = subdivision
 
 
 class OverrideConflict(ValueError):
@@ -76,7 +82,8 @@ class WorkCalendar:
         try:
             probe = holidays.country_holidays(country, subdiv=subdivision)
         except NotImplementedError as exc:  # what `holidays` raises for an unknown country/subdiv
-            raise UnknownHolidayRegion(f"holidays: {exc}") from exc
+            known = country.upper() in holidays.list_supported_countries()
+            raise UnknownHolidayRegion(f"holidays: {exc}", subdivision=known) from exc
         self.tz = tz
         self.hours = hours
         self.country = country
@@ -90,14 +97,20 @@ class WorkCalendar:
         self._overrides: dict[date, DayOverride] = {}
         for override in overrides:
             if override.day in self._overrides:
-                raise OverrideConflict(
-                    f"override for {override.day} given twice (line {override.line})"
+                twice = text(
+                    "config", "overrides_day_given_twice", day=override.day, line=override.line
                 )
+                raise OverrideConflict(twice)
             weekday = override.day.weekday()
             if override.open and override.hours is None and weekday not in hours.windows:
                 raise OverrideConflict(
-                    f"override for {override.day} (line {override.line}): open: true on a "
-                    f"{DAY_KEYS[weekday]}, which has no normal hours; give hours:"
+                    text(
+                        "config",
+                        "overrides_open_without_hours",
+                        day=override.day,
+                        line=override.line,
+                        weekday=DAY_KEYS[weekday],
+                    )
                 )
             self._overrides[override.day] = override
 

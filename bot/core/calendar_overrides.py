@@ -4,7 +4,8 @@ as the office hours' are, `bot.core.office_hours`).
 An office closes for its own reasons (a regional holiday, a "cuti bersama" decided locally, a
 half day before the new year) and sometimes works on a national holiday that was moved. Those
 days are listed in a small YAML file that an operator edits, so every entry is checked on load
-and a mistake is reported with the file and the line, never silently ignored.
+and a mistake is reported with the file and the line, never silently ignored; in Indonesian
+(templates/texts/config.yaml), since the operator who edits the file reads it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError
 
 from bot.core.office_hours import parse_window
+from bot.core.texts import text as _text
 
 _KEYS = frozenset({"date", "closed", "hours", "open", "reason"})
 
@@ -80,19 +82,21 @@ def load_overrides(path: Path) -> list[DayOverride]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise OverridesFileError(path, None, f"cannot read the file: {exc}") from exc
+        raise OverridesFileError(path, None, _unreadable(exc)) from exc
     try:
         yaml = YAML(typ="rt")
         yaml.Constructor = _Constructor
         data = yaml.load(text)
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise OverridesFileError(path, line, f"not valid YAML: {exc.problem}") from exc
+        # Told as an SOP file's YAML is: where the mistake was made, the line quoted.
+        from bot.core.sop.yamlfile import syntax_problem
+
+        problem = syntax_problem(exc, text, str(path))
+        raise OverridesFileError(path, problem.line, problem.message) from exc
     if data is None:
         return []
     if not isinstance(data, CommentedSeq):
-        raise OverridesFileError(path, 1, "expected a list of entries (lines starting with '- ')")
+        raise OverridesFileError(path, 1, _say("not_a_list"))
 
     result: list[DayOverride] = []
     seen: dict[date, int] = {}
@@ -101,7 +105,7 @@ def load_overrides(path: Path) -> list[DayOverride]:
         override = _entry(path, line, entry)
         if override.day in seen:
             raise OverridesFileError(
-                path, line, f"{override.day} is already given on line {seen[override.day]}"
+                path, line, _say("day_twice", day=override.day, line=seen[override.day])
             )
         seen[override.day] = line
         result.append(override)
@@ -110,7 +114,7 @@ def load_overrides(path: Path) -> list[DayOverride]:
 
 def _entry(path: Path, line: int, entry: Any) -> DayOverride:
     if not isinstance(entry, CommentedMap):
-        raise OverridesFileError(path, line, "an entry must be a mapping with date: and reason:")
+        raise OverridesFileError(path, line, _say("not_an_entry"))
 
     def fail(key: str | None, problem: str) -> OverridesFileError:
         # Point at the offending value when there is one, else at the entry.
@@ -119,7 +123,8 @@ def _entry(path: Path, line: int, entry: Any) -> DayOverride:
 
     unknown = sorted(str(key) for key in entry if key not in _KEYS)
     if unknown:
-        raise fail(unknown[0], f"unknown key {unknown[0]!r} (known: {', '.join(sorted(_KEYS))})")
+        known = ", ".join(sorted(_KEYS))
+        raise fail(unknown[0], _say("unknown_key", name=unknown[0], known=known))
 
     day = entry.get("date")
     if isinstance(day, str):
@@ -128,28 +133,45 @@ def _entry(path: Path, line: int, entry: Any) -> DayOverride:
         except ValueError:
             day = None
     if not isinstance(day, date) or isinstance(day, datetime):
-        raise fail("date", "date: must be a day written YYYY-MM-DD")
+        raise fail("date", _say("bad_date"))
 
     reason = entry.get("reason")
     if not isinstance(reason, str) or not reason.strip():
-        raise fail("reason", "reason: is required (it is shown to users as the cause of a delay)")
+        raise fail("reason", _say("no_reason"))
 
     for flag in ("closed", "open"):
         if flag in entry and entry[flag] is not True:
-            raise fail(flag, f"{flag}: may only be true (leave it out otherwise)")
+            raise fail(flag, _say("only_true", flag=flag))
     closed, opened = "closed" in entry, "open" in entry
 
     hours: tuple[time, time] | None = None
     if "hours" in entry:
         if not isinstance(entry["hours"], str):
-            raise fail("hours", 'hours: must be quoted text like "07:30-12:00"')
+            raise fail("hours", _say("hours_not_text"))
         try:
             hours = parse_window(entry["hours"])
-        except ValueError as exc:
-            raise fail("hours", str(exc)) from exc
+        except ValueError as exc:  # its reason is English, for developers
+            raise fail("hours", _say("bad_hours", value=entry["hours"])) from exc
 
     if closed and (opened or hours is not None):
-        raise fail("closed", "closed: true cannot be combined with open: or hours:")
+        raise fail("closed", _say("closed_and_open"))
     if not (closed or opened or hours is not None):
-        raise fail(None, "say what happens that day: closed: true, open: true or hours:")
+        raise fail(None, _say("what_happens"))
     return DayOverride(day=day, hours=hours, reason=reason.strip(), line=line, open=opened)
+
+
+def _say(entry: str, **fields: object) -> str:
+    return _text("config", f"overrides_{entry}", **fields)
+
+
+def _unreadable(error: OSError | UnicodeDecodeError) -> str:
+    """Why the file could not be read, in the operator's words."""
+    if isinstance(error, FileNotFoundError):
+        return _say("missing")
+    if isinstance(error, IsADirectoryError):
+        return _say("a_folder")
+    if isinstance(error, PermissionError):
+        return _say("not_permitted")
+    if isinstance(error, UnicodeDecodeError):
+        return _say("not_utf8")
+    return _say("unreadable", error=error.strerror or error)

@@ -155,6 +155,13 @@ class Settings(BaseSettings):
             raise ValueError(text("config", "bad_log_level", levels=", ".join(_LOG_LEVELS)))
         return level
 
+    @field_validator("telegram_api_url", "webhook_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+            raise ValueError(text("config", "bad_http_url"))
+        return value
+
     @field_validator("webhook_listen")
     @classmethod
     def _host_port(cls, value: str) -> str:

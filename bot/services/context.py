@@ -20,6 +20,7 @@ from bot.core.config import ConfigError, Settings
 from bot.core.sop.registry import SopRegistry
 from bot.core.sop.spec import SopSpec
 from bot.core.strangers import StrangerReplies
+from bot.core.texts import text
 from bot.storage.archive import Archive
 from bot.storage.db import create_engine, session_factory
 from models import Proposal
@@ -57,7 +58,7 @@ def build_calendar(settings: Settings) -> WorkCalendar:
             load_overrides(settings.calendar_overrides) if settings.calendar_overrides else []
         )
     except OverridesFileError as exc:
-        raise ConfigError(f"CALENDAR_OVERRIDES: {exc}") from None
+        raise ConfigError.of([("CALENDAR_OVERRIDES", str(exc))]) from None
     try:
         return WorkCalendar(
             settings.zone,
@@ -67,9 +68,14 @@ def build_calendar(settings: Settings) -> WorkCalendar:
             overrides=overrides,
         )
     except UnknownHolidayRegion as exc:
-        raise ConfigError(f"HOLIDAY_COUNTRY/HOLIDAY_SUBDIVISION: {exc}") from None
+        if exc.subdivision:
+            why = text("config", "unknown_holiday_subdivision", country=settings.holiday_country)
+            raise ConfigError.of([("HOLIDAY_SUBDIVISION", why)]) from None
+        why = text("config", "unknown_holiday_country")
+        raise ConfigError.of([("HOLIDAY_COUNTRY", why)]) from None
     except OverrideConflict as exc:
-        raise ConfigError(f"CALENDAR_OVERRIDES: {exc}") from None
+        where = settings.calendar_overrides
+        raise ConfigError.of([("CALENDAR_OVERRIDES", f"{where}: {exc}")]) from None
 
 
 def build_context(

@@ -2,6 +2,7 @@
 
 disposisi sop check FILE...     validate SOP files (exit 1 naming file, line and step)
 disposisi sop show FILE         the steps as a table, then the flowchart as Mermaid
+disposisi sop roles [FILE...]   the role keys `invite` takes, their titles, who registers
 disposisi db upgrade            create or migrate the schema (a no-op when up to date)
 disposisi audit verify          recompute the audit hash chain
 disposisi inbox                 the updates set aside after failing, with why
@@ -39,6 +40,7 @@ from bot.tools.reminders import simulate as _reminders_simulate
 from bot.tools.serving import invite as _invite
 from bot.tools.serving import run as _run
 from bot.tools.sop_files import check as _sop_check
+from bot.tools.sop_files import roles as _sop_roles
 from bot.tools.sop_files import show as _sop_show
 
 
@@ -56,6 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return result
     except KeyboardInterrupt:  # Ctrl-C before the command set up its own handling
         return 130
+    except BrokenPipeError:  # `disposisi sop show | head`: the reader stopped reading
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+        return 1
     except Exception as exc:
         from bot.core.sop.loader import SopFileError
 
@@ -87,6 +92,10 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("file", type=Path)
     show.add_argument("--mermaid", action="store_true", help="only the flowchart")
     show.set_defaults(run=_sop_show)
+    roles = sop.add_parser("roles", help="the role keys for `disposisi invite`, and who registers")
+    roles.add_argument("files", nargs="*", type=Path, help="SOP files (default: SOP_DIR)")
+    roles.add_argument("--sop", help="only this SOP code (from SOP_DIR)")
+    roles.set_defaults(run=_sop_roles)
 
     db = commands.add_parser("db", help="the database").add_subparsers(title="db")
     db_upgrade = db.add_parser("upgrade", help="apply migrations (DATABASE_URL)")
@@ -96,7 +105,9 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(run=_run)
 
     invite = commands.add_parser("invite", help="print a one-time registration link")
-    invite.add_argument("role", help="an SOP role key, or 'admin' for an IT admin")
+    invite.add_argument(
+        "role", help="an SOP role key (disposisi sop roles lists them), or 'admin' for an IT admin"
+    )
     invite.add_argument("--unit", help="the unit (e.g. the agency) the role is held in")
     invite.add_argument("--name", help="the official's name, as the record should show it")
     invite.add_argument("--days", type=int, default=7, help="days the link stays valid")

@@ -39,30 +39,47 @@ def run(_args: argparse.Namespace) -> int:
     try:
         asyncio.run(serve())
     except (SopFileError, SopsInForceError) as exc:
-        return refuse(exc.problems)
+        return refuse(exc.problems, starting=True)
     return 0
+
+
+class _UnknownRole(Exception):
+    """No SOP in force has the role asked for; the message says which there are."""
 
 
 def invite(args: argparse.Namespace) -> int:
     from datetime import timedelta
+    from zoneinfo import ZoneInfo
 
     from telegram import Bot
 
     from bot.app import api_urls
+    from bot.core.render import Renderer
+    from bot.services import limits
     from bot.services.context import build_context
     from bot.services.errors import Refusal
     from bot.services.invites import create_invite
     from bot.storage.migrate import upgrade
+    from bot.tools.sop_files import unknown_role
     from handlers.admin import deep_link
 
     settings = load_settings()
     token = require_token(settings)
+    is_admin = args.role == "admin"
 
     async def make() -> str:
         ctx = build_context(settings)
         try:
+            why = None if is_admin else unknown_role(args.role, ctx.sops.all())
+            if why is not None:
+                raise _UnknownRole(why)
+            limits.check("unit", args.unit)  # what the operator typed, before any connection
+            limits.check("name", args.name)
             await upgrade(ctx.engine)
-            is_admin = args.role == "admin"
+            urls = api_urls(settings.telegram_api_url)
+            bot = Bot(token, base_url=urls[0], base_file_url=urls[1]) if urls else Bot(token)
+            async with bot:  # Telegram asked first: out of reach, no invitation is left behind
+                username = bot.username
             secret = await create_invite(
                 ctx,
                 role=None if is_admin else args.role,
@@ -73,14 +90,16 @@ def invite(args: argparse.Namespace) -> int:
             )
         finally:
             await ctx.close()
-        urls = api_urls(settings.telegram_api_url)
-        bot = Bot(token, base_url=urls[0], base_file_url=urls[1]) if urls else Bot(token)
-        async with bot:
-            return deep_link(bot.username, secret)
+        return deep_link(username, secret)
 
     try:
         print(asyncio.run(make()))
+    except _UnknownRole as exc:
+        print(exc, file=sys.stderr)
+        return 2
     except Refusal as exc:
-        print(text("cli", "invite_refused", reason=exc), file=sys.stderr)
-        return 1
+        context: dict[str, object] = {"code": exc.code, "details": exc.details}
+        reason = Renderer(ZoneInfo("UTC"), html=False).render("refusal", context).strip()
+        print(text("cli", "invite_refused", reason=reason), file=sys.stderr)
+        return 2
     return 0

@@ -1,5 +1,6 @@
-"""`disposisi sop check` and `sop show`: an SOP file as the operator writes it, checked or drawn,
-and the refusal to start on SOP files that cannot run."""
+"""`disposisi sop check`, `sop show` and `sop roles`: an SOP file as the operator writes it,
+checked, drawn, or its roles listed for `disposisi invite`; and the refusal to start on SOP files
+that cannot run."""
 
 from __future__ import annotations
 
@@ -27,9 +28,7 @@ def check(args: argparse.Namespace) -> int:
             loaded.append(spec)
         except SopFileError as exc:
             failed = True
-            for problem in exc.problems:
-                print(problem, file=sys.stderr)
-            print(text("cli", "sop_problems", file=path, count=len(exc.problems)), file=sys.stderr)
+            _tell(path, exc.problems)
             continue
         decisions = sum(1 for s in spec.steps if s.is_decision)
         summary = text(
@@ -46,6 +45,13 @@ def check(args: argparse.Namespace) -> int:
         print(summary)
     _warn_if_in_force_differs(loaded)
     return 1 if failed else 0
+
+
+def _tell(path: object, problems: Sequence[object]) -> None:
+    """A file's problems, then how many."""
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print(text("cli", "sop_problems", file=path, count=len(problems)), file=sys.stderr)
 
 
 def _warn_if_in_force_differs(specs: list[SopSpec]) -> None:
@@ -89,6 +95,71 @@ def show(args: argparse.Namespace) -> int:
     return 0
 
 
+def roles(args: argparse.Namespace) -> int:
+    """The role keys to pass to `disposisi invite`, with their titles and who registers."""
+    from bot.core.sop.loader import SopFileError, load_sop
+    from bot.core.sop.registry import SopRegistry
+
+    specs: list[SopSpec] = []
+    if args.files:
+        failed = False
+        for path in args.files:
+            try:
+                specs.append(load_sop(path))
+            except SopFileError as exc:
+                failed = True
+                _tell(path, exc.problems)
+        if failed:
+            return 1
+    else:  # the SOPs in force; a broken SOP_DIR is told by the CLI as for `run`
+        settings = settings_if_valid() or Settings(_env_file=None)  # type: ignore[call-arg]
+        specs = SopRegistry(settings.sop_dir).latest()
+        if args.sop is not None:
+            specs = [spec for spec in specs if spec.code == args.sop]
+            if not specs:
+                print(text("cli", "unknown_sop", option="--sop", code=args.sop), file=sys.stderr)
+                return 2
+    print("\n\n".join(roles_of(spec) for spec in specs))
+    print()
+    print(text("cli", "roles_admin"))
+    return 0
+
+
+def roles_of(spec: SopSpec) -> str:
+    """One SOP's roles: key, title and what is special about each."""
+    registrars = spec.intake.registrars
+    noun = spec.case.noun or text("cli", "case_noun")
+    width = max((len(key) for key in spec.roles), default=0)
+    lines = [
+        text("cli", "roles_header", code=spec.code, version=spec.version, name=spec.header.name),
+        text("cli", "roles_intro"),
+    ]
+    for key, role in spec.roles.items():
+        notes = []
+        if key in registrars:
+            notes.append(text("cli", "role_registers", noun=noun))
+        if key == spec.intake.origin_role:
+            notes.append(text("cli", "role_origin", noun=noun))
+        line = text("cli", "role_line", role=key.ljust(width), title=role.title)
+        if notes:
+            line += text("cli", "role_notes", notes="; ".join(notes))
+        lines.append(line)
+    lines.append(text("cli", "roles_registrars", noun=noun, roles=", ".join(registrars)))
+    return "\n".join(lines)
+
+
+def unknown_role(role: str, specs: Sequence[SopSpec]) -> str | None:
+    """Why `role` cannot be invited (no SOP has it), or None when some SOP has it."""
+    import difflib
+
+    known = sorted({key for spec in specs for key in spec.roles})
+    if role in known:
+        return None
+    close = difflib.get_close_matches(role, known, n=1)
+    hint = text("cli", "did_you_mean", name=close[0]) if close else ""
+    return text("cli", "unknown_role", role=role, hint=hint, known=", ".join(known))
+
+
 def sop_codes(settings: Settings) -> set[str]:
     """The codes of the SOPs in force (SOP_DIR, or the ones shipped)."""
     from bot.core.sop.registry import SopRegistry
@@ -97,12 +168,15 @@ def sop_codes(settings: Settings) -> set[str]:
     return {spec.code for spec in registry.all()}
 
 
-def refuse(problems: Sequence[object]) -> int:
-    """The bot does not start on SOP files it cannot run safely: say why, without a traceback."""
-    print(text("cli", "sops_refused", count=len(problems)), file=sys.stderr)
+def refuse(problems: Sequence[object], *, starting: bool = False) -> int:
+    """The bot does not start (nor a command use) SOP files it cannot run safely: say why and
+    what to do, without a traceback; exit 2, as for any setting to fix."""
+    header = "sops_refused" if starting else "sops_unusable"
+    print(text("cli", header, count=len(problems)), file=sys.stderr)
     for problem in problems:
         print(_indent(str(problem)), file=sys.stderr)
-    return 1
+    print(text("cli", "sops_fix"), file=sys.stderr)
+    return 2
 
 
 def _indent(text: str) -> str:

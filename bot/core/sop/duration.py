@@ -31,6 +31,7 @@ _RANGE_SPLIT = re.compile(r"\s*(?:[-–—]|s\.?\s?d\.?|sampai(?: dengan)?)\s*")
 _PART = re.compile(r"(\d+)\s*([a-z]+)?")
 _DAY_FIGURE = re.compile(r"(\d+)\s*([a-z]+)(?:\s+([a-z]+))?")
 _WORD = re.compile(r"[a-z]+")
+_UNIT_NAMES = ", ".join([*_UNITS, *_DAY_UNITS])  # for a problem: the units a time is written in
 
 
 def parse_time_standard(text: str | None) -> TimeStandard:
@@ -45,6 +46,8 @@ def parse_time_standard(text: str | None) -> TimeStandard:
     parts = _RANGE_SPLIT.split(lowered)
     if len(parts) > 2:
         raise ValueError(say("unreadable_time", value=written))
+    if len(parts) == 2 and not parts[0].strip():  # "-3 menit": a minus, not a range
+        raise ValueError(say("time_negative", value=written))
     if any(_DAY_UNITS.keys() & set(_WORD.findall(part)) for part in parts):
         return _day_standard(parts, written)
     if len(parts) == 1:
@@ -129,12 +132,22 @@ def _minutes(part: str, written: str) -> int:
     for match in _PART.finditer(part):
         between = part[pos : match.start()]
         unit_name = match.group(2)
-        if between.strip() or unit_name not in _UNITS or unit_name in seen:
+        if between.strip():
             raise ValueError(say("unreadable_time", value=written))
+        if unit_name is None:
+            raise ValueError(say("time_without_unit", value=written, units=_UNIT_NAMES))
+        if unit_name not in _UNITS:
+            raise ValueError(
+                say("unknown_time_unit", value=written, unit=unit_name, units=_UNIT_NAMES)
+            )
+        if unit_name in seen:
+            raise ValueError(say("time_unit_twice", value=written, unit=unit_name))
         seen.append(unit_name)
         total += int(match.group(1)) * _UNITS[unit_name]
         pos = match.end()
-    if not seen or part[pos:].strip():
+    if not seen:
+        raise ValueError(say("time_without_number", value=written))
+    if part[pos:].strip():
         raise ValueError(say("unreadable_time", value=written))
     if total <= 0:
         raise ValueError(say("time_not_above_zero", value=written))

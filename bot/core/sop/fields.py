@@ -11,11 +11,12 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from bot.core.sop.problems import LineIndex, SopProblem
+from bot.core.sop.problems import STRUCTURE, LineIndex, SopProblem
 from bot.core.sop.words import say
 from bot.core.sop.yamlfile import key_line, node_line
 
@@ -41,8 +42,8 @@ class Fields:
     def line(self, key: str) -> int:
         return key_line(self.m, key)
 
-    def add(self, key: str, message: str) -> None:
-        self.reader.add(self.line(key), f"{self.what}: {message}", self.step)
+    def add(self, key: str, message: str) -> SopProblem:
+        return self.reader.add(self.line(key), f"{self.what}: {message}", self.step)
 
     def record(self, address: tuple[str, ...], *keys: str) -> None:
         for key in keys:
@@ -53,6 +54,16 @@ class Fields:
         """A non-empty string, or None when absent or null (a missing field is reported apart)."""
         value = self.m.get(key)
         if value is None:
+            return None
+        if isinstance(value, bool | int | float | date):  # YAML read it as other than text
+            if isinstance(value, bool):
+                kind = say("read_as_flag")
+            elif isinstance(value, date):
+                kind = say("read_as_date")
+            else:
+                kind = say("read_as_number")
+            written = str(value).lower() if isinstance(value, bool) else str(value)
+            self.add(key, say("not_text_but", field=key, kind=kind, value=written))
             return None
         if not isinstance(value, str) or not value.strip():
             self.add(key, say("not_text", field=key))
@@ -102,9 +113,15 @@ class Reader:
         self.file = file
         self.problems: list[SopProblem] = []
         self.lines: LineIndex = {}
+        # Ways out of a step that could not be read: (the step's line, the step key it names
+        # if any, the problem). The graph checks assume they lead there (or to an outcome), so
+        # that the steps behind are not reported unreachable on top (`bot.core.sop.graph`).
+        self.unread_exits: list[tuple[int, str | None, SopProblem]] = []
 
-    def add(self, line: int | None, message: str, step: str | None = None) -> None:
-        self.problems.append(SopProblem(self.file, line, step, message))
+    def add(self, line: int | None, message: str, step: str | None = None) -> SopProblem:
+        problem = SopProblem(self.file, line, step, message, rank=STRUCTURE)
+        self.problems.append(problem)
+        return problem
 
     def fields(
         self, node: Any, line: int, what: str, schema: Schema, step: str | None = None
@@ -116,7 +133,10 @@ class Reader:
         for key in node:
             if key not in schema:
                 close = difflib.get_close_matches(str(key), list(schema), n=1)
-                hint = say("did_you_mean", name=close[0]) if close else ""
+                if close:
+                    hint = say("did_you_mean", name=close[0])
+                else:
+                    hint = say("known_are", known=", ".join(schema))
                 message = say("unknown_field", what=what, field=key, hint=hint)
                 self.add(key_line(node, key), message, step)
         for key, required in schema.items():

@@ -19,7 +19,7 @@ from typing import Any
 from bot.core.sop.duration import parse_time_standard
 from bot.core.sop.fields import Fields, Reader
 from bot.core.sop.fingerprint import fingerprint
-from bot.core.sop.problems import LineIndex, SopFileError, SopProblem
+from bot.core.sop.problems import FILE, LineIndex, SopFileError, SopProblem, in_order
 from bot.core.sop.schema import file_name, is_required, schema, written_fields
 from bot.core.sop.spec import (
     FIELD_TYPES,
@@ -50,10 +50,22 @@ def load_sop(path: str | Path) -> SopSpec:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise SopFileError(
-            [SopProblem(str(path), None, None, say("unreadable", error=exc))]
-        ) from exc
+        problem = SopProblem(str(path), None, None, _unreadable(exc), rank=FILE)
+        raise SopFileError([problem]) from exc
     return load_sop_text(text, str(path))
+
+
+def _unreadable(error: OSError | UnicodeDecodeError) -> str:
+    """Why the file could not be read, in the author's words."""
+    if isinstance(error, FileNotFoundError):
+        return say("file_missing")
+    if isinstance(error, IsADirectoryError):
+        return say("file_is_folder")
+    if isinstance(error, PermissionError):
+        return say("file_not_permitted")
+    if isinstance(error, UnicodeDecodeError):
+        return say("file_not_utf8")
+    return say("unreadable", error=error.strerror or error)
 
 
 def load_sop_text(text: str, file: str = "<sop>") -> SopSpec:
@@ -62,11 +74,11 @@ def load_sop_text(text: str, file: str = "<sop>") -> SopSpec:
     reader = Reader(file)
     reader.problems.extend(duplicates)
     spec = _sop(reader, data, file)
-    problems = reader.problems
+    problems = in_order(reader.problems)
     if spec is not None:
-        problems = problems + validate(spec, file, reader.lines)
+        problems = validate(spec, file, reader.lines, reader.unread_exits, reader.problems)
     if problems:
-        raise SopFileError(sorted(problems, key=lambda p: p.line or 0))
+        raise SopFileError(problems)
     assert spec is not None
     return dataclasses.replace(spec, source=text, fingerprint=fingerprint(data))
 

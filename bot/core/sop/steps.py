@@ -61,9 +61,9 @@ def _step(r: Reader, node: Any, line: int) -> Step | None:
         completion="any" if completion == "any" else "all",
         requires=_requirements(r, s),
         output=s.text("output"),
-        on_approve=_transition(r, s, "on_approve", key),
-        on_reject=_transition(r, s, "on_reject", key),
-        decision=_decision(r, s, key),
+        on_approve=_transition(r, s, "on_approve", line),
+        on_reject=_transition(r, s, "on_reject", line),
+        decision=_decision(r, s, line),
         source=s.text("source"),
         title=_title(s),
         line=line,
@@ -82,6 +82,8 @@ def _time(r: Reader, s: Fields) -> TimeStandard:
     value = s.get("time")
     try:
         if value is not None and not isinstance(value, str):
+            if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+                raise ValueError(say("negative_number_time", value=value, positive=-value))
             raise ValueError(say("no_unit", value=value))
         return parse_time_standard(value)
     except ValueError as exc:
@@ -100,48 +102,59 @@ def _requirements(r: Reader, owner: Fields) -> tuple[Requirement, ...]:
     return tuple(found)
 
 
-def _target(r: Reader, f: Fields, line: int) -> Target | None:
+def _target(r: Reader, f: Fields, line: int, step_line: int) -> Target | None:
     to, end = f.text("to"), f.text("end")
     if (to is None) == (end is None):
-        r.add(line, say("one_target", what=f.what), f.step)
+        problem = r.add(line, say("one_target", what=f.what), f.step)
+        r.unread_exits.append((step_line, to, problem))
         return None
     return Target(step=to, end=end)
 
 
-def _transition(r: Reader, s: Fields, name: str, step: str) -> Transition | None:
+def _transition(r: Reader, s: Fields, name: str, step_line: int) -> Transition | None:
     if name not in s:
         return None
     line = s.line(name)
-    t = r.fields(s.get(name), line, name, schema(Transition), step)
-    target = _target(r, t, line) if t is not None else None
-    if t is None or target is None:
+    node = s.get(name)
+    if isinstance(node, str) and node.strip():  # "on_approve: next_step", without "to:"
+        problem = s.add(name, say("transition_is_text", what=name, target=node.strip()))
+        r.unread_exits.append((step_line, node.strip(), problem))
         return None
-    t.record((name, step), "notify")
+    t = r.fields(node, line, name, schema(Transition), s.step)
+    if t is None:
+        r.unread_exits.append((step_line, None, r.problems[-1]))
+        return None
+    target = _target(r, t, line, step_line)
+    if target is None:
+        return None
+    t.record((name, s.step or ""), "notify")
     return Transition(target, t.texts("notify"), t.text("verdict"), line)
 
 
-def _decision(r: Reader, s: Fields, step: str) -> Decision | None:
+def _decision(r: Reader, s: Fields, step_line: int) -> Decision | None:
     if "decision" not in s:
         return None
     line = s.line("decision")
-    d = r.fields(s.get("decision"), line, "decision", schema(Decision), step)
+    d = r.fields(s.get("decision"), line, "decision", schema(Decision), s.step)
     if d is None:
+        r.unread_exits.append((step_line, None, r.problems[-1]))
         return None
     node = d.seq("options")
     options: list[Option] = []
     for i, item in enumerate(node):
-        if (option := _option(r, item, item_line(node, i), step)) is not None:
+        if (option := _option(r, item, item_line(node, i), s.step or "", step_line)) is not None:
             options.append(option)
     return Decision(d.required_text("question"), tuple(options), line)
 
 
-def _option(r: Reader, node: Any, line: int, step: str) -> Option | None:
+def _option(r: Reader, node: Any, line: int, step: str, step_line: int) -> Option | None:
     o = r.fields(node, line, say("what_option"), schema(Option), step)
     if o is None:
+        r.unread_exits.append((step_line, None, r.problems[-1]))
         return None
     key = o.text("key", key_like=True)
     o.what = f"{o.what} {key!r}" if key else o.what
-    target = _target(r, o, line)
+    target = _target(r, o, line, step_line)
     if key is None or target is None:
         return None
     o.record(("option", step, key), "kinds", "notify")

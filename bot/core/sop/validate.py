@@ -3,25 +3,65 @@
 Run by the loader after the structural checks, and usable on a spec built in code; the walks of
 the step graph are in `bot.core.sop.graph`. Every problem names the file, the line (from the spec
 objects' `line`, or the finer per-field `lines` index the loader records) and the step key, so
-that a broken file can be fixed without reading code.
+that a broken file can be fixed without reading code. Problems are returned cause first, and a
+step cut off by a broken reference is said with that reference, not on its own.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
-from bot.core.sop.graph import check_documents_available, check_graph
-from bot.core.sop.problems import SopProblem
+from bot.core.sop.graph import Detour, FollowOns, check_documents_available, check_graph
+from bot.core.sop.problems import GRAPH, REFERENCE, STRUCTURE, SopProblem, in_order
 from bot.core.sop.spec import Requirement, SopSpec, Step, Target, Transition
 from bot.core.sop.words import say
 
+# A way out of a step the loader could not read: the step's line, the step key it names if
+# any, and the loader's problem (`bot.core.sop.fields.Reader.unread_exits`).
+UnreadExit = tuple[int, str | None, SopProblem]
+
+_SHOWN = 4  # steps named in a consequence; the rest are counted
+
 
 def validate(
-    spec: SopSpec, file: str | None = None, lines: Mapping[tuple[str, ...], int] | None = None
+    spec: SopSpec,
+    file: str | None = None,
+    lines: Mapping[tuple[str, ...], int] | None = None,
+    unread_exits: Sequence[UnreadExit] = (),
+    earlier: Sequence[SopProblem] = (),
 ) -> list[SopProblem]:
-    """Every semantic problem of `spec` (empty when it can run)."""
-    return _Checker(spec, file or spec.path or "<sop>", lines or {}).run()
+    """Every semantic problem of `spec` (empty when it can run), with `earlier` (the loader's
+    own problems) and the consequences folded into their cause, causes first."""
+    checker = _Checker(spec, file or spec.path or "<sop>", lines or {}, unread_exits)
+    follow_ons = checker.run()
+    return in_order([_with(p, follow_ons.get(p)) for p in [*earlier, *checker.problems]])
+
+
+def _with(problem: SopProblem, follow_ons: FollowOns | None) -> SopProblem:
+    if follow_ons is None:
+        return problem
+    said = []
+    if follow_ons.unreachable:
+        keys = follow_ons.unreachable
+        said.append(say("cuts_off", count=len(keys), steps=_names(keys)))
+    if follow_ons.no_outcome:
+        keys = follow_ons.no_outcome
+        said.append(say("cuts_off_outcome", count=len(keys), steps=_names(keys)))
+    message = problem.message + say("consequences", consequences="; ".join(said))
+    return dataclasses.replace(problem, message=message)
+
+
+def _names(keys: list[str]) -> str:
+    if len(keys) <= _SHOWN:
+        return ", ".join(keys)
+    return say("and_more", names=", ".join(keys[:_SHOWN]), more=len(keys) - _SHOWN)
+
+
+def _close(name: str, known: Iterable[str]) -> str | None:
+    close = difflib.get_close_matches(name, sorted(known), n=1)
+    return close[0] if close else None
 
 
 # What intake keeps under these keys already (services.intake): a declared field may not take them.
@@ -32,39 +72,97 @@ RESERVED_FIELDS = frozenset(
 
 def _hint(name: str, known: Iterable[str]) -> str:
     known = sorted(known)
-    close = difflib.get_close_matches(name, known, n=1)
+    close = _close(name, known)
     if close:
-        return say("did_you_mean", name=close[0])
+        return say("did_you_mean", name=close)
     return say("known_are", known=", ".join(known)) if known else ""
 
 
 class _Checker:
-    def __init__(self, spec: SopSpec, file: str, lines: Mapping[tuple[str, ...], int]) -> None:
+    def __init__(
+        self,
+        spec: SopSpec,
+        file: str,
+        lines: Mapping[tuple[str, ...], int],
+        unread_exits: Sequence[UnreadExit],
+    ) -> None:
         self.spec = spec
         self.file = file
         self.lines = lines
         self.problems: list[SopProblem] = []
         # First occurrence wins for duplicate keys (the duplicate itself is reported).
         self.steps: dict[str, Step] = {}
-        for step in spec.steps:
+        self.index: dict[str, int] = {}  # the index in spec.steps of each key's first step
+        for i, step in enumerate(spec.steps):
             self.steps.setdefault(step.key, step)
+            self.index.setdefault(step.key, i)
+        # Broken ways out, and where each was probably meant to go (`bot.core.sop.graph`).
+        self.detours: list[Detour] = []
+        self.duplicates: dict[int, SopProblem] = {}
+        self.unread: set[int] = set()
+        at = {step.line: i for i, step in enumerate(spec.steps)}
+        for line, to, problem in unread_exits:
+            if line in at:
+                i = at[line]
+                self.unread.add(i)
+                self.detours.append(Detour(i, self.meant(to, i), problem))
+        self.renamed = self.renamed_duplicates()
 
-    def add(self, line: int | None, message: str, step: str | None = None) -> None:
-        self.problems.append(SopProblem(self.file, line or None, step, message))
+    def meant(self, key: str | None, i: int) -> int | None:
+        """The step a way out of step `i` to `key` probably meant, by its index: the key closest
+        to it, else the step written next in the file (steps are written in their order);
+        None after the last step."""
+        close = None if key is None else key if key in self.index else _close(key, self.index)
+        if close is not None:
+            return self.index[close]
+        return i + 1 if i + 1 < len(self.spec.steps) else None
+
+    def renamed_duplicates(self) -> dict[str, int]:
+        """Step keys referred to but missing, each paired with a duplicate step that probably
+        should carry it (by index): a step copied and its key left unchanged."""
+        duplicates = [i for i, step in enumerate(self.spec.steps) if self.index[step.key] != i]
+        missing = list(
+            dict.fromkeys(
+                t.step
+                for step in self.spec.steps
+                for t in step.targets()
+                if t.step is not None and t.step not in self.steps
+            )
+        )
+        renamed: dict[str, int] = {}
+        for name in missing:
+            close = _close(name, self.index)
+            for i in duplicates:
+                if i not in renamed.values() and close in (None, self.spec.steps[i].key):
+                    renamed[name] = i
+                    break
+        return renamed
+
+    def add(
+        self, line: int | None, message: str, step: str | None = None, rank: int = REFERENCE
+    ) -> SopProblem:
+        problem = SopProblem(self.file, line or None, step, message, rank=rank)
+        self.problems.append(problem)
+        return problem
 
     def at(self, default: int, *path: str) -> int:
         return self.lines.get(path, default)
 
-    def run(self) -> list[SopProblem]:
+    def run(self) -> dict[SopProblem, FollowOns]:
         self.check_roles()
         self.check_intake()
         self.check_fields()
         self.check_outcomes()
         self.check_steps()
-        if self.spec.steps:
-            check_graph(self.spec, self.steps, self.add)
-            check_documents_available(self.spec, self.steps, self.add)
-        return self.problems
+        if not self.spec.steps:
+            return {}
+
+        def add_graph(line: int | None, message: str, step: str | None) -> None:
+            self.add(line, message, step, GRAPH)
+
+        follow_ons = check_graph(self.spec, self.detours, self.duplicates, add_graph)
+        check_documents_available(self.spec, self.steps, add_graph)
+        return follow_ons
 
     # -- references ----------------------------------------------------------------------
 
@@ -165,11 +263,13 @@ class _Checker:
             self.add(1, say("no_steps"))
         seen_keys: dict[str, Step] = {}
         seen_numbers: dict[int, Step] = {}
-        for step in self.spec.steps:
+        renamed = {i: name for name, i in self.renamed.items()}
+        for i, step in enumerate(self.spec.steps):
             if step.key in seen_keys:
                 first = seen_keys[step.key].line
-                message = say("duplicate_step_key", step=step.key, line=first)
-                self.add(step.line, message, step.key)
+                meant = say("duplicate_meant", name=renamed[i]) if i in renamed else ""
+                message = say("duplicate_step_key", step=step.key, line=first, meant=meant)
+                self.duplicates[i] = self.add(step.line, message, step.key, STRUCTURE)
             seen_keys.setdefault(step.key, step)
             if step.number in seen_numbers:
                 other = seen_numbers[step.number]
@@ -177,12 +277,13 @@ class _Checker:
                     self.at(step.line, "step", step.key, "number"),
                     say("duplicate_step_number", number=step.number, other=other.key),
                     step.key,
+                    STRUCTURE,
                 )
             elif step.number > 0:  # 0: an invalid number, already reported by the loader
                 seen_numbers[step.number] = step
-            self.check_step(step)
+            self.check_step(step, i)
 
-    def check_step(self, step: Step) -> None:
+    def check_step(self, step: Step, i: int) -> None:
         key = step.key
         self.roles_known(step.actors, self.at(step.line, "step", key, "actors"), "actors", key)
         for req in step.requires:
@@ -190,25 +291,34 @@ class _Checker:
         for name in ("on_approve", "on_reject"):
             transition: Transition | None = getattr(step, name)
             if transition is not None:
-                self.check_target(transition.target, transition.line, name, key)
+                self.check_target(transition.target, transition.line, name, i)
                 line = self.at(transition.line, name, key, "notify")
                 self.roles_known(transition.notify, line, name, key)
         if step.decision is None:
-            if step.on_approve is None:
-                self.add(step.line, say("no_way_out"), key)
+            if step.on_approve is None and i not in self.unread:  # unread: reported already
+                problem = self.add(step.line, say("no_way_out"), key)
+                self.detours.append(Detour(i, self.meant(None, i), problem))
             return
-        self.check_decision(step)
+        self.check_decision(step, i)
 
-    def check_target(self, target: Target, line: int, what: str, step: str) -> None:
+    def check_target(self, target: Target, line: int, what: str, i: int) -> None:
+        step = self.spec.steps[i].key
         if target.step is not None and target.step not in self.steps:
-            hint = _hint(target.step, self.steps)
-            self.add(line, say("unknown_target_step", what=what, step=target.step, hint=hint), step)
+            if target.step in self.renamed:
+                meant: int | None = self.renamed[target.step]
+                duplicate = self.spec.steps[self.renamed[target.step]]
+                hint = say("maybe_the_duplicate", line=duplicate.line, step=target.step)
+            else:
+                meant = self.meant(target.step, i)
+                hint = _hint(target.step, self.steps)
+            message = say("unknown_target_step", what=what, step=target.step, hint=hint)
+            self.detours.append(Detour(i, meant, self.add(line, message, step)))
         if target.end is not None and target.end not in self.spec.outcomes:
             hint = _hint(target.end, self.spec.outcomes)
             message = say("unknown_target_outcome", what=what, outcome=target.end, hint=hint)
-            self.add(line, message, step)
+            self.detours.append(Detour(i, None, self.add(line, message, step)))
 
-    def check_decision(self, step: Step) -> None:
+    def check_decision(self, step: Step, i: int) -> None:
         decision = step.decision
         assert decision is not None
         key = step.key
@@ -227,15 +337,18 @@ class _Checker:
                 key,
             )
         if not decision.options:
-            self.add(decision.line, say("decision_without_options"), key)
+            if i not in self.unread:  # options there, but none could be read: reported already
+                problem = self.add(decision.line, say("decision_without_options"), key)
+                self.detours.append(Detour(i, self.meant(None, i), problem))
             return
         seen: set[str] = set()
         for option in decision.options:
             what = f"{say('what_option')} {option.key!r}"
             if option.key in seen:
-                self.add(option.line, say("duplicate_option_key", option=option.key), key)
+                message = say("duplicate_option_key", option=option.key)
+                self.add(option.line, message, key, STRUCTURE)
             seen.add(option.key)
-            self.check_target(option.target, option.line, what, key)
+            self.check_target(option.target, option.line, what, i)
             line = self.at(option.line, "option", key, option.key, "notify")
             self.roles_known(option.notify, line, what, key)
             for req in option.requires:
