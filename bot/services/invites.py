@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.services import limits, roster
+from bot.services import limits, progress, roster
 from bot.services.context import Context
 from bot.services.errors import InvalidInput, Refusal
 from bot.services.uow import UnitOfWork
@@ -126,5 +126,10 @@ async def redeem(ctx: Context, token: str, telegram_user_id: int, display_name: 
             actor_id=official.id,
             payload={"invite_id": invite.id, "role": invite.role, "unit": invite.unit},
         )
+        if invite.role is not None:
+            # As when an admin appoints (officials.assign_role): the tasks that waited for a
+            # holder of this role are theirs now, and they are told.
+            await uow.session.flush()
+            await progress.take_up_unassigned(uow, official.id, invite.role, invite.unit)
         await uow.commit()
         return official.id
