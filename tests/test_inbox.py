@@ -207,9 +207,10 @@ async def test_strangers_cost_no_database_write(settings: Settings, tmp_path: Pa
             rows_before = await session.scalar(select(func.count(ReceivedUpdate.update_id)))
             events_before = await session.scalar(select(func.count(Event.id)))
         strangers = [await world.tg.create_user(f"Orang {n}") for n in range(5)]
-        for _ in range(6):
+        # A bare /start, or one with a link that names no open invitation, is a stranger's too.
+        for text in ("/tugas", "/start", "/start tautan-palsu") * 2:
             for person in strangers:
-                await world.tg.send(person["id"], "/tugas")
+                await world.tg.send(person["id"], text)
         for person in strangers:  # each is told once; the other five are only counted
             await world.tg.wait(person["id"], count=1, seconds=20)
         await _until(lambda: world.ctx.strangers_refused == 30)

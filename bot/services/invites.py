@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import limits, progress, roster
 from bot.services.context import Context
@@ -70,6 +72,22 @@ async def create_invite(
         )
         await uow.commit()
     return token
+
+
+async def usable(session: AsyncSession, tokens: Iterable[str], now: datetime) -> set[str]:
+    """Those of `tokens` that name an invitation still open (not used, not expired): read
+    only, so the inbox can tell a registration from a stranger's `/start` without a write."""
+    by_hash = {_hash(token): token for token in tokens}
+    if not by_hash:
+        return set()
+    found = await session.scalars(
+        select(Invite.token_hash).where(
+            Invite.token_hash.in_(list(by_hash)),
+            Invite.used_at.is_(None),
+            Invite.expires_at > now,
+        )
+    )
+    return {by_hash[h] for h in found}
 
 
 async def redeem(ctx: Context, token: str, telegram_user_id: int, display_name: str) -> int:
