@@ -25,7 +25,7 @@ async def start(update: Update, context: CallbackContext) -> None:
             # A stranger's bad links are answered now and then, like their other messages: a
             # flood of them must not hold the updates of officials up.
             if await official(update, context) is None and not strangers.turn_away(
-                ctx, user.id, pressed=False, private=True
+                ctx, user.id, pressed=False, private=True, about="link"
             ):
                 return
             await refuse(update, context, refusal)
