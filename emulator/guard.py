@@ -13,6 +13,7 @@ API and the playground), so a web page elsewhere must drive neither: one policy,
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -22,10 +23,23 @@ LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
 _FOREIGN_SITES = ("cross-site", "same-site")  # same-site: another port of the same machine
 
 
-def loopback_hosts(port: int) -> set[str]:
-    """The Host headers that name this server on a loopback address."""
-    names = {f"{name}:{port}" for name in LOOPBACK}
-    return names | set(LOOPBACK) if port == 80 else names  # clients omit the default port
+def is_loopback(host: str) -> bool:
+    """Is `host` (as bound: "127.0.0.2", "::1", "localhost") a loopback address? All of
+    127.0.0.0/8 is, not only 127.0.0.1."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def loopback_hosts(port: int, bound: str = "127.0.0.1") -> set[str]:
+    """The Host headers that name this server on a loopback address (`bound` as it is written
+    in a URL, e.g. "127.0.0.2" or "[::1]")."""
+    known = {*LOOPBACK, bound}
+    names = {f"{name}:{port}" for name in known}
+    return names | known if port == 80 else names  # clients omit the default port
 
 
 def refusal(request: web.Request, *, changes: bool) -> str | None:

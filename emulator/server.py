@@ -144,8 +144,8 @@ class Emulator:
         bound: Any = sock.getsockname()
         shown = f"[{host}]" if ":" in host else host
         self._url = f"http://{shown}:{bound[1]}"
-        if shown in guard.LOOPBACK:  # on a loopback address only loopback names may call
-            self.app[guard.HOSTS].update(guard.loopback_hosts(bound[1]))
+        if guard.is_loopback(host):  # on a loopback address only loopback names may call
+            self.app[guard.HOSTS].update(guard.loopback_hosts(bound[1], shown))
         return self._url
 
     async def stop(self) -> None:

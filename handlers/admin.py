@@ -7,7 +7,7 @@ from telegram import Update
 from bot.runtime.types import CallbackContext
 from bot.services import groups, invites, officials, queries
 from bot.services.errors import InvalidInput, NotPermitted
-from handlers.common import reply
+from handlers.common import reply, row_id
 from models import Official
 
 
@@ -59,12 +59,13 @@ async def revoke(update: Update, context: CallbackContext, me: Official) -> None
     """/cabut ID — the official no longer acts; their record stays."""
     _admin(me)
     args = context.args or []
-    if len(args) != 1 or not args[0].isdigit():
+    gone = row_id(args[0]) if len(args) == 1 else None
+    if gone is None:
         await reply(update, context, "usage", command="cabut")
         return
-    if int(args[0]) == me.id:
+    if gone == me.id:
         raise InvalidInput("not oneself")
-    await officials.deactivate(context.bot_data.ctx, int(args[0]), by=me.id)
+    await officials.deactivate(context.bot_data.ctx, gone, by=me.id)
     await reply(update, context, "saved")
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from telegram import CallbackQuery, Document, InlineKeyboardMarkup, Message, PhotoSize, Update
 from telegram.error import BadRequest
 
+from bot.core import callbacks
 from bot.core.engine import WorkflowError
 from bot.runtime.types import CallbackContext
 from bot.services import conversations, documents, strangers
@@ -74,6 +75,15 @@ async def refuse(update: Update, context: CallbackContext, refusal: WorkflowErro
         )
     else:
         await reply(update, context, "refusal", code=refusal.code, details=details)
+
+
+def row_id(argument: str) -> int | None:
+    """A typed id (`/cabut 12`), or None: ASCII digits only (`str.isdigit` also takes "²", which
+    `int` refuses), and no larger than a row id can be (a database refuses to compare more)."""
+    if not (argument.isascii() and argument.isdigit()):
+        return None
+    number = int(argument)
+    return number if number <= callbacks.MAX_ID else None
 
 
 def viewer(update: Update, me: Official) -> Viewer:

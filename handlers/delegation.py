@@ -10,7 +10,7 @@ from bot.runtime.messages import button
 from bot.runtime.types import CallbackContext
 from bot.services import colleagues, officials
 from bot.services.errors import InvalidInput, NotPermitted
-from handlers.common import answer, reply
+from handlers.common import answer, reply, row_id
 from models import Official
 
 DURATIONS = (1, 3, 7, 14)  # days
@@ -23,9 +23,10 @@ async def begin(update: Update, context: CallbackContext, me: Official) -> None:
     if args:
         if not me.is_admin:
             raise NotPermitted("admins only")
-        if not args[0].isdigit():
+        named = row_id(args[0])
+        if named is None:
             raise InvalidInput("official id")
-        holder = int(args[0])
+        holder = named
     people = await colleagues.stand_in_candidates(context.bot_data.ctx, holder)
     rows = [
         [InlineKeyboardButton(p.name, callback_data=callbacks.encode("dg", holder, p.id))]

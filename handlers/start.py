@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot.core.engine import WorkflowError
 from bot.runtime.types import CallbackContext
-from bot.services import invites, queries
+from bot.services import invites, queries, strangers
 from handlers.common import official, refuse, reply, stranger
 
 
@@ -22,6 +22,12 @@ async def start(update: Update, context: CallbackContext) -> None:
         try:
             official_id = await invites.redeem(ctx, token, user.id, name)
         except WorkflowError as refusal:
+            # A stranger's bad links are answered now and then, like their other messages: a
+            # flood of them must not hold the updates of officials up.
+            if await official(update, context) is None and not strangers.turn_away(
+                ctx, user.id, pressed=False, private=True, about="link"
+            ):
+                return
             await refuse(update, context, refusal)
             return
         person = next(p for p in await queries.officials(ctx) if p.id == official_id)

@@ -267,3 +267,19 @@ async def test_a_reminder_goes_to_whoever_may_act_when_the_assignee_left_the_rol
     assert await reminders.sweep(ctx) == 1
     nudges = [m for m in await outbox(ctx) if m.template == "task_nudge"]
     assert [(m.chat_id, m.task_id) for m in nudges] == [(4600, task.id)]
+
+
+async def test_a_holder_registered_by_invitation_takes_up_the_orphaned_task(
+    ctx: Context, office: Office
+) -> None:
+    """Appointing is an invitation in practice (`/undang`, `disposisi invite`): the newcomer
+    gets the task that waited for a holder, as `assign_role` gives it."""
+    reg = await register(ctx, office)
+    task = (await open_tasks(ctx, reg.proposal_id))["karo"]
+    await deactivate(ctx, office["karo"], by=office["admin"])
+    token = await invites.create_invite(ctx, role="karo", by=office["admin"])
+    newcomer = await invites.redeem(ctx, token, 4900, "Karo baru")
+    assert (await open_tasks(ctx, reg.proposal_id))["karo"].assignee_id == newcomer
+    told = [m for m in await outbox(ctx) if m.chat_id == 4900]
+    assert [(m.template, m.task_id) for m in told] == [("task_assigned", task.id)]
+    assert "task_assigned" in [e.type for e in await events(ctx, reg.proposal_id)]

@@ -14,7 +14,7 @@ from bot.core import callbacks
 from bot.core.config import Settings
 from bot.services import queries
 from demo.world import TOKEN
-from models import RoleAssignment
+from models import ReceivedUpdate, RoleAssignment
 from tests.bot_world import World, close_world, make_world
 
 # What each handler indexes: a count outside these made them raise IndexError.
@@ -131,3 +131,21 @@ async def test_a_forged_delegation_length_is_refused_and_delegates_nothing(world
             RoleAssignment.acting_for_id.is_not(None)
         )
         assert await session.scalar(delegations) == 0
+
+
+async def test_a_typed_id_that_is_no_row_id_is_answered_not_an_error(world: World) -> None:
+    """`/cabut ²` passed `str.isdigit` and then failed `int`; `/cabut 99999999999999999999`
+    overflowed the database's integer: each was an error, retried, then set aside."""
+    admin = world.uid("admin")
+    typed = ("/cabut ²", "/cabut 99999999999999999999", "/delegasi ²")
+    for text in typed:
+        await world.tg.send(admin, text)
+    answers = await world.tg.wait(admin, count=1 + len(typed), seconds=10)
+    said = [m["text"] for m in answers[1:]]
+    assert sorted(said) == sorted(
+        ["Tulis: /cabut ID (lihat /pejabat)."] * 2
+        + ["Isian tidak dapat dipakai. Periksa lagi lalu coba kembali."]
+    )
+    async with world.ctx.sessions() as session:
+        failed = select(func.count()).where(ReceivedUpdate.error.is_not(None))
+        assert await session.scalar(failed) == 0

@@ -123,3 +123,23 @@ async def test_telegram_clients_on_any_loopback_name_are_answered(emulator: Emul
 def test_on_port_80_a_loopback_name_may_come_without_the_port() -> None:
     assert loopback_hosts(8081) == {"127.0.0.1:8081", "localhost:8081", "[::1]:8081"}
     assert {"127.0.0.1", "localhost", "[::1]", "localhost:80"} <= loopback_hosts(80)
+
+
+async def test_on_another_loopback_address_a_foreign_host_name_is_refused() -> None:
+    """All of 127.0.0.0/8 is loopback: bound to 127.0.0.2, a rebound name is refused too, and
+    the address itself is answered."""
+    emu = Emulator(token=TOKEN)
+    try:
+        await emu.start(host="127.0.0.2")
+    except OSError:  # a system where only 127.0.0.1 is configured
+        pytest.skip("127.0.0.2 is not a local address here")
+    try:
+        port = emu.url.rsplit(":", 1)[1]
+        async with aiohttp.ClientSession() as http:
+            for host, status in (("rebound.example", 403), ("127.0.0.2", 200)):
+                got = await http.get(
+                    f"{emu.url}/bot{TOKEN}/getMe", headers={"Host": f"{host}:{port}"}
+                )
+                assert got.status == status, host
+    finally:
+        await emu.stop()

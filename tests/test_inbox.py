@@ -100,7 +100,7 @@ async def test_a_database_error_in_the_guard_stops_the_handling(
 ) -> None:
     from sqlalchemy.exc import OperationalError
 
-    async def locked(ctx: Context, update_id: int) -> int | None:
+    async def locked(ctx: Context, update_id: int, user_id: int | None) -> tuple[None, None]:
         raise OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked"))
 
     await _stored(ctx, 13)
@@ -207,9 +207,10 @@ async def test_strangers_cost_no_database_write(settings: Settings, tmp_path: Pa
             rows_before = await session.scalar(select(func.count(ReceivedUpdate.update_id)))
             events_before = await session.scalar(select(func.count(Event.id)))
         strangers = [await world.tg.create_user(f"Orang {n}") for n in range(5)]
-        for _ in range(6):
+        # A bare /start, or one with a link that names no open invitation, is a stranger's too.
+        for text in ("/tugas", "/start", "/start tautan-palsu") * 2:
             for person in strangers:
-                await world.tg.send(person["id"], "/tugas")
+                await world.tg.send(person["id"], text)
         for person in strangers:  # each is told once; the other five are only counted
             await world.tg.wait(person["id"], count=1, seconds=20)
         await _until(lambda: world.ctx.strangers_refused == 30)
@@ -252,4 +253,40 @@ async def test_a_stranger_s_flood_is_answered_once_and_never_holds_officials_up(
         told = [m for m in await world.tg.messages(person["id"]) if m["from_bot"]]
         assert len(told) == 1 and "belum terdaftar" in told[0]["text"]
     finally:
+        await close_world(world)
+
+
+async def test_polling_confirms_an_update_only_once_it_is_stored(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The offset that confirms a batch to Telegram moves past it only after the batch is in
+    the database: one the database refused is fetched again, not lost."""
+    from bot import app
+    from bot.runtime.inbox import Inbox
+    from bot.services.officials import add_official
+    from demo.world import TOKEN
+
+    world = await make_world(settings, tmp_path)
+    application = app.build(world.ctx, TOKEN)
+    try:
+        await application.initialize()
+        user = await world.tg.create_user("Karo")
+        await add_official(world.ctx, name="Karo", telegram_user_id=user["id"])
+        sent = await world.tg.send(user["id"], "/tugas")
+        inbox = Inbox(world.ctx, application)
+
+        async def refused(ctx: Context, payloads: object) -> list[object]:
+            raise OSError("disk full")
+
+        monkeypatch.setattr(updates, "store", refused)
+        monkeypatch.setattr("bot.runtime.inbox.RETRY_SECONDS", 0.0)
+        await inbox._poll_once()
+        assert inbox.offset is None  # nothing confirmed
+        assert await _row(world.ctx, sent["update_id"]) is None
+        monkeypatch.undo()
+        await inbox._poll_once()  # Telegram gives it again, and now it is kept
+        assert inbox.offset == sent["update_id"] + 1
+        assert await _row(world.ctx, sent["update_id"]) is not None
+    finally:
+        await application.shutdown()
         await close_world(world)

@@ -353,3 +353,48 @@ def test_a_malformed_token_is_refused_before_it_is_put_in_a_url(
     assert done.stderr.splitlines()[0] == "Konfigurasi salah:"
     assert done.stderr.splitlines()[1].startswith("  TELEGRAM_BOT_TOKEN: bentuknya bukan token")
     _short(printed)
+
+
+_QUOTING_SERVER = textwrap.dedent(
+    """
+    import sys
+    from aiohttp import web
+
+    async def answer(request):  # a gateway that quotes the path it could not route
+        text = "Bad Request: no route for " + request.path
+        return web.json_response({"ok": False, "error_code": 400, "description": text}, status=400)
+
+    app = web.Application()
+    app.router.add_route("*", "/{path:.*}", answer)
+    web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None)
+    """
+)
+
+
+def test_a_token_an_api_server_quotes_back_is_masked_in_any_case(tmp_path: Path) -> None:
+    """PTB capitalizes an API error's description (the rest lowercased): the token a server
+    quotes back arrives as "987654:zq9rahasiabot_tok-en", and is masked all the same."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-c", _QUOTING_SERVER, str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + START_WITHIN
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the server did not come up"
+                time.sleep(0.1)
+        api = f"http://127.0.0.1:{port}/bot"
+        done = _run(tmp_path, "invite", "karo", TELEGRAM_API_URL=api, TELEGRAM_BOT_TOKEN=TOKEN)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    printed = _printed(done).lower()
+    assert "no route for /bot<token>/getme" in printed, printed  # the server was heard
+    for secret in SECRETS:
+        assert secret.lower() not in printed, f"{secret!r} printed:\n{printed}"

@@ -240,3 +240,38 @@ def _sop_check(*files: Path) -> subprocess.CompletedProcess[str]:
         timeout=60,
         check=False,
     )
+
+
+async def test_a_closed_case_whose_version_left_the_folder_is_still_answered(
+    contexts: Contexts, clock: FrozenClock
+) -> None:
+    """Once its cases are closed, an old version's file may go; /status of such a case is
+    then a plain answer, and the next morning's digest still lists it, not an error."""
+    from datetime import timedelta
+
+    from bot.core.render import Renderer
+    from bot.services import digest, queries
+    from bot.services.errors import SopGone
+    from bot.services.uow import UnitOfWork
+    from tests.helpers import viewer
+
+    ctx, office = await _in_force(contexts)
+    async with ctx.sessions() as session, session.begin():
+        await session.execute(
+            update(Proposal).values(status=CLOSED, closed_at=clock.now(), outcome="dikirim")
+        )
+    only_new = contexts(kerjasama_2=VERSION_2)
+    assert await sops_in_force.check(only_new) == []
+    async with reading(only_new) as session:
+        number = await session.scalar(select(Proposal.number))
+    assert number is not None
+    with pytest.raises(SopGone) as refused:
+        await queries.proposal_status(only_new, number, await viewer(only_new, office["admin"]))
+    said = Renderer(only_new.settings.zone).render(
+        "refusal", {"code": refused.value.code, "details": refused.value.details}
+    )
+    assert "versi 2020.1, yang tidak dimuat lagi" in said and f"/riwayat {number}" in said
+    monday = clock.now().astimezone(only_new.settings.zone).date()
+    async with UnitOfWork(only_new) as uow:
+        summary = await digest.summarise(uow, None, monday, monday + timedelta(days=1))
+    assert [f["number"] for f in summary["finished"]] == [number]

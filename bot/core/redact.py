@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import threading
 import traceback
@@ -32,11 +33,12 @@ _known: dict[str, list[tuple[str, str]]] = {}
 
 def scrub(text: str) -> str:
     """`text` with every known secret masked; the longest first, so a whole token goes before
-    its secret half and nothing is left of a secret that contains another."""
+    its secret half and nothing is left of a secret that contains another. Case is ignored:
+    PTB capitalizes the description of an API error (`str.capitalize` lowercases the rest), so
+    a token a server quotes back reaches us lowercased."""
     forms = sorted((form for forms in _known.values() for form in forms), key=lambda f: -len(f[0]))
     for value, mask in forms:
-        if value in text:
-            text = text.replace(value, mask)
+        text = re.compile(re.escape(value), re.IGNORECASE).sub(mask.replace("\\", r"\\"), text)
     return text
 
 

@@ -28,20 +28,22 @@ class StrangerReplies:
         remember: int = REMEMBER,
     ) -> None:
         self.every, self.remember = every, remember
-        self._told: OrderedDict[int, float] = OrderedDict()  # user id → when told, oldest first
+        # (user id, what about) → when told, oldest first
+        self._told: OrderedDict[tuple[int, str], float] = OrderedDict()
         self._overall = SlidingWindow(per_minute, 60.0)
 
-    def tell(self, user_id: int) -> bool:
+    def tell(self, user_id: int, about: str = "message") -> bool:
         """Whether to answer this stranger's message now (and count it as told if so)."""
         now = windows.monotonic()
-        last = self._told.get(user_id)
+        key = (user_id, about)  # a bad invitation link is told apart from other messages
+        last = self._told.get(key)
         if last is not None and now - last < self.every:
             return False
         if self._overall.wait(now) > 0:
             return False
         self._overall.take(now)
-        self._told[user_id] = now
-        self._told.move_to_end(user_id)
+        self._told[key] = now
+        self._told.move_to_end(key)
         while len(self._told) > self.remember:
             self._told.popitem(last=False)
         return True

@@ -19,7 +19,7 @@ from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TimedOut
 
 from bot.runtime.types import TelegramApp
-from bot.services import updates
+from bot.services import invites, updates
 from bot.services.context import Context
 from bot.storage.db import read_session
 from models import Official
@@ -31,9 +31,15 @@ REPLAY_SECONDS = 10.0  # how often stored updates whose lease ran out are looked
 RETRY_SECONDS = 2.0
 
 
-def _is_registration(update: Update) -> bool:
+def _start_token(update: Update) -> str | None:
+    """The token of `/start TOKEN` in a private chat (an invitation link opened), if any."""
     message = update.message
-    return bool(message and message.text and message.text.startswith("/start"))
+    if message is None or message.chat.type != "private" or not message.text:
+        return None
+    words = message.text.split()
+    if len(words) < 2 or words[0].partition("@")[0] != "/start":
+        return None
+    return words[1]
 
 
 class Inbox:
@@ -71,6 +77,7 @@ class Inbox:
         users = {u.effective_user.id for u in batch if u.effective_user is not None}
         if not users:
             return set()
+        tokens = {u.update_id: _start_token(u) for u in batch}
         async with read_session(self.ctx.engine) as session:
             known = set(
                 await session.scalars(
@@ -79,12 +86,16 @@ class Inbox:
                     )
                 )
             )
+            # Only a link that can still be redeemed makes a registration worth keeping: a
+            # bare or bogus `/start` is a stranger's, refused without a write.
+            asked = {t for t in tokens.values() if t is not None}
+            open_links = await invites.usable(session, asked, self.ctx.clock.now())
         return {
             u.update_id
             for u in batch
             if u.effective_user is not None
             and u.effective_user.id not in known
-            and not _is_registration(u)
+            and tokens[u.update_id] not in open_links
         }
 
     async def replay(self, *, at_start: bool = False) -> None:

@@ -125,8 +125,10 @@ async def summarise(
         finished_query = finished_query.where(Proposal.sop_code == sop_code)
     finished = []
     for proposal in await uow.session.scalars(finished_query):
-        spec = uow.spec_of(proposal)
-        outcome = spec.outcomes.get(proposal.outcome or "")
+        try:
+            outcome = uow.spec_of(proposal).outcomes.get(proposal.outcome or "")
+        except KeyError:  # closed, and its version's file has left SOP_DIR since
+            outcome = None
         finished.append(
             {
                 "number": proposal.number,

@@ -48,3 +48,9 @@ class NotPermitted(Refusal):
 
 class InvalidInput(Refusal):
     code = "invalid_input"
+
+
+class SopGone(Refusal):
+    """The case's SOP version is no longer in SOP_DIR (allowed once its cases are closed)."""
+
+    code = "sop_gone"

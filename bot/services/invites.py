@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import limits, roster
+from bot.services import limits, progress, roster
 from bot.services.context import Context
 from bot.services.errors import InvalidInput, Refusal
 from bot.services.uow import UnitOfWork
@@ -72,6 +74,22 @@ async def create_invite(
     return token
 
 
+async def usable(session: AsyncSession, tokens: Iterable[str], now: datetime) -> set[str]:
+    """Those of `tokens` that name an invitation still open (not used, not expired): read
+    only, so the inbox can tell a registration from a stranger's `/start` without a write."""
+    by_hash = {_hash(token): token for token in tokens}
+    if not by_hash:
+        return set()
+    found = await session.scalars(
+        select(Invite.token_hash).where(
+            Invite.token_hash.in_(list(by_hash)),
+            Invite.used_at.is_(None),
+            Invite.expires_at > now,
+        )
+    )
+    return {by_hash[h] for h in found}
+
+
 async def redeem(ctx: Context, token: str, telegram_user_id: int, display_name: str) -> int:
     """Bind the user to the invitation's role; returns the official's id.
 
@@ -126,5 +144,10 @@ async def redeem(ctx: Context, token: str, telegram_user_id: int, display_name: 
             actor_id=official.id,
             payload={"invite_id": invite.id, "role": invite.role, "unit": invite.unit},
         )
+        if invite.role is not None:
+            # As when an admin appoints (officials.assign_role): the tasks that waited for a
+            # holder of this role are theirs now, and they are told.
+            await uow.session.flush()
+            await progress.take_up_unassigned(uow, official.id, invite.role, invite.unit)
         await uow.commit()
         return official.id

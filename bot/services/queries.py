@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 from bot.core.sop.spec import SopSpec
 from bot.services import access
 from bot.services.context import Context
-from bot.services.errors import NotVisible
+from bot.services.errors import NotVisible, SopGone
 from bot.services.once import CURRENT
 from bot.services.roster import in_force
 from bot.storage.db import read_session
@@ -306,7 +306,15 @@ async def proposal_status(ctx: Context, number: str, viewer: access.Viewer) -> d
 
     async with reading(ctx) as session:
         found = await _visible_proposal(session, ctx, viewer, _proposal_is(number))
-        spec = ctx.spec_of(found)
+        try:
+            spec = ctx.spec_of(found)
+        except KeyError:  # a closed case whose version's file has left SOP_DIR
+            raise SopGone(
+                "sop version not loaded",
+                number=found.number,
+                sop=found.sop_code,
+                version=found.sop_version,
+            ) from None
         card = await card_context(session, found, spec, ctx.calendar, ctx.clock.now())
         return card | {"live": True}
 

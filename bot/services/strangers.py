@@ -12,14 +12,17 @@ from bot.services.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 
-def turn_away(ctx: Context, user_id: int | None, *, pressed: bool, private: bool) -> bool:
+def turn_away(
+    ctx: Context, user_id: int | None, *, pressed: bool, private: bool, about: str = "message"
+) -> bool:
     """Count one stranger turned away; whether to answer now. A press always (its answer waits
     on no chat's limit), a message in a private chat now and then (`bot.core.strangers`), one in a
-    group never."""
+    group never. `about` "link" (an invitation link refused) is told apart from other messages,
+    so a stranger told "not registered" still hears why their link does not work."""
     ctx.strangers_refused += 1
     if pressed:
         return True
-    return private and user_id is not None and ctx.strangers_told.tell(user_id)
+    return private and user_id is not None and ctx.strangers_told.tell(user_id, about)
 
 
 async def record_turned_away(ctx: Context) -> None:
