@@ -126,14 +126,16 @@ async def summarise(
     finished = []
     for proposal in await uow.session.scalars(finished_query):
         try:
-            outcome = uow.spec_of(proposal).outcomes.get(proposal.outcome or "")
+            spec = uow.spec_of(proposal)
+            outcome = spec.outcomes.get(proposal.outcome or "")
+            restricted = spec.restricted(proposal.fields)
         except KeyError:  # closed, and its version's file has left SOP_DIR since
-            outcome = None
+            outcome, restricted = None, True  # its class unknown: its title stays out
         finished.append(
             {
                 "number": proposal.number,
                 "title": proposal.title,
-                "restricted": spec.restricted(proposal.fields),  # its title stays out
+                "restricted": restricted,  # its title stays out of the group
                 "outcome": outcome.title if outcome else proposal.outcome,
             }
         )
