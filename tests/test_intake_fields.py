@@ -22,7 +22,7 @@ from bot.services.context import Context, build_context
 from bot.services.errors import InvalidInput, NotYourTask
 from bot.services.intake_fields import BadDate, parse_date
 from bot.services.officials import add_official, assign_role
-from bot.services.proposals import register_proposal
+from bot.services.proposals import Registered, register_proposal
 from bot.tools.cli import main
 from demo import player
 from demo.world import World
@@ -64,19 +64,27 @@ def _fields(people: dict[str, int], to: str) -> dict[str, Any]:
     }
 
 
+async def _letter(
+    ctx: Context, by: int, fields: dict[str, Any], title: str = "Undangan", **more: Any
+) -> Registered:
+    """A letter of the test SOP registered by `by` with these intake fields."""
+    return await register_proposal(
+        ctx,
+        by=by,
+        sop_code="surat_uji",
+        title=title,
+        origin="Dinas",
+        document=pdf(f"{title}.pdf"),
+        fields=fields,
+        **more,
+    )
+
+
 async def test_the_step_goes_to_the_person_named_not_to_every_holder(letters: Context) -> None:
     ctx = letters
     people = await _office(ctx)
-    reg = await register_proposal(
-        ctx,
-        by=people["sekretaris"],
-        sop_code="surat_uji",
-        title="Undangan rapat koordinasi",
-        origin="Dinas Kominfo",
-        document=pdf("surat.pdf"),
-        fields=_fields(people, "kabid_b"),
-        attachments=[("lampiran", pdf("daftar-hadir.pdf"))],
-    )
+    attached = [("lampiran", pdf("daftar-hadir.pdf"))]
+    reg = await _letter(ctx, people["sekretaris"], _fields(people, "kabid_b"), attachments=attached)
     [task] = (await open_tasks(ctx, reg.proposal_id)).values()
     assert (task.role, task.assignee_id) == ("kabid_b", people["kabid_b"])
     stored = await proposal(ctx, reg.proposal_id)
@@ -95,15 +103,7 @@ async def test_a_required_field_left_out_is_refused(letters: Context) -> None:
     fields = _fields(people, "kabid_a")
     del fields["tanggal"]
     with pytest.raises(InvalidInput) as refused:
-        await register_proposal(
-            ctx,
-            by=people["sekretaris"],
-            sop_code="surat_uji",
-            title="Undangan",
-            origin="Dinas",
-            document=pdf("surat.pdf"),
-            fields=fields,
-        )
+        await _letter(ctx, people["sekretaris"], fields)
     assert refused.value.details["field"] == "tanggal"
 
 
@@ -188,14 +188,8 @@ async def test_urgency_shortens_the_time_standard(
 ) -> None:
     ctx = letters
     people = await _office(ctx)
-    reg = await register_proposal(
-        ctx,
-        by=people["sekretaris"],
-        sop_code="surat_uji",
-        title="Undangan",
-        origin="Dinas",
-        document=pdf("surat.pdf"),
-        fields=_fields(people, "kabid_a") | {"urgency": urgency},
+    reg = await _letter(
+        ctx, people["sekretaris"], _fields(people, "kabid_a") | {"urgency": urgency}
     )
     [task] = (await open_tasks(ctx, reg.proposal_id)).values()
     assert task.target_due_at == ctx.calendar.add_working_days(clock.now(), days)
@@ -204,15 +198,8 @@ async def test_urgency_shortens_the_time_standard(
 async def test_an_unknown_level_is_refused(letters: Context) -> None:
     people = await _office(letters)
     with pytest.raises(InvalidInput) as refused:
-        await register_proposal(
-            letters,
-            by=people["sekretaris"],
-            sop_code="surat_uji",
-            title="Undangan",
-            origin="Dinas",
-            document=pdf("surat.pdf"),
-            fields=_fields(people, "kabid_a") | {"classification": "sangat_rahasia"},
-        )
+        secret = {"classification": "sangat_rahasia"}
+        await _letter(letters, people["sekretaris"], _fields(people, "kabid_a") | secret)
     assert refused.value.details["field"] == "classification"
 
 
@@ -269,15 +256,8 @@ async def test_a_restricted_case_s_documents_are_sent_protected(
         sent = {}
         for level in ("rahasia", "biasa"):
             fields = _fields({"kabid_a": ids["kabid_a"]}, "kabid_a")
-            reg = await register_proposal(
-                world.ctx,
-                by=ids["sekretaris"],
-                sop_code="surat_uji",
-                title=f"Surat {level}",
-                origin="BKD",
-                document=pdf(f"surat-{level}.pdf"),
-                fields=fields | {"classification": level},
-            )
+            graded = fields | {"classification": level}
+            reg = await _letter(world.ctx, ids["sekretaris"], graded, title=f"surat-{level}")
             task = await world.task("kabid_a", reg.number)
             sent[level] = await world.download("kabid_a", task, f"surat-{level}.pdf")
         assert sent["rahasia"].get("has_protected_content") is True
