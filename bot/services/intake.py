@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bot.core.sop.spec import IntakeField, SopSpec
+from bot.core.sop.spec import Grades, IntakeField, SopSpec
 from bot.services import conversations, documents, intake_fields, limits, queries
 from bot.services.context import Context
 from bot.services.documents import Upload
@@ -43,21 +43,32 @@ async def _kinds(ctx: Context, spec: SopSpec) -> list[Option]:
     return [Option(f"{k.key} — {k.title}", key) for key, k in spec.kinds.items()]
 
 
-async def _urgency(ctx: Context, spec: SopSpec) -> list[Option]:
-    return [
-        Option(level.title, key)
-        for key, level in (spec.urgency.levels.items() if spec.urgency else ())
-    ]
+def _grades(spec: SopSpec, name: str) -> Grades | None:
+    return spec.urgency if name == "urgency" else spec.classification
 
 
-async def _classification(ctx: Context, spec: SopSpec) -> list[Option]:
-    grades = spec.classification
-    return [Option(level.title, key) for key, level in (grades.levels.items() if grades else ())]
+def _graded(name: str) -> Question:
+    """A letter's sifat (`urgency`) or klasifikasi (`classification`): one tap among levels."""
 
+    async def levels(ctx: Context, spec: SopSpec) -> list[Option]:
+        grades = _grades(spec, name)
+        return [
+            Option(level.title, key) for key, level in (grades.levels.items() if grades else ())
+        ]
 
-def _grade_label(spec: SopSpec, answers: Answers) -> dict[str, Any]:
-    grades = spec.urgency if answers.get("stage") == "urgency" else spec.classification
-    return {"grade_label": grades.label if grades else None}
+    def label(spec: SopSpec, answers: Answers) -> dict[str, Any]:
+        grades = _grades(spec, name)
+        return {"grade_label": grades.label if grades else None}
+
+    return Question(
+        name,
+        "choice",
+        name,
+        asked=lambda s: _grades(s, name) is not None,
+        verb="ig",
+        options=levels,
+        shows=label,
+    )
 
 
 async def _units(ctx: Context, spec: SopSpec) -> list[Option]:
@@ -129,24 +140,8 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     Question("document", "file", "file", asked=lambda s: bool(s.intake.document), shows=_document),
     # A letter's sifat and klasifikasi, where the SOP grades its cases so.
-    Question(
-        "urgency",
-        "choice",
-        "urgency",
-        asked=lambda s: s.urgency is not None,
-        verb="ig",
-        options=_urgency,
-        shows=_grade_label,
-    ),
-    Question(
-        "classification",
-        "choice",
-        "classification",
-        asked=lambda s: s.classification is not None,
-        verb="ig",
-        options=_classification,
-        shows=_grade_label,
-    ),
+    _graded("urgency"),
+    _graded("classification"),
     Question("note", "text", "note", limit="disposition_note", skippable=True),
     Question("confirm", "confirm", None, shows=_confirmation),
 )
