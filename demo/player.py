@@ -96,6 +96,11 @@ def check_choices(spec: SopSpec, choose: Mapping[str, str]) -> list[str]:
     wrong = []
     for key, option in choose.items():
         step = next((s for s in spec.steps if s.key == key), None)
+        if step is not None and step.disposition is not None:
+            if step.disposition.instruction(option) is None:
+                keys = ", ".join(i.key for i in step.disposition.instructions)
+                wrong.append(_say("choose_no_option", step=key, option=option, options=keys))
+            continue
         if step is None or step.decision is None:
             decisions = ", ".join(s.key for s in spec.steps if s.decision) or "—"
             wrong.append(_say("choose_not_a_decision", step=key, decisions=decisions))
@@ -260,7 +265,9 @@ async def _act(
         )
         have.add(requirement.document)
     message = await world.task(who, number, step=step.number)
-    if option is None:
+    if step.disposition is not None:
+        answer = await _dispose(world, step, who, message, choose.get(step.key))
+    elif option is None:
         answer = await world.press(who, message, "✅ Setujui")
     else:
         answer = await world.press(who, message, option.label)
@@ -268,6 +275,29 @@ async def _act(
             await world.latest(who, "alasan")
             await world.say(who, "Dicoba lewat demo: alasan contoh")
     await _completed(world, task, step, answer)
+
+
+async def _dispose(world: World, step: Step, who: str, message: Json, chosen: str | None) -> Json:
+    """The head disposes to the first official offered, with the instruction `chosen` (else
+    the first that asks to act); and, where the SOP has one, to the next official offered with
+    an instruction that only informs."""
+    given = step.disposition
+    assert given is not None
+    acting = [i for i in given.instructions if not i.informs]
+    informing = [i for i in given.instructions if i.informs]
+    first = given.instruction(chosen) if chosen else acting[0]
+    assert first is not None
+    await world.press(who, message, "✍️ Disposisi")
+    picker = await world.latest(who, "Disposisi kepada siapa")
+    names = [b["text"] for row in picker["buttons"] for b in row if b["text"].startswith("☐")]
+    if not names:
+        raise PlayError(_say("play_no_official", step=step.key, role=", ".join(given.to)))
+    await world.press(who, picker, names[0])
+    await world.press(who, picker, first.label)
+    if informing and not first.informs and len(names) > 1:
+        await world.press(who, picker, names[1])
+        await world.press(who, picker, informing[0].label)
+    return await world.press(who, picker, "📨 Kirim disposisi")
 
 
 async def _completed(world: World, task: Task, step: Step, answer: Json) -> None:

@@ -24,7 +24,7 @@ from bot.core import callbacks
 from bot.core.engine import WorkflowError
 from bot.core.sop.registry import SopRegistry
 from bot.runtime.types import CallbackContext
-from handlers import admin, commands, delegation, files, intake, replies, start, tasks
+from handlers import admin, commands, delegation, dispositions, files, intake, replies, start, tasks
 from handlers.common import answer, forget, official, refuse, reply, stranger
 from models import Official
 
@@ -33,6 +33,7 @@ Press = Callable[[Update, CallbackContext, Official, callbacks.Press], Awaitable
 
 PRESSES: dict[str, Press] = {
     **tasks.PRESSES,
+    **dispositions.PRESSES,
     **intake.PRESSES,
     "dg": delegation.press,
     "dd": delegation.press,

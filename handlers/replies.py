@@ -9,7 +9,7 @@ from bot.core.engine import Decide, Reject
 from bot.runtime.types import CallbackContext
 from bot.services import conversations, tasks
 from bot.services.intake import INTAKE
-from handlers import files, intake
+from handlers import dispositions, files, intake
 from handlers.common import reply
 from models import Official
 
@@ -24,6 +24,9 @@ async def on_text(update: Update, context: CallbackContext, me: Official) -> Non
         return
     if waiting.kind == INTAKE:
         await intake.on_text(update, context, me, waiting.data)
+        return
+    if waiting.kind == dispositions.DISPOSITION:
+        await dispositions.on_note(update, context, me, waiting.data)
         return
     task, version = int(waiting.data["task"]), int(waiting.data["version"])
     if waiting.kind == "reason":

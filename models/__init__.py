@@ -2,6 +2,7 @@
 
 from models.base import Base
 from models.conversations import Conversation, Invite, ReceivedUpdate
+from models.dispositions import Disposition
 from models.documents import Document
 from models.events import AuditHead, Event
 from models.officials import Official, RoleAssignment
@@ -14,6 +15,7 @@ __all__ = [
     "AuditHead",
     "Base",
     "Conversation",
+    "Disposition",
     "Document",
     "Event",
     "GroupSubscription",

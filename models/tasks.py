@@ -19,7 +19,7 @@ class Task(Base):
         # The reminder sweep reads only the head of this index: its cost does not grow with
         # the number of open tasks. Finished tasks have no next reminder, so they stay out.
         Index(None, "next_reminder_at"),
-        UniqueConstraint("proposal_id", "step_key", "activation", "role"),
+        UniqueConstraint("proposal_id", "step_key", "activation", "role", "seat"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -27,6 +27,9 @@ class Task(Base):
     step_key: Mapped[str] = mapped_column(String(64))
     activation: Mapped[int]  # 1 the first time the proposal enters this step, 2 after a loop…
     role: Mapped[str] = mapped_column(String(64))
+    # 0, or for the task of an official a disposition asked to act, that disposition row's id:
+    # several recipients may hold one role, and each has a task of their own.
+    seat: Mapped[int] = mapped_column(default=0, server_default="0")
     unit: Mapped[str | None] = mapped_column(String(200))  # for a role held per agency
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
     forwarded_to_id: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
@@ -36,7 +39,8 @@ class Task(Base):
     limit_due_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("officials.id"))
-    action: Mapped[str | None] = mapped_column(String(16))  # approve, reject, decide, superseded
+    # approve, reject, decide, dispose; superseded, recalled (its disposition taken back)
+    action: Mapped[str | None] = mapped_column(String(16))
     option: Mapped[str | None] = mapped_column(String(64))  # the decision option chosen
     note: Mapped[str | None] = mapped_column(Text)  # reason for a rejection, note on a decision
     version: Mapped[int] = mapped_column(default=1)  # drawn into buttons; bumped on every change
@@ -65,6 +69,11 @@ class Task(Base):
     def supersede(self, at: datetime) -> None:
         """Its step was settled by another actor's task (a rejection, a decision)."""
         self.completed_at, self.action = at, "superseded"
+        self._finished()
+
+    def recall(self, at: datetime) -> None:
+        """The disposition that gave it was recalled before anyone acted on it."""
+        self.completed_at, self.action = at, "recalled"
         self._finished()
 
     def forward_to(self, official_id: int | None, instruction: str | None) -> None:

@@ -28,7 +28,16 @@ class Decide:
     note: str | None = None
 
 
-Action = Approve | Reject | Decide
+@dataclass(frozen=True)
+class Dispose:
+    """The disposition of a disposition step given (to whom is the service's business): it
+    follows the step's `on_approve`, to the step its recipients act in."""
+
+    note: str | None = None
+    informs_only: bool = False  # nobody asked to act: the disposition's `on_inform` route
+
+
+Action = Approve | Reject | Decide | Dispose
 
 
 class WorkflowError(Exception):
@@ -49,7 +58,7 @@ class NoteRequired(WorkflowError):
 class Choice:
     """One button the SOP allows at a step: approve, reject, or a decision option."""
 
-    action: str  # "approve" | "reject" | "decide"
+    action: str  # "approve" | "reject" | "decide" | "dispose"
     label: str | None = None  # an option's label from the SOP; approve/reject are templated
     option: str | None = None
     note_required: bool = False
@@ -74,7 +83,7 @@ def choices(step: Step, kind: str | None) -> list[Choice]:
         ]
     found = []
     if step.on_approve is not None:
-        found.append(Choice("approve"))
+        found.append(Choice("dispose" if step.disposition is not None else "approve"))
     if step.on_reject is not None:
         found.append(Choice("reject", note_required=True))
     return found
@@ -89,7 +98,14 @@ def route(step: Step, action: Action, kind: str | None) -> Route:
         if option.note_required and not (action.note or "").strip():
             raise NoteRequired(f"option {option.key!r} needs a note")
         return Route(option.target, option.notify, option.verdict)
-    transition = step.on_approve if isinstance(action, Approve) else step.on_reject
+    if isinstance(action, Approve | Dispose) and (step.disposition is None) != isinstance(
+        action, Approve
+    ):  # a disposition step is done by disposing, never by a plain approval (and vice versa)
+        raise ActionNotAllowed(f"{type(action).__name__.lower()} is not open at step {step.key}")
+    transition = step.on_reject if isinstance(action, Reject) else step.on_approve
+    if isinstance(action, Dispose) and action.informs_only:
+        assert step.disposition is not None
+        transition = step.disposition.on_inform
     if transition is None:
         raise ActionNotAllowed(f"{type(action).__name__.lower()} is not open at step {step.key}")
     if isinstance(action, Reject) and not action.reason.strip():

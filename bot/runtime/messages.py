@@ -32,7 +32,30 @@ def compose(renderer: Renderer, template: str, context: dict[str, Any]) -> Outgo
         markup = task_buttons(renderer, context)
     elif template in OVERSIGHT:
         markup = task_buttons(renderer, context, oversight=True)
+    elif template == "disposition_sent" and not context.get("recalled"):
+        markup = InlineKeyboardMarkup(
+            [
+                [
+                    button(renderer, "recall", "dr", int(context["task_id"])),
+                    button(renderer, "history", "hs", int(context["proposal"]["id"])),
+                ]
+            ]
+        )
+    elif template == "disposition_informed":
+        markup = informed_buttons(renderer, context)
     return Outgoing(text, markup)
+
+
+def informed_buttons(renderer: Renderer, context: dict[str, Any]) -> InlineKeyboardMarkup:
+    """For one a disposition only informs: say it was read, its history, its documents."""
+    rows = [
+        [
+            button(renderer, "read", "dk", int(context["disposition"]["id"])),
+            button(renderer, "history", "hs", int(context["proposal"]["id"])),
+        ]
+    ]
+    rows.extend(document_rows(renderer, context))
+    return InlineKeyboardMarkup(rows)
 
 
 def label(renderer: Renderer, name: str, title: str = "") -> str:
@@ -67,7 +90,7 @@ def task_buttons(
                 ]
             )
         else:
-            verb = "ok" if choice["action"] == "approve" else "no"
+            verb = {"approve": "ok", "dispose": "dp"}.get(choice["action"], "no")
             main.append(button(renderer, choice["action"], verb, task, version))
     if main:
         rows.insert(0, main)
@@ -85,8 +108,13 @@ def task_buttons(
             button(renderer, "history", "hs", int(context["proposal"]["id"])),
         ]
     )
-    for document in context.get("documents", [])[-MAX_DOCUMENT_BUTTONS:]:
-        rows.append(
-            [button(renderer, "document", "dl", int(document["id"]), title=str(document["name"]))]
-        )
+    rows.extend(document_rows(renderer, context))
     return InlineKeyboardMarkup(rows)
+
+
+def document_rows(renderer: Renderer, context: dict[str, Any]) -> list[list[InlineKeyboardButton]]:
+    """The newest documents of the case, each retrievable with one tap."""
+    return [
+        [button(renderer, "document", "dl", int(document["id"]), title=str(document["name"]))]
+        for document in context.get("documents", [])[-MAX_DOCUMENT_BUTTONS:]
+    ]

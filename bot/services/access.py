@@ -14,9 +14,10 @@ and the gate cannot disagree. Who is *told* of a task (`roster.recipient`) is ch
 are an admin; its registrar; a holder (or Plh) of the SOP's origin role in the case's agency;
 a holder (or Plh) of a role the SOP marks `oversees`; someone who holds or held a task on it (as
 assignee, forwardee or the one who completed it), the Plh of such an assignee, or someone who
-may act on one of its open tasks now; or the holder of the superior role a task of it was
-escalated to. In a group chat the answer is read by the whole group, so a case must also be of
-an SOP the group is subscribed to. Everyone else gets the usual polite refusal.
+may act on one of its open tasks now; someone a disposition on it (not recalled) went to, to act
+or to know; or the holder of the superior role a task of it was escalated to. In a group chat
+the answer is read by the whole group, so a case must also be of an SOP the group is subscribed
+to. Everyone else gets the usual polite refusal.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from sqlalchemy.orm import aliased
 
 from bot.core.sop.registry import SopRegistry
 from bot.core.sop.spec import SopSpec
-from models import GroupSubscription, Official, Proposal, RoleAssignment, Task
+from models import Disposition, GroupSubscription, Official, Proposal, RoleAssignment, Task
 
 ME: BindParameter[int] = bindparam("me")
 AT: BindParameter[datetime] = bindparam("at")
@@ -215,7 +216,12 @@ async def visible(
             and_(Task.completed_at.is_(None), MAY_ACT),
         ),
     )
-    return and_(subscribed, or_(Proposal.registered_by_id == ME, on_task, *by_sop))
+    disposed_to = exists().where(
+        Disposition.proposal_id == Proposal.id,
+        Disposition.official_id == ME,
+        Disposition.recalled_at.is_(None),
+    )
+    return and_(subscribed, or_(Proposal.registered_by_id == ME, on_task, disposed_to, *by_sop))
 
 
 def params(viewer: Viewer, at: datetime) -> dict[str, object]:

@@ -18,7 +18,7 @@ from bot.core.sop.spec import SopSpec, Step
 from bot.services import intake_fields, reads, roster
 from bot.services.reads import OpenTask
 from bot.services.transaction import Transaction
-from models import Document, Event, Official, Proposal, Task
+from models import Disposition, Document, Event, Official, Proposal, Task
 
 
 def proposal_context(proposal: Proposal, spec: SopSpec) -> dict[str, Any]:
@@ -80,6 +80,46 @@ async def task_context(
             {"action": c.action, "label": c.label, "option": c.option, "note": c.note_required}
             for c in engine.choices(step, proposal.kind)
         ],
+        "disposition": await disposition_context(uow, task, spec) if task.seat else None,
+    }
+
+
+async def disposition_context(uow: Transaction, task: Task, spec: SopSpec) -> dict[str, Any]:
+    """The disposition a recipient's task comes from: by whom, which instruction, the note,
+    and whom else it went to (so that recipients of one disposition know of each other)."""
+    row = await uow.session.get(Disposition, task.seat)
+    assert row is not None, task.seat
+    return await disposition_lines(uow, spec, row)
+
+
+async def disposition_lines(uow: Transaction, spec: SopSpec, row: Disposition) -> dict[str, Any]:
+    giver_step = spec.step(row.step_key)
+    given = giver_step.disposition
+    assert given is not None
+    rows = await uow.session.scalars(
+        select(Disposition)
+        .where(Disposition.given_task_id == row.given_task_id)
+        .order_by(Disposition.id)
+    )
+    giver = await uow.session.get(Official, row.given_by_id)
+
+    def line(r: Disposition, name: str) -> dict[str, Any]:
+        instruction = given.instruction(r.instruction)
+        return {"name": name, "instruction": instruction.label if instruction else r.instruction}
+
+    others = []
+    for other in rows:
+        if other.id != row.id:
+            person = await uow.session.get(Official, other.official_id)
+            others.append(line(other, person.name if person else "—"))
+    return {
+        "id": row.id,
+        "by": giver.name if giver else None,
+        "by_role": spec.roles[giver_step.actors[0]].title if giver_step.actors else None,
+        "instruction": line(row, "")["instruction"],
+        "informs": row.informs,
+        "note": row.note,
+        "others": others,
     }
 
 

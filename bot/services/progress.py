@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, func, not_, or_, select
 from bot.core.calendar import WorkCalendar
 from bot.core.engine import Route
 from bot.core.sop.spec import SopSpec, Step
-from bot.services import access, reminders, roster
+from bot.services import access, disposed, reminders, roster
 from bot.services.uow import UnitOfWork
 from models import Proposal, Task
 
@@ -48,13 +48,14 @@ async def start_step(
         spec.factor(proposal.fields),
     )
     tasks = []
-    for role, unit, assignee_id in await _seats(uow, spec, proposal, step):
+    for role, unit, assignee_id, seat in await _seats(uow, spec, proposal, step):
         task = Task(
             proposal_id=proposal.id,
             step_key=step.key,
             activation=activation,
             role=role,
             unit=unit,
+            seat=seat,
             assignee_id=assignee_id,
             started_at=uow.now,
             target_due_at=target_due_at,
@@ -83,25 +84,28 @@ async def start_step(
 
 async def _seats(
     uow: UnitOfWork, spec: SopSpec, proposal: Proposal, step: Step
-) -> list[tuple[str, str | None, int | None]]:
-    """(role, unit, assignee) of each task the step starts: one per actor role, to its first
-    holder; or, for `actor_from`, one to the person intake named, in the role they hold (so
-    their Plh acts for them, and the role's other holders only once they have left it)."""
+) -> list[tuple[str, str | None, int | None, int]]:
+    """(role, unit, assignee, seat) of each task the step starts: one per actor role, to its
+    first holder; for `actor_from`, one to the person intake named, in the role they hold (so
+    their Plh acts for them, and the role's other holders only once they have left it), or one
+    per official the disposition named there asked to act, each seated on its row."""
+    if step.actor_from is not None and spec.intake.asks(step.actor_from) is None:
+        return [(r, None, o, seat) for r, o, seat in await disposed.seats(uow, proposal, step)]
     if step.actor_from is not None:
         named = (proposal.fields or {}).get(step.actor_from) or {}
         asked = spec.intake.asks(step.actor_from)
         role = str(named.get("role") or (asked.roles[0] if asked and asked.roles else ""))
         person = named.get("id")
         if isinstance(person, int):
-            return [(role, None, person)]
+            return [(role, None, person, 0)]
         holders = await roster.holders(uow.session, role, uow.now)
-        return [(role, None, holders[0].id if holders else None)]
+        return [(role, None, holders[0].id if holders else None, 0)]
     seats = []
     for role in step.actors:
         unit = roster.unit_for(spec, role, proposal.agency_unit)
         holders = await roster.holders(uow.session, role, uow.now, unit)
         uow.reads.keep(holders)  # told at commit: found again without a query
-        seats.append((role, unit, holders[0].id if holders else None))
+        seats.append((role, unit, holders[0].id if holders else None, 0))
     return seats
 
 

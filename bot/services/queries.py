@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.core.sop.spec import SopSpec
+from bot.core.sop.spec import SopSpec, Step
 from bot.services import access
 from bot.services.context import Context
 from bot.services.errors import NotVisible, SopGone
@@ -134,10 +134,22 @@ def _names(spec: SopSpec, event: Event) -> dict[str, str]:
         option = step.decision.option(str(event.payload.get("option"))) if step.decision else None
         if option is not None:
             names["option"] = option.label
+        recipients = event.payload.get("recipients")
+        if step.disposition is not None and isinstance(recipients, list):
+            names["recipients"] = "; ".join(
+                f"{r.get('name')} — {_instruction(step, r.get('instruction'))}"
+                for r in recipients
+                if isinstance(r, dict)
+            )
     outcome = spec.outcomes.get(str(event.payload.get("outcome")))
     if outcome is not None:
         names["outcome"] = outcome.title
     return names
+
+
+def _instruction(step: Step, key: object) -> str:
+    found = step.disposition.instruction(key) if step.disposition else None
+    return found.label if found else str(key)
 
 
 async def proposal_history(

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from bot.core.sop.spec import SopSpec
 from bot.services import notify
 from bot.services.transaction import Recorded, Transaction
-from models import Official, Proposal, Task
+from models import Disposition, Official, OutboxMessage, Proposal, Task
 
 
 async def _about(uow: Transaction, recorded: Recorded) -> tuple[Task, Proposal, SopSpec]:
@@ -47,6 +49,7 @@ async def tell_actor(uow: Transaction, recorded: Recorded) -> None:
     *_, spec = await _about(uow, recorded)
     step = next((s for s in spec.steps if s.key == returned.get("from_step")), None)
     back = {
+        "recalled": bool(returned.get("recalled")),
         "by": await _name(uow, returned.get("by")),
         "step": notify.step_context(step, spec) if step else None,
         "reason": returned.get("reason"),
@@ -94,6 +97,8 @@ async def close_messages(uow: Transaction, recorded: Recorded) -> None:
             "note": event.payload.get("note"),
             "by": await _name(uow, event.actor_id),
         }
+        if task.action == "dispose":
+            result["lines"] = await _disposition_lines(uow, spec, task)
     await notify.close_task_messages(uow, task, proposal, spec, event, result)
 
 
@@ -182,3 +187,99 @@ async def tell_superiors(uow: Transaction, recorded: Recorded) -> None:
             proposal_id=proposal.id,
             task_id=task.id,
         )
+
+
+async def _rows(uow: Transaction, given_task_id: int) -> list[Disposition]:
+    found = await uow.session.scalars(
+        select(Disposition)
+        .where(Disposition.given_task_id == given_task_id)
+        .order_by(Disposition.id)
+    )
+    return list(found)
+
+
+async def _disposition_lines(uow: Transaction, spec: SopSpec, task: Task) -> list[dict[str, Any]]:
+    """Who the disposition given on `task` went to, each with the instruction's label."""
+    given = spec.step(task.step_key).disposition
+    lines = []
+    for row in await _rows(uow, task.id):
+        instruction = given.instruction(row.instruction) if given else None
+        lines.append(
+            {
+                "name": await _name(uow, row.official_id) or "—",
+                "instruction": instruction.label if instruction else row.instruction,
+                "informs": row.informs,
+            }
+        )
+    return lines
+
+
+async def tell_disposed(uow: Transaction, recorded: Recorded) -> None:
+    """A disposition is out: its giver has it confirmed, with a button to recall it; those it
+    only informs are sent the case to read, with its documents."""
+    task, proposal, spec = await _about(uow, recorded)
+    case = notify.proposal_context(proposal, spec)
+    giver = await uow.session.get(Official, recorded.event.actor_id)
+    if giver is not None:
+        uow.send(
+            giver.telegram_user_id,
+            "disposition_sent",
+            {
+                "task_id": task.id,
+                "proposal": case,
+                "lines": await _disposition_lines(uow, spec, task),
+                "note": recorded.event.payload.get("note"),
+            },
+            cause=recorded.event,
+            proposal_id=proposal.id,
+        )
+    documents = [{"id": d.id, "name": d.file_name} for d in await uow.reads.documents(proposal.id)]
+    for row in await _rows(uow, task.id):
+        person = await uow.session.get(Official, row.official_id)
+        if row.informs and person is not None:
+            uow.send(
+                person.telegram_user_id,
+                "disposition_informed",
+                {
+                    "proposal": case,
+                    "disposition": await notify.disposition_lines(uow, spec, row),
+                    "documents": documents,
+                },
+                cause=recorded.event,
+                proposal_id=proposal.id,
+            )
+
+
+async def tell_recalled(uow: Transaction, recorded: Recorded) -> None:
+    """The disposition is taken back: its giver's confirmation says so (its button gone), and
+    those it only informed are told. (Those asked to act see their task close.)"""
+    task, proposal, spec = await _about(uow, recorded)
+    case = notify.proposal_context(proposal, spec)
+    by = await _name(uow, recorded.event.actor_id)
+    sent = await uow.session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.proposal_id == proposal.id,
+            OutboxMessage.template == "disposition_sent",
+            OutboxMessage.edit_of_id.is_(None),
+        )
+    )
+    for message in sent:
+        if message.context.get("task_id") == task.id:
+            uow.send(
+                message.chat_id,
+                "disposition_sent",
+                message.context | {"recalled": True},
+                cause=recorded.event,
+                proposal_id=proposal.id,
+                edit_of=message.id,
+            )
+    for row in await _rows(uow, task.id):
+        person = await uow.session.get(Official, row.official_id)
+        if row.informs and person is not None:
+            uow.send(
+                person.telegram_user_id,
+                "disposition_recalled",
+                {"proposal": case, "by": by},
+                cause=recorded.event,
+                proposal_id=proposal.id,
+            )

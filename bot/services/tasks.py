@@ -6,12 +6,14 @@ current), then one unit of work; a refusal is recorded as an event in its own tr
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import bindparam, func, select
 
 from bot.core import engine
-from bot.core.engine import Action, Approve, Decide, Reject
+from bot.core.engine import Action, Approve, Decide, Dispose, Reject
 from bot.services import documents, gate, limits, notify, progress, reminders
 from bot.services.context import Context
 from bot.services.documents import Upload
@@ -45,13 +47,24 @@ async def act(
     """Approve, reject or decide: complete the task and, if the step is settled, move on."""
     name = type(action).__name__.lower()
     return await gate.guarded(
-        ctx, task_id, official_id, name, lambda: _act(ctx, task_id, official_id, action, version)
+        ctx, task_id, official_id, name, lambda: settle(ctx, task_id, official_id, action, version)
     )
 
 
-async def _act(
-    ctx: Context, task_id: int, official_id: int, action: Action, version: int | None
+# What a kind of action adds to its unit of work before the step moves on (a disposition's
+# lines): given the opened task, it returns what it adds to the action's event.
+Then = Callable[[UnitOfWork, gate.Opened], Awaitable[dict[str, Any]]]
+
+
+async def settle(
+    ctx: Context,
+    task_id: int,
+    official_id: int,
+    action: Action,
+    version: int | None,
+    then: Then | None = None,
 ) -> Acted:
+    """The action itself, inside the gate's `guarded`: `then` adds what its kind needs."""
     if isinstance(action, Reject):
         limits.check("reason", action.reason)
     elif isinstance(action, Decide):
@@ -69,13 +82,14 @@ async def _act(
             )
         note, option = _note_of(action), action.option if isinstance(action, Decide) else None
         task.complete(uow.now, official_id, name_of(action), option, note)
+        added = await then(uow, opened) if then is not None else {}
         uow.record(
             f"task_{name_of(action)}",
             task=task,
             proposal=proposal,
             actor_id=official_id,
             on_behalf_of_id=opened.standing.on_behalf_of_id,
-            payload={"option": option, "note": note, "via": opened.standing.via},
+            payload={"option": option, "note": note, "via": opened.standing.via, **added},
         )
         others_open = (
             await uow.session.scalar(
@@ -93,7 +107,9 @@ async def _act(
 
 
 def name_of(action: Action) -> str:
-    return {Approve: "approve", Reject: "reject", Decide: "decide"}[type(action)]
+    return {Approve: "approve", Reject: "reject", Decide: "decide", Dispose: "dispose"}[
+        type(action)
+    ]
 
 
 def _note_of(action: Action) -> str | None:

@@ -153,13 +153,42 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class Instruction:
+    """A standard instruction of a disposition ("Tindak lanjuti", "Untuk diketahui")."""
+
+    key: str
+    label: str
+    # "untuk diketahui": its recipient is sent the case to read, with no task of their own
+    informs: bool = False
+    line: int = field(default=0, metadata=NOT_WRITTEN)
+
+
+@dataclass(frozen=True)
+class Disposition:
+    """A head's disposition, as it is given on the sheet: to whom — one or several of the
+    holders of `to` — each with a standard instruction, and one note for all. Those asked to act
+    get the next step's task (a step whose `actor_from` is this step); the others are told."""
+
+    to: tuple[str, ...]
+    instructions: tuple[Instruction, ...]
+    # Where the case goes when the disposition asks nobody to act ("Arsipkan", "Untuk
+    # diketahui" only); None: someone must be asked to act.
+    on_inform: Transition | None = None
+    line: int = field(default=0, metadata=NOT_WRITTEN)
+
+    def instruction(self, key: object) -> Instruction | None:
+        return next((i for i in self.instructions if i.key == key), None)
+
+
+@dataclass(frozen=True)
 class Step:
     key: str
     number: int
     activity: str
     time: TimeStandard
-    # Who acts: holders of these roles, or — `actor_from`, the key of an intake field of type
-    # `official` — the person named for this case (the letter's addressee). One of the two.
+    # Who acts: holders of these roles, or — `actor_from` — the person named for this case: in
+    # an intake field of type `official` (the letter's addressee), or by the disposition given
+    # at an earlier step (one task per official asked to act). One of the two.
     actors: tuple[str, ...] = ()
     actor_from: str | None = None
     completion: Completion = "all"
@@ -168,6 +197,7 @@ class Step:
     on_approve: Transition | None = None
     on_reject: Transition | None = None
     decision: Decision | None = None
+    disposition: Disposition | None = None  # the actor disposes of the case to named officials
     source: str | None = None  # citation of the row in the source document
     # A few words for a phone screen ("Telaah dokumen"); the activity stays one tap away.
     title: str | None = None
@@ -184,6 +214,8 @@ class Step:
 
     def targets(self) -> list[Target]:
         found = [t.target for t in (self.on_approve, self.on_reject) if t is not None]
+        if self.disposition is not None and self.disposition.on_inform is not None:
+            found.append(self.disposition.on_inform.target)
         if self.decision is not None:
             found.extend(o.target for o in self.decision.options)
         return found
@@ -354,7 +386,12 @@ class SopSpec:
         that names the person (the addressee)."""
         if step.actor_from is not None:
             named = self.intake.asks(step.actor_from)
-            return [named.label if named else step.actor_from]
+            if named is not None:
+                return [named.label]
+            giver = next((s for s in self.steps if s.key == step.actor_from), None)
+            if giver is not None and giver.disposition is not None:
+                return [self.roles[r].title if r in self.roles else r for r in giver.disposition.to]
+            return [step.actor_from]
         return [self.roles[r].title if r in self.roles else r for r in step.actors]
 
     @property

@@ -14,6 +14,8 @@ from bot.core.sop.schema import schema
 from bot.core.sop.spec import (
     TITLE_LIMIT,
     Decision,
+    Disposition,
+    Instruction,
     Option,
     Requirement,
     Step,
@@ -64,6 +66,7 @@ def _step(r: Reader, node: Any, line: int) -> Step | None:
         on_approve=_transition(r, s, "on_approve", line),
         on_reject=_transition(r, s, "on_reject", line),
         decision=_decision(r, s, line),
+        disposition=_disposition(r, s),
         source=s.text("source"),
         title=_title(s),
         line=line,
@@ -169,3 +172,22 @@ def _option(r: Reader, node: Any, line: int, step: str, step_line: int) -> Optio
         verdict=o.text("verdict"),
         line=line,
     )
+
+
+def _disposition(r: Reader, s: Fields) -> Disposition | None:
+    if "disposition" not in s:
+        return None
+    line = s.line("disposition")
+    d = r.fields(s.get("disposition"), line, "disposition", schema(Disposition), s.step)
+    if d is None:
+        return None
+    d.record(("disposition", s.step or ""), "to", "instructions")
+    node = d.seq("instructions")
+    found = []
+    for i, item in enumerate(node):
+        at = item_line(node, i)
+        f = r.fields(item, at, say("what_instruction"), schema(Instruction), s.step)
+        if f is not None and (key := f.text("key", key_like=True)) is not None:
+            found.append(Instruction(key, f.required_text("label"), f.flag("informs"), at))
+    on_inform = _transition(r, d, "on_inform", s.line("key"))
+    return Disposition(d.texts("to", nonempty=True), tuple(found), on_inform, line)

@@ -194,6 +194,7 @@ class _Checker:
                 message = say("unknown_document", what="fields", document=f.document, hint=hint)
                 self.add(self.at(f.line, "field", f.key, "document"), message)
         people = [f.key for f in self.spec.intake.fields if f.type == "official"]
+        people += [s.key for s in self.spec.steps if s.disposition is not None]
         for step in self.spec.steps:
             if step.actor_from is not None and step.actor_from not in people:
                 hint = _hint(step.actor_from, people)
@@ -294,12 +295,44 @@ class _Checker:
                 self.check_target(transition.target, transition.line, name, i)
                 line = self.at(transition.line, name, key, "notify")
                 self.roles_known(transition.notify, line, name, key)
+        if step.disposition is not None:
+            self.check_disposition(step)
         if step.decision is None:
             if step.on_approve is None and i not in self.unread:  # unread: reported already
                 problem = self.add(step.line, say("no_way_out"), key)
                 self.detours.append(Detour(i, self.meant(None, i), problem))
             return
         self.check_decision(step, i)
+
+    def check_disposition(self, step: Step) -> None:
+        """Whom it may go to, its instructions, and the step its recipients act in: the one it
+        leads to, whose `actor_from` names it."""
+        disposition, key = step.disposition, step.key
+        assert disposition is not None
+        line = self.at(disposition.line, "disposition", key, "to")
+        self.roles_known(disposition.to, line, "disposition", key)
+        seen: set[str] = set()
+        for instruction in disposition.instructions:
+            if instruction.key in seen:
+                message = say("duplicate_instruction_key", instruction=instruction.key)
+                self.add(instruction.line, message, key)
+            seen.add(instruction.key)
+        if not any(not i.informs for i in disposition.instructions):
+            self.add(disposition.line, say("disposition_without_action"), key)
+        if step.decision is not None:
+            self.add(disposition.line, say("disposition_with_decision"), key)
+        if disposition.on_inform is not None:
+            i = next(n for n, s in enumerate(self.spec.steps) if s is step)
+            inform = disposition.on_inform
+            self.check_target(inform.target, inform.line, "on_inform", i)
+            line = self.at(inform.line, "on_inform", key, "notify")
+            self.roles_known(inform.notify, line, "on_inform", key)
+        if step.completion == "all" and len(step.actors) > 1:
+            self.add(self.at(step.line, "step", key, "completion"), say("disposition_by_all"), key)
+        target = step.on_approve.target.step if step.on_approve else None
+        nxt = self.steps.get(target) if target else None
+        if step.on_approve is not None and (nxt is None or nxt.actor_from != key):
+            self.add(step.on_approve.line, say("disposition_next", step=key), key)
 
     def check_target(self, target: Target, line: int, what: str, i: int) -> None:
         step = self.spec.steps[i].key
