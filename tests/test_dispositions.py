@@ -121,7 +121,7 @@ async def office(settings: Settings, clock: FrozenClock, tmp_path: Path) -> Asyn
 
 
 ROLES = {
-    "admin_umum": "pengadministrasi",
+    "admin_umum": "agendaris",
     "kabid": "kabid",
     "kasi_1": "kasi",
     "kasi_2": "kasi",  # two holders of one role: each gets a task of their own
