@@ -214,7 +214,8 @@ async def start(ctx: Context, me: Official, code: str | None = None) -> Asked:
     options = [Option(_sop_label(spec), spec.code) for spec in specs]
     answers: Answers = {"stage": "sop", "sops": codes}
     await conversations.expect(ctx, me.telegram_user_id or 0, INTAKE, **answers)
-    return Asked(QUESTIONS[0], answers, options, {"wording": {}})
+    # No SOP chosen yet: the neutral words ("pengajuan"), which every template takes.
+    return Asked(QUESTIONS[0], answers, options, {"wording": wording(None)})
 
 
 def _sop_label(spec: SopSpec) -> str:
@@ -242,8 +243,11 @@ async def ask_next(ctx: Context, me: Official, answers: Answers) -> Asked:
     return Asked(question, answers, options, shows)
 
 
-def wording(spec: SopSpec) -> dict[str, str | None]:
-    """The SOP's own words for what intake asks; None where the templates' neutral word fits."""
+def wording(spec: SopSpec | None) -> dict[str, str | None]:
+    """The SOP's own words for what intake asks; None where the templates' neutral word fits
+    (every word None before an SOP is chosen)."""
+    if spec is None:
+        return dict.fromkeys(("noun", "title_label", "origin_label", "origin_role"))
     origin = spec.roles.get(spec.intake.origin_role or "")
     return {
         "noun": spec.case.noun,
