@@ -89,8 +89,8 @@ async def search(update: Update, context: CallbackContext, me: Official) -> None
         await reply(update, context, "usage", command="cari")
         return
     words = await limits.checked(context.bot_data.ctx, me.id, "search", words)
-    found = await queries.search_proposals(context.bot_data.ctx, words, viewer(update, me))
-    await reply(update, context, "search_results", words=words, proposals=found)
+    found = await queries.search(context.bot_data.ctx, words, viewer(update, me))
+    await reply(update, context, "search_results", words=words, hits=found)
 
 
 async def sop(update: Update, context: CallbackContext, me: Official) -> None:
