@@ -247,12 +247,17 @@ def wording(spec: SopSpec | None) -> dict[str, str | None]:
     """The SOP's own words for what intake asks; None where the templates' neutral word fits
     (every word None before an SOP is chosen)."""
     if spec is None:
-        return dict.fromkeys(("noun", "title_label", "origin_label", "origin_role"))
+        return dict.fromkeys(
+            ("noun", "title_label", "origin_label", "title_shown", "origin_shown", "origin_role")
+        )
     origin = spec.roles.get(spec.intake.origin_role or "")
     return {
         "noun": spec.case.noun,
         "title_label": spec.intake.title_label,
         "origin_label": spec.intake.origin_label,
+        # On the confirmation card, as on every message: without an explanation in brackets.
+        "title_shown": spec.intake.title_shown,
+        "origin_shown": spec.intake.origin_shown,
         "origin_role": origin.title if origin else None,
     }
 
