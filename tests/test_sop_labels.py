@@ -66,3 +66,18 @@ async def test_the_confirmation_card_shows_the_short_label(ctx: Context) -> None
     assert f"Asal usulan: {AGENCY}" in text and "pihak ketiga)" not in text, text
     asked = Renderer(WIB).render("intake", shown | {"stage": "origin"})
     assert "Asal usulan (Perangkat Daerah atau pihak ketiga):" in asked
+
+
+async def test_the_status_example_is_a_number_of_this_office(letters: Context) -> None:  # noqa: F811
+    """No case seen yet: the number the SOP's numbering would give the first one; then the
+    newest case the official may see."""
+    ctx = letters
+    people = await _office(ctx)
+    me = await viewer(ctx, people["sekretaris"])
+    year = ctx.clock.now().astimezone(ctx.settings.zone).year
+    assert await queries.example_number(ctx, me) == f"0001/SU/{year}"
+    reg = await _letter(ctx, people["sekretaris"], _fields(people, "kabid_a"))
+    assert await queries.example_number(ctx, me) == reg.number
+    for command in ("status", "riwayat"):
+        said = Renderer(WIB).render("usage", {"command": command, "example": reg.number})
+        assert f"/{command} {reg.number}" in said and "/KS/" not in said, said

@@ -100,9 +100,7 @@ async def register_proposal(
         year = uow.now.astimezone(ctx.settings.zone).year
         seq = await _next_seq(uow, spec.code, year)
         proposal = Proposal(
-            number=spec.intake.number_format.format(
-                seq=seq, year=year, code=spec.short_code or spec.code
-            ),
+            number=spec.number(seq, year),
             year=year,
             seq=seq,
             title=title,

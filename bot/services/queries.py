@@ -217,6 +217,24 @@ async def search_proposals(
         return list(found)
 
 
+async def example_number(ctx: Context, viewer: access.Viewer) -> str:
+    """A registration number to show in a usage line (`/status NOMOR`): the newest case the
+    viewer may see, else the number the first SOP's numbering gives its first case."""
+    now = ctx.clock.now()
+    async with reading(ctx) as session:
+        seeing = await access.visible(session, viewer, ctx.sops, now)
+        newest = await session.scalar(
+            select(Proposal.number)
+            .where(seeing)
+            .order_by(Proposal.registered_at.desc(), Proposal.id.desc())
+            .limit(1),
+            access.params(viewer, now),
+        )
+    if newest is not None:
+        return newest
+    return ctx.sops.latest()[0].number(1, now.astimezone(ctx.settings.zone).year)
+
+
 @dataclass(frozen=True)
 class Hit:
     proposal: Proposal

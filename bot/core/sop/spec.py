@@ -358,6 +358,12 @@ class SopSpec:
                 return step
         raise KeyError(f"{self.code}: no step {key!r}")
 
+    def number(self, seq: int, year: int) -> str:
+        """A case's registration number, by the SOP's `number_format`."""
+        return self.intake.number_format.format(
+            seq=seq, year=year, code=self.short_code or self.code
+        )
+
     def factor(self, fields: dict[str, object] | None) -> float:
         """How much a case's urgency (its `urgency` answer) shortens its time standards."""
         level = self.urgency.level((fields or {}).get("urgency")) if self.urgency else None
