@@ -4,11 +4,15 @@ in the /status example, the field's label when a text is refused for length."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.core.render import Renderer
 from bot.core.sop.spec import short_label
 from bot.runtime.messages import compose
 from bot.services import intake, queries, tasks
 from bot.services.context import Context
+from bot.services.limits import TooLong
+from bot.services.queries import official_by_telegram
 from tests.conftest import AGENCY, WIB, Office
 from tests.helpers import SOP, open_tasks, register, viewer
 from tests.test_intake_fields import _fields, _letter, _office, letters  # noqa: F401
@@ -81,3 +85,44 @@ async def test_the_status_example_is_a_number_of_this_office(letters: Context) -
     for command in ("status", "riwayat"):
         said = Renderer(WIB).render("usage", {"command": command, "example": reg.number})
         assert f"/{command} {reg.number}" in said and "/KS/" not in said, said
+
+
+def _said(refusal: TooLong) -> str:
+    return Renderer(WIB).render("refusal", {"code": refusal.code, "details": refusal.details})
+
+
+async def test_a_text_too_long_is_named_by_the_sop_s_label(letters: Context) -> None:  # noqa: F811
+    """The letter's title is its Perihal, its origin its Pengirim, a declared field its label."""
+    ctx = letters
+    people = await _office(ctx)
+    me = await official_by_telegram(ctx, 600)  # the secretary
+    assert me is not None and me.id == people["sekretaris"]
+    asked = await intake.start(ctx, me)
+    for stage, label, limit, answer in (
+        ("title", "Perihal", 300, "Undangan rapat"),
+        ("origin", "Pengirim", 200, "Dinas Kominfo"),
+    ):
+        assert asked.question.stage == stage
+        with pytest.raises(TooLong) as refused:
+            await intake.take_text(ctx, me, dict(asked.answers), "x" * (limit + 1))
+        assert _said(refused.value).startswith(f"{label} terlalu panjang: {limit + 1} karakter")
+        asked = await intake.take_text(ctx, me, asked.answers, answer) or asked
+    at_the_number = asked.answers | {"file": {"name": "surat.pdf"}, "stage": "f:nomor"}
+    with pytest.raises(TooLong) as refused:
+        await intake.take_text(ctx, me, at_the_number, "x" * 301)
+    assert _said(refused.value).startswith("Nomor surat terlalu panjang: 301 karakter")
+    # Registering from elsewhere (the CLI, another front end) is held to the same words.
+    with pytest.raises(TooLong) as refused:
+        await _letter(ctx, me.id, _fields(people, "kabid_a"), title="x" * 301)
+    assert _said(refused.value).startswith("Perihal terlalu panjang")
+
+
+async def test_the_seed_s_origin_too_long_is_named_asal_usulan(
+    ctx: Context, office: Office
+) -> None:
+    me = await official_by_telegram(ctx, office.chats["pengadministrasi"])
+    assert me is not None
+    answers = {"sop": SOP, "kind": "KAK", "title": "Kerja sama wisata", "stage": "origin"}
+    with pytest.raises(TooLong) as refused:
+        await intake.take_text(ctx, me, answers, "x" * 201)
+    assert _said(refused.value).startswith("Asal usulan terlalu panjang: 201 karakter")
