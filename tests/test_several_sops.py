@@ -9,16 +9,22 @@ from pathlib import Path
 
 import pytest
 
+import handlers
 from bot.core.clock import FrozenClock
 from bot.core.config import Settings
 from bot.core.paths import data_dir
 from bot.core.render import Renderer
+from bot.core.sop.loader import load_sop_text
+from bot.core.sop.registry import SopRegistry
+from bot.core.sop.spec import SopSpec
+from bot.core.sop.validate import RESERVED_FIELDS
 from bot.services import intake
 from bot.services.context import Context, build_context
 from bot.services.intake import Asked
 from bot.services.officials import add_official, assign_role
 from bot.services.queries import official_by_telegram
 from models import Official
+from tests.test_intake_optional import BARE
 
 LETTERS = Path(__file__).parent / "data" / "sop_surat_uji.yaml"
 
@@ -83,3 +89,37 @@ async def test_the_sop_s_own_command_asks_no_choice(two_sops: Context) -> None:
     asked = await intake.start(ctx, me, "kerjasama_pihak_ketiga")
     assert asked.question.stage == "kind"
     assert "Jenis usulan" in _shown(ctx, asked)
+
+
+def _with_command(code: str, command: str) -> SopSpec:
+    text = BARE.replace("code: surat_masuk", f"code: {code}")
+    return load_sop_text(
+        text.replace("intake:", f"case: {{command: {command}}}\nintake:"), "s.yaml"
+    )
+
+
+@pytest.mark.parametrize("command", ["baru", "start", "tugas", "status", "help", "batal"])
+def test_an_sop_cannot_take_a_built_in_command(command: str) -> None:
+    """`/baru` always asks which SOP and `/start` opens an invitation: no SOP takes them."""
+    sops = SopRegistry.of([_with_command("surat_uji", command)])
+    assert handlers.sop_commands(sops) == []
+    assert handlers.menu(sops)["own"] == []
+
+
+def test_the_seed_s_usulan_may_be_taken_and_a_command_serves_one_sop() -> None:
+    first, second = _with_command("a_surat", "usulan"), _with_command("b_surat", "usulan")
+    sops = SopRegistry.of([first, second])
+    assert [name for name, _, _ in handlers.sop_commands(sops)] == ["usulan"]
+    assert [c["command"] for c in handlers.menu(sops)["own"]] == ["usulan"]
+
+
+def test_the_reserved_names_are_the_ones_documented() -> None:
+    """sops/README.md lists the commands and field keys an SOP cannot take: the same as the
+    code's, so neither drifts."""
+    text = (data_dir("sops") / "README.md").read_text(encoding="utf-8")
+    section = text.split("### Reserved names", 1)[1].split("\n### ", 1)[0]
+    commands, fields = section.split("**Intake field keys**")
+    for name in handlers.reserved_commands():
+        assert f"`{name}`" in commands, name
+    for key in RESERVED_FIELDS:
+        assert f"`{key}`" in fields, key
