@@ -159,6 +159,19 @@ def _names(spec: SopSpec, event: Event) -> dict[str, str]:
     return names
 
 
+def _titles_of(ctx: Context, proposal: Proposal) -> SopSpec | None:
+    """The SOP whose titles a history shows: its own version; a closed case whose version has
+    left SOP_DIR, the newest version of its SOP (its steps' keys stay), else none (keys)."""
+    try:
+        return ctx.spec_of(proposal)
+    except KeyError:
+        pass
+    try:
+        return ctx.sops.get(proposal.sop_code)
+    except KeyError:
+        return None
+
+
 async def proposal_history(
     ctx: Context, proposal: int | str, viewer: access.Viewer, page: int | None = None
 ) -> HistoryPage:
@@ -181,9 +194,18 @@ async def proposal_history(
             .offset(page * HISTORY_PAGE)
             .limit(HISTORY_PAGE)
         )
-        spec = ctx.sops.get(found.sop_code, found.sop_version)
+        spec = _titles_of(ctx, found)
         entries = [
-            HistoryEntry(e.id, e.occurred_at, e.type, e.step_key, a, h, e.payload, _names(spec, e))
+            HistoryEntry(
+                e.id,
+                e.occurred_at,
+                e.type,
+                e.step_key,
+                a,
+                h,
+                e.payload,
+                _names(spec, e) if spec else {},
+            )
             for e, a, h in rows
         ]
     return HistoryPage(found, entries, page, pages, total)
