@@ -113,13 +113,24 @@ def menu(sops: SopRegistry) -> dict[str, Any]:
     return {"own": own, "generic": len(sops.latest()) > 1 or not own}
 
 
+# The one fixed command an SOP's own may take: the seed's alias of /baru.
+TAKEABLE = frozenset({"usulan"})
+
+
+def reserved_commands() -> frozenset[str]:
+    """The bot's own commands, which no SOP's `case.command` takes: /start (an invitation),
+    /baru (it asks which SOP), and every other command of COMMANDS but the seed's alias."""
+    return frozenset({"start", *(name for name, _, _ in COMMANDS)}) - TAKEABLE
+
+
 def _own_commands(sops: SopRegistry) -> list[tuple[str, str]]:
-    fixed = {name for name, action, _ in COMMANDS if action is not intake.begin}
-    return [
-        (spec.case.command, spec.code)
-        for spec in sops.latest()
-        if spec.case.command and spec.case.command not in fixed
-    ]
+    """Each SOP's own command, the first SOP (by code) keeping one that two SOPs give."""
+    reserved, own = reserved_commands(), {}
+    for spec in sops.latest():
+        command = spec.case.command
+        if command and command not in reserved and command not in own:
+            own[command] = spec.code
+    return list(own.items())
 
 
 def register(application: Application, sops: SopRegistry) -> None:  # type: ignore[type-arg]

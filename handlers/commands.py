@@ -18,6 +18,12 @@ def _argument(context: CallbackContext) -> str:
     return " ".join(context.args or []).strip()
 
 
+async def _usage(update: Update, context: CallbackContext, me: Official, command: str) -> None:
+    """How to write a command that takes a case's number, with a number of this office."""
+    example = await queries.example_number(context.bot_data.ctx, viewer(update, me))
+    await reply(update, context, "usage", command=command, example=example)
+
+
 async def my_tasks(update: Update, context: CallbackContext, me: Official) -> None:
     ctx = context.bot_data.ctx
     found = await queries.my_open_tasks(ctx, me.id)
@@ -52,7 +58,7 @@ async def my_tasks(update: Update, context: CallbackContext, me: Official) -> No
 async def status(update: Update, context: CallbackContext, me: Official) -> None:
     number = _argument(context)
     if not number:
-        await reply(update, context, "usage", command="status")
+        await _usage(update, context, me, "status")
         return
     card = await queries.proposal_status(context.bot_data.ctx, number, viewer(update, me))
     chat = update.effective_chat
@@ -63,7 +69,7 @@ async def status(update: Update, context: CallbackContext, me: Official) -> None
 async def history(update: Update, context: CallbackContext, me: Official) -> None:
     number = _argument(context)
     if not number:
-        await reply(update, context, "usage", command="riwayat")
+        await _usage(update, context, me, "riwayat")
         return
     found = await queries.proposal_history(context.bot_data.ctx, number, viewer(update, me))
     await show_history(update, context, found)
@@ -89,8 +95,8 @@ async def search(update: Update, context: CallbackContext, me: Official) -> None
         await reply(update, context, "usage", command="cari")
         return
     words = await limits.checked(context.bot_data.ctx, me.id, "search", words)
-    found = await queries.search_proposals(context.bot_data.ctx, words, viewer(update, me))
-    await reply(update, context, "search_results", words=words, proposals=found)
+    found = await queries.search(context.bot_data.ctx, words, viewer(update, me))
+    await reply(update, context, "search_results", words=words, hits=found)
 
 
 async def sop(update: Update, context: CallbackContext, me: Official) -> None:

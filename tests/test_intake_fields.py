@@ -137,6 +137,8 @@ def test_what_is_not_a_date_is_refused(typed: str) -> None:
         (("factor: 0.5", "factor: 2"), "paling besar 1"),
         (("{title: Rahasia, restricted: true}", "{title: Rahasia, factor: 0.5}"), "hanya berlaku"),
         (("{key: nomor,", "{key: title,"), "sudah dipakai pendaftaran"),
+        # Every key intake keeps its own answers under is named, "sop" and "stage" too.
+        (("{key: nomor,", "{key: stage,"), "(classification, file, kind, note, origin, sop, stage"),
         (("type: date", "type: tanggal"), "tidak dikenal"),
         (("roles: [kabid_a, kabid_b]", "roles: [kabid_c]"), "kabid_c"),
         (("    actor_from: tujuan\n", ""), "actors"),

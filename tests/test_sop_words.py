@@ -45,6 +45,15 @@ def test_a_bad_title_or_case_is_refused_in_words(change: tuple[str, str], said: 
     assert any(said in p.message and p.line for p in refused.value.problems)
 
 
+def test_a_bad_command_names_its_place_once() -> None:
+    """The problem is told under "case:" by the reader; the text does not say it again."""
+    with pytest.raises(SopFileError) as refused:
+        load_sop_text(BARE.replace("intake:", "case: {command: Surat-Masuk}\nintake:"), "b.yaml")
+    [problem] = [p for p in refused.value.problems if "Surat-Masuk" in p.message]
+    assert problem.message.startswith("case: command 'Surat-Masuk' bukan perintah Telegram")
+    assert "case: case:" not in str(refused.value)
+
+
 def test_the_registry_knows_the_common_noun_and_role_titles() -> None:
     letters = load_sop_text(LETTERS, "l.yaml")
     assert letters.case.noun == "surat masuk" and letters.case.command == "suratmasuk"

@@ -271,6 +271,12 @@ async def test_a_closed_case_whose_version_left_the_folder_is_still_answered(
         "refusal", {"code": refused.value.code, "details": refused.value.details}
     )
     assert "versi 2020.1, yang tidak dimuat lagi" in said and f"/riwayat {number}" in said
+    # ... and /riwayat, which that answer points to, shows it (the keys where titles are gone).
+    history = await queries.proposal_history(
+        only_new, number, await viewer(only_new, office["admin"])
+    )
+    text = Renderer(only_new.settings.zone).render("history", {"history": history})
+    assert f"Riwayat {number}" in text and "didaftarkan" in text
     monday = clock.now().astimezone(only_new.settings.zone).date()
     async with UnitOfWork(only_new) as uow:
         summary = await digest.summarise(uow, None, monday, monday + timedelta(days=1))

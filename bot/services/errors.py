@@ -40,6 +40,13 @@ class DocumentRejected(Refusal):
     code = "document_rejected"
 
 
+class RestrictedInGroup(Refusal):
+    """The case's klasifikasi keeps it off group chats: its title, fields and documents are
+    read in a private chat only (the group card shows its number and where it stands)."""
+
+    code = "restricted_in_group"
+
+
 class NotPermitted(Refusal):
     """The official's roles do not allow this (e.g. registering a proposal)."""
 

@@ -107,6 +107,8 @@ class Question:
     asks: str = "intake"  # the template that asks
     asked: Callable[[SopSpec], bool] = _always  # whether this SOP asks it at all
     limit: str = ""  # a text: the limit (services.limits) it is held to
+    # A text: what the SOP calls it, said when it is refused for length (None: the neutral word).
+    label: Callable[[SopSpec], str | None] = lambda spec: None
     verb: str = ""  # a choice: the callback verb of its buttons
     # A choice: its options; one with none is answered None and passed over.
     options: Callable[[Context, SopSpec], Awaitable[list[Option]]] | None = None
@@ -126,8 +128,8 @@ QUESTIONS: tuple[Question, ...] = (
         "sop", "choice", "sop", asked=lambda s: False, verb="ip", options=_sops, remember="sops"
     ),
     Question("kind", "choice", "kind", asked=lambda s: bool(s.kinds), verb="ik", options=_kinds),
-    Question("title", "text", "title", limit="title"),
-    Question("origin", "text", "origin", limit="origin"),
+    Question("title", "text", "title", limit="title", label=lambda s: s.intake.title_shown),
+    Question("origin", "text", "origin", limit="origin", label=lambda s: s.intake.origin_shown),
     Question(
         "unit",
         "choice",
@@ -184,6 +186,7 @@ def _declared(f: IntakeField) -> Question:
         accepts,
         key,
         limit="field" if f.type == "text" else "",
+        label=lambda spec: f.label,
         verb=intake_fields.FIELD_VERB if accepts == "choice" else "",
         options=options if accepts == "choice" else None,
         remember=f"{key}:options" if f.type == "official" else "",
@@ -214,7 +217,8 @@ async def start(ctx: Context, me: Official, code: str | None = None) -> Asked:
     options = [Option(_sop_label(spec), spec.code) for spec in specs]
     answers: Answers = {"stage": "sop", "sops": codes}
     await conversations.expect(ctx, me.telegram_user_id or 0, INTAKE, **answers)
-    return Asked(QUESTIONS[0], answers, options, {"wording": {}})
+    # No SOP chosen yet: the neutral words ("pengajuan"), which every template takes.
+    return Asked(QUESTIONS[0], answers, options, {"wording": wording(None)})
 
 
 def _sop_label(spec: SopSpec) -> str:
@@ -242,13 +246,21 @@ async def ask_next(ctx: Context, me: Official, answers: Answers) -> Asked:
     return Asked(question, answers, options, shows)
 
 
-def wording(spec: SopSpec) -> dict[str, str | None]:
-    """The SOP's own words for what intake asks; None where the templates' neutral word fits."""
+def wording(spec: SopSpec | None) -> dict[str, str | None]:
+    """The SOP's own words for what intake asks; None where the templates' neutral word fits
+    (every word None before an SOP is chosen)."""
+    if spec is None:
+        return dict.fromkeys(
+            ("noun", "title_label", "origin_label", "title_shown", "origin_shown", "origin_role")
+        )
     origin = spec.roles.get(spec.intake.origin_role or "")
     return {
         "noun": spec.case.noun,
         "title_label": spec.intake.title_label,
         "origin_label": spec.intake.origin_label,
+        # On the confirmation card, as on every message: without an explanation in brackets.
+        "title_shown": spec.intake.title_shown,
+        "origin_shown": spec.intake.origin_shown,
         "origin_role": origin.title if origin else None,
     }
 
@@ -262,7 +274,8 @@ async def take_text(ctx: Context, me: Official, answers: Answers, text: str) -> 
     if question.parse is not None:
         answers[str(question.key)] = question.parse(text)
     else:
-        answers[str(question.key)] = await limits.checked(ctx, me.id, question.limit, text)
+        label = question.label(_spec(ctx, answers))
+        answers[str(question.key)] = await limits.checked(ctx, me.id, question.limit, text, label)
     return await ask_next(ctx, me, answers)
 
 

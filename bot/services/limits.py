@@ -30,19 +30,24 @@ class TooLong(InvalidInput):
     code = "too_long"
 
 
-def check(field: str, text: str | None) -> None:
-    """Refuse `text` (trimmed) longer than the limit of `field`; None and "" pass."""
+def check(field: str, text: str | None, label: str | None = None) -> None:
+    """Refuse `text` (trimmed) longer than the limit of `field`; None and "" pass. `label`: what
+    the SOP calls the text ("Perihal", "Nomor surat"), said in the refusal instead of the
+    templates' word for `field`."""
     limit = LIMITS[field]
     length = len((text or "").strip())
     if length > limit:
-        raise TooLong(f"{field} too long", field=field, length=length, limit=limit)
+        named = {"label": label} if label else {}
+        raise TooLong(f"{field} too long", field=field, length=length, limit=limit, **named)
 
 
-async def checked(ctx: Context, official_id: int, field: str, text: str) -> str:
+async def checked(
+    ctx: Context, official_id: int, field: str, text: str, label: str | None = None
+) -> str:
     """`text` trimmed, or TooLong recorded as a refusal (for an answer kept before the use case
     that will take it runs, such as the intake's questions)."""
     try:
-        check(field, text)
+        check(field, text, label)
     except TooLong as refusal:
         async with UnitOfWork(ctx) as uow:
             uow.record(

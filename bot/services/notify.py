@@ -30,6 +30,9 @@ def proposal_context(proposal: Proposal, spec: SopSpec) -> dict[str, Any]:
         "kind": proposal.kind,
         "kind_title": kind.title if kind else None,
         "origin": proposal.origin,
+        # The SOP's own labels ("Pengirim", "Perihal"); None: the templates' neutral words.
+        "origin_label": spec.intake.origin_shown,
+        "title_label": spec.intake.title_shown,
         "noun": spec.case.noun,
         "fields": intake_fields.shown(spec, proposal.fields),
         # Its security class keeps its title and documents off group chats.

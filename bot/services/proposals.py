@@ -46,8 +46,8 @@ async def register_proposal(
         raise NotFound("no such SOP", sop_code=sop_code)
     spec = ctx.sops.get(sop_code)
     title, origin = title.strip(), origin.strip()
-    limits.check("title", title)
-    limits.check("origin", origin)
+    limits.check("title", title, spec.intake.title_shown)
+    limits.check("origin", origin, spec.intake.origin_shown)
     limits.check("disposition_note", disposition_note)
     if not title or not origin:
         raise InvalidInput(
@@ -85,7 +85,7 @@ async def register_proposal(
         if declared.required and not there:
             raise InvalidInput(f"{declared.key} is required", field=declared.key)
         if declared.type == "text":
-            limits.check("field", fields.get(declared.key))
+            limits.check("field", fields.get(declared.key), declared.label)
     for attached_kind, attached in attachments:
         documents.check(ctx, spec, attached_kind, attached)
 
@@ -100,9 +100,7 @@ async def register_proposal(
         year = uow.now.astimezone(ctx.settings.zone).year
         seq = await _next_seq(uow, spec.code, year)
         proposal = Proposal(
-            number=spec.intake.number_format.format(
-                seq=seq, year=year, code=spec.short_code or spec.code
-            ),
+            number=spec.number(seq, year),
             year=year,
             seq=seq,
             title=title,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 from bot.core.sop.spec import SopSpec, Step
 from bot.services import access
 from bot.services.context import Context
-from bot.services.errors import NotVisible, SopGone
+from bot.services.errors import NotVisible, RestrictedInGroup, SopGone
 from bot.services.once import CURRENT
 from bot.services.roster import in_force
 from bot.storage.db import read_session
@@ -119,6 +119,25 @@ async def _visible_proposal(
     return found
 
 
+def restricted(ctx: Context, proposal: Proposal) -> bool:
+    """Does the case's klasifikasi keep it off group chats? A case whose SOP version has left
+    SOP_DIR (closed since) counts as restricted: its class is unknown."""
+    try:
+        return ctx.spec_of(proposal).restricted(proposal.fields)
+    except KeyError:
+        return True
+
+
+def _hidden_from(ctx: Context, viewer: access.Viewer, proposal: Proposal) -> bool:
+    """A restricted case asked about in a group chat: what it is stays out of the answer."""
+    return viewer.group_chat_id is not None and restricted(ctx, proposal)
+
+
+def _not_in_group(ctx: Context, viewer: access.Viewer, proposal: Proposal) -> None:
+    if _hidden_from(ctx, viewer, proposal):
+        raise RestrictedInGroup("restricted in a group", number=proposal.number)
+
+
 def _proposal_is(proposal: int | str) -> ColumnElement[bool]:
     if isinstance(proposal, int):
         return Proposal.id == proposal
@@ -152,6 +171,19 @@ def _instruction(step: Step, key: object) -> str:
     return found.label if found else str(key)
 
 
+def _titles_of(ctx: Context, proposal: Proposal) -> SopSpec | None:
+    """The SOP whose titles a history shows: its own version; a closed case whose version has
+    left SOP_DIR, the newest version of its SOP (its steps' keys stay), else none (keys)."""
+    try:
+        return ctx.spec_of(proposal)
+    except KeyError:
+        pass
+    try:
+        return ctx.sops.get(proposal.sop_code)
+    except KeyError:
+        return None
+
+
 async def proposal_history(
     ctx: Context, proposal: int | str, viewer: access.Viewer, page: int | None = None
 ) -> HistoryPage:
@@ -160,6 +192,7 @@ async def proposal_history(
     actor, holder = aliased(Official), aliased(Official)
     async with reading(ctx) as session:
         found = await _visible_proposal(session, ctx, viewer, _proposal_is(proposal))
+        _not_in_group(ctx, viewer, found)  # titles, fields and file names on every page
         mine = and_(Event.proposal_id == found.id, Event.type.not_in(_NOT_HISTORY))
         total = await session.scalar(select(func.count(Event.id)).where(mine)) or 0
         pages = max(1, -(-total // HISTORY_PAGE))
@@ -173,9 +206,18 @@ async def proposal_history(
             .offset(page * HISTORY_PAGE)
             .limit(HISTORY_PAGE)
         )
-        spec = ctx.sops.get(found.sop_code, found.sop_version)
+        spec = _titles_of(ctx, found)
         entries = [
-            HistoryEntry(e.id, e.occurred_at, e.type, e.step_key, a, h, e.payload, _names(spec, e))
+            HistoryEntry(
+                e.id,
+                e.occurred_at,
+                e.type,
+                e.step_key,
+                a,
+                h,
+                e.payload,
+                _names(spec, e) if spec else {},
+            )
             for e, a, h in rows
         ]
     return HistoryPage(found, entries, page, pages, total)
@@ -207,6 +249,55 @@ async def search_proposals(
             access.params(viewer, now),
         )
         return list(found)
+
+
+async def example_number(ctx: Context, viewer: access.Viewer) -> str:
+    """A registration number to show in a usage line (`/status NOMOR`): the newest case the
+    viewer may see, else the number the first SOP's numbering gives its first case."""
+    now = ctx.clock.now()
+    async with reading(ctx) as session:
+        seeing = await access.visible(session, viewer, ctx.sops, now)
+        newest = await session.scalar(
+            select(Proposal.number)
+            .where(seeing)
+            .order_by(Proposal.registered_at.desc(), Proposal.id.desc())
+            .limit(1),
+            access.params(viewer, now),
+        )
+    if newest is not None:
+        return newest
+    return ctx.sops.latest()[0].number(1, now.astimezone(ctx.settings.zone).year)
+
+
+@dataclass(frozen=True)
+class Hit:
+    proposal: Proposal
+    hidden: bool  # a restricted case found from a group chat: listed by its number only
+    outcome: str | None  # how it ended, as the SOP titles it (a key the SOP lost: as stored)
+
+
+async def search(ctx: Context, text: str, viewer: access.Viewer) -> list[Hit]:
+    """`/cari`: the proposals the viewer may see that match. In a group chat a restricted case
+    is found by its number only, and listed without its title: a hit on a word of its title
+    or origin would tell the group what it is about."""
+    words = list(dict.fromkeys(text.lower().split()))[:SEARCH_WORDS]  # as search_proposals
+    hits = []
+    for found in await search_proposals(ctx, text, viewer):
+        hidden = _hidden_from(ctx, viewer, found)
+        if hidden and not all(word in found.number.lower() for word in words):
+            continue
+        hits.append(Hit(found, hidden, _outcome_title(ctx, found)))
+    return hits
+
+
+def _outcome_title(ctx: Context, proposal: Proposal) -> str | None:
+    if proposal.outcome is None:
+        return None
+    try:
+        outcome = ctx.spec_of(proposal).outcomes.get(proposal.outcome)
+    except KeyError:  # its version's file has left SOP_DIR
+        outcome = None
+    return outcome.title if outcome else proposal.outcome
 
 
 async def open_tasks_of(ctx: Context, proposal_id: int) -> list[Task]:
@@ -339,4 +430,5 @@ async def document(ctx: Context, document_id: int, viewer: access.Viewer) -> tup
         if found is None:
             raise NotVisible("no such document", document_id=document_id)
         case = await _visible_proposal(session, ctx, viewer, Proposal.id == found.proposal_id)
-    return found, ctx.spec_of(case).restricted(case.fields)
+    _not_in_group(ctx, viewer, case)
+    return found, restricted(ctx, case)

@@ -267,6 +267,26 @@ class Intake:
     def asks(self, key: str) -> IntakeField | None:
         return next((f for f in self.fields if f.key == key), None)
 
+    @property
+    def title_shown(self) -> str | None:
+        """The title's label on every message (the question intake asks may be longer)."""
+        return short_label(self.title_label)
+
+    @property
+    def origin_shown(self) -> str | None:
+        """The origin's label on every message: `Asal usulan (Perangkat Daerah atau pihak
+        ketiga)` is asked in full, and shown as `Asal usulan`."""
+        return short_label(self.origin_label)
+
+
+def short_label(label: str | None) -> str | None:
+    """A label as a line of a message shows it: without the explanation in brackets that
+    follows it, when there is something before them."""
+    if label is None:
+        return None
+    before, bracket, _ = label.partition(" (")
+    return before.strip() if bracket and before.strip() else label
+
 
 @dataclass(frozen=True)
 class Case:
@@ -369,6 +389,12 @@ class SopSpec:
             if step.key == key:
                 return step
         raise KeyError(f"{self.code}: no step {key!r}")
+
+    def number(self, seq: int, year: int) -> str:
+        """A case's registration number, by the SOP's `number_format`."""
+        return self.intake.number_format.format(
+            seq=seq, year=year, code=self.short_code or self.code
+        )
 
     def factor(self, fields: dict[str, object] | None) -> float:
         """How much a case's urgency (its `urgency` answer) shortens its time standards."""

@@ -184,7 +184,14 @@ class _Checker:
         seen: set[str] = set()
         for f in self.spec.intake.fields:
             if f.key in RESERVED_FIELDS:
-                self.add(f.line, say("reserved_field_key", field=f.key))
+                self.add(
+                    f.line,
+                    say(
+                        "reserved_field_key",
+                        field=f.key,
+                        reserved=", ".join(sorted(RESERVED_FIELDS)),
+                    ),
+                )
             elif f.key in seen:
                 self.add(f.line, say("duplicate_field_key", field=f.key))
             seen.add(f.key)
