@@ -21,6 +21,7 @@ from telegram.ext import (
 )
 
 from bot.core import callbacks
+from bot.core import commands as built_in
 from bot.core.engine import WorkflowError
 from bot.core.sop.registry import SopRegistry
 from bot.runtime.types import CallbackContext
@@ -98,7 +99,8 @@ async def on_unknown_press(update: Update, context: CallbackContext) -> None:
 
 def sop_commands(sops: SopRegistry) -> list[tuple[str, Action, bool]]:
     """Each SOP's own command (`case.command`) that registers a case of it, before the fixed
-    ones, so that one may take the name of a fixed alias (`usulan`) but never `tugas`."""
+    ones, so that one may take the name of a fixed alias (`usulan`) but never `tugas`
+    (`bot.core.commands`)."""
     return [(command, intake.begin_in(code), True) for command, code in _own_commands(sops)]
 
 
@@ -113,11 +115,12 @@ def menu(sops: SopRegistry) -> dict[str, Any]:
 
 
 def _own_commands(sops: SopRegistry) -> list[tuple[str, str]]:
-    fixed = {name for name, action, _ in COMMANDS if action is not intake.begin}
+    # The loader refuses an SOP file that takes a built-in command; a spec built in code is not
+    # loaded, so it is held to the same rule here.
     return [
         (spec.case.command, spec.code)
         for spec in sops.latest()
-        if spec.case.command and spec.case.command not in fixed
+        if spec.case.command and not built_in.taken(spec.case.command)
     ]
 
 

@@ -43,8 +43,26 @@ def check(args: argparse.Namespace) -> int:
             outcomes=len(spec.outcomes),
         )
         print(summary)
+    if not _together(loaded):
+        failed = True
     _warn_if_in_force_differs(loaded)
     return 1 if failed else 0
+
+
+def _together(specs: list[SopSpec]) -> bool:
+    """Files checked together are an SOP_DIR to be: two that clash (one code and version, or
+    one command) are told as the bot would refuse them at start."""
+    from bot.core.sop.loader import SopFileError
+    from bot.core.sop.registry import SopRegistry
+
+    try:
+        SopRegistry.of(specs)
+    except SopFileError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(text("cli", "sop_clashes", count=len(exc.problems)), file=sys.stderr)
+        return False
+    return True
 
 
 def _tell(path: object, problems: Sequence[object]) -> None:

@@ -30,6 +30,14 @@ def _empty_folder(root: Path) -> str:
     return say("no_sop_files")
 
 
+def _where(spec: SopSpec) -> str:
+    """An SOP as a problem names it: its code and where its command is written."""
+    place = spec.path or "<sop>"
+    if spec.case.command_line:
+        place = f"{place}:{spec.case.command_line}"
+    return f"{spec.code} ({place})"
+
+
 class SopRegistry:
     """SOP specs by `(code, version)`, and by code alone for the latest version."""
 
@@ -81,6 +89,22 @@ class SopRegistry:
                 )
             else:
                 self._specs[key] = spec
+        return problems + self._commands_twice()
+
+    def _commands_twice(self) -> list[SopProblem]:
+        """Two SOPs in force whose own command (`case.command`) is the same: each file is told
+        of the other, as neither can be the one the command registers in."""
+        by_command: dict[str, list[SopSpec]] = {}
+        for spec in self.latest():
+            if spec.case.command is not None:
+                by_command.setdefault(spec.case.command, []).append(spec)
+        problems = []
+        for command, specs in by_command.items():
+            for spec in specs if len(specs) > 1 else ():
+                others = ", ".join(_where(other) for other in specs if other is not spec)
+                message = say("command_twice", name=command, others=others)
+                line = spec.case.command_line or None
+                problems.append(SopProblem(spec.path or "<sop>", line, None, message))
         return problems
 
     def get(self, code: str, version: str | None = None) -> SopSpec:
