@@ -149,6 +149,18 @@ def test_a_bad_field_or_actor_from_is_refused_in_words(change: tuple[str, str], 
     assert any(said in p.message and p.line for p in refused.value.problems), refused.value
 
 
+@pytest.mark.parametrize("twice", ["Permohonan", "permohonan"])
+def test_a_choice_written_twice_is_refused_with_its_file_and_line(twice: str) -> None:
+    written = "options: [Undangan, Permohonan, Edaran]"
+    text = TEXT.replace(written, f"options: [Undangan, Permohonan, Edaran, {twice}]")
+    with pytest.raises(SopFileError) as refused:
+        load_sop_text(text, "s.yaml")
+    (problem,) = refused.value.problems
+    line = next(n for n, row in enumerate(TEXT.splitlines(), 1) if written in row)
+    assert (problem.file, problem.line) == ("s.yaml", line)
+    assert "'jenis'" in problem.message and repr(twice) in problem.message
+
+
 def test_the_wizard_asks_each_field_and_the_named_person_gets_the_task(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
