@@ -50,6 +50,14 @@ class InvalidInput(Refusal):
     code = "invalid_input"
 
 
+class FieldRefused(InvalidInput):
+    """An intake answer that cannot be kept: a choice not among its options, a date that is
+    not one, an official no longer there to be named (`details`: field, label, reason,
+    value)."""
+
+    code = "field_refused"
+
+
 class SopGone(Refusal):
     """The case's SOP version is no longer in SOP_DIR (allowed once its cases are closed)."""
 
