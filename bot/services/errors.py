@@ -50,6 +50,13 @@ class InvalidInput(Refusal):
     code = "invalid_input"
 
 
+class UnknownRole(InvalidInput):
+    """No SOP in force has the role named (`details`: role, and roles: the key and title of
+    each role there is; admin: whether "admin" may be named too)."""
+
+    code = "unknown_role"
+
+
 class FieldRefused(InvalidInput):
     """An intake answer that cannot be kept: a choice not among its options, a date that is
     not one, an official no longer there to be named (`details`: field, label, reason,
