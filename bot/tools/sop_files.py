@@ -50,19 +50,17 @@ def check(args: argparse.Namespace) -> int:
 
 
 def _together(specs: list[SopSpec]) -> bool:
-    """Files checked together are an SOP_DIR to be: two that clash (one code and version, or
-    one command) are told as the bot would refuse them at start."""
-    from bot.core.sop.loader import SopFileError
-    from bot.core.sop.registry import SopRegistry
+    """Files checked together are an SOP_DIR to be: two SOPs claiming one command are told as
+    the bot would refuse them at start. (Two files of one version may be a draft beside its
+    original: `_warn_if_in_force_differs` compares them with what is in force instead.)"""
+    from bot.core.sop.registry import commands_twice
 
-    try:
-        SopRegistry.of(specs)
-    except SopFileError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(text("cli", "sop_clashes", count=len(exc.problems)), file=sys.stderr)
-        return False
-    return True
+    clashes = commands_twice(specs)
+    for problem in clashes:
+        print(problem, file=sys.stderr)
+    if clashes:
+        print(text("cli", "sop_clashes", count=len(clashes)), file=sys.stderr)
+    return not clashes
 
 
 def _tell(path: object, problems: Sequence[object]) -> None:
