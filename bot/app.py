@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import json
 import logging
 import secrets
@@ -236,8 +237,13 @@ async def _start_webhook(
     redact.remember("WEBHOOK_SECRET", secret)
     path = "/" + settings.webhook_url.split("://", 1)[-1].partition("/")[2]
 
+    expected = secret.encode()
+
     async def receive(request: web.Request) -> web.Response:
-        if request.headers.get(SECRET_HEADER) != secret:
+        # In constant time, so that the answer's timing tells nothing of the secret; as bytes,
+        # as a header may carry what is not ASCII (and compare_digest refuses such text).
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
+        if not hmac.compare_digest(given, expected):
             return web.Response(status=403)
         try:  # strict JSON: no NaN or Infinity (PostgreSQL's JSON refuses them), no abyss
             payload = json.loads(await request.text(), parse_constant=_not_json)

@@ -2,8 +2,8 @@
 database, with no token and no network; the seed SOP played from intake to outcome.
 
 Returns what each official saw and did (the tape) and a summary measured from the database:
-each step, who did it, the working time it took against the SOP's standard, and the number of
-messages the bot sent.
+each step, who did it, the working time it took against the SOP's standard, the number of
+messages the bot sent, and of files: those the officials sent the case, those the bot sent them.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path as FilePath
 from typing import Any
 
 from pydantic import SecretStr
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.core.clock import ShiftedClock
 from bot.core.config import Settings
@@ -32,7 +32,7 @@ from demo.tape import Entry, Tape
 from demo.world import SEED_SOP, TOKEN, World
 from emulator.client import EmulatorClient
 from emulator.server import Emulator
-from models import Official, Proposal, Task
+from models import Document, Official, Proposal, Task
 
 QUICK = {
     "nudge_sweep_seconds": 0.2,  # the demo moves the clock; the sweep must notice at once
@@ -73,6 +73,7 @@ class DemoResult:
     messages: dict[str, int] = field(default_factory=dict)  # Bot API calls by method
     wall_seconds: float = 0.0
     outcome_key: str | None = None
+    documents: int = 0  # the files the officials sent that the case keeps (uploads)
 
 
 # The script relies on these: the shipped SOPs, the office's usual rules. An operator's own
@@ -227,6 +228,9 @@ async def _summary(
                 .order_by(Task.id)
             )
         ).all()
+        documents = await session.scalar(
+            select(func.count(Document.id)).where(Document.proposal_id == proposal.id)
+        )
     steps: dict[tuple[str, int], StepRun] = {}
     for task, name in rows:
         step = spec.step(task.step_key)
@@ -252,6 +256,7 @@ async def _summary(
         started_at=proposal.registered_at.isoformat(),
         entries=entries,
         steps=list(steps.values()),
+        documents=documents or 0,
     )
 
 

@@ -21,6 +21,7 @@ from telegram.ext import (
 )
 
 from bot.core import callbacks
+from bot.core import commands as built_in
 from bot.core.engine import WorkflowError
 from bot.core.sop.registry import SopRegistry
 from bot.runtime.types import CallbackContext
@@ -99,7 +100,8 @@ async def on_unknown_press(update: Update, context: CallbackContext) -> None:
 
 def sop_commands(sops: SopRegistry) -> list[tuple[str, Action, bool]]:
     """Each SOP's own command (`case.command`) that registers a case of it, before the fixed
-    ones, so that one may take the name of a fixed alias (`usulan`) but never `tugas`."""
+    ones, so that one may take the name of a fixed alias (`usulan`) but never `tugas`
+    (`bot.core.commands`)."""
     return [(command, intake.begin_in(code), True) for command, code in _own_commands(sops)]
 
 
@@ -124,12 +126,14 @@ def reserved_commands() -> frozenset[str]:
 
 
 def _own_commands(sops: SopRegistry) -> list[tuple[str, str]]:
-    """Each SOP's own command, the first SOP (by code) keeping one that two SOPs give."""
-    reserved, own = reserved_commands(), {}
+    """Each SOP's own command. The loader refuses one that is built in or that two SOPs give;
+    a spec built in code is not loaded, so it is held to the same rule here (the first SOP by
+    code keeps a shared one)."""
+    reserved, own = reserved_commands(), dict[str, str]()
     for spec in sops.latest():
         command = spec.case.command
-        if command and command not in reserved and command not in own:
-            own[command] = spec.code
+        if command and command not in reserved and not built_in.taken(command):
+            own.setdefault(command, spec.code)
     return list(own.items())
 
 

@@ -102,6 +102,11 @@ async def press(update: Update, context: CallbackContext, me: Official, pressed:
         await _show(update, context, await intake.ask_next(ctx, me, taken.answers))
         return
     done = await intake.register(ctx, me, taken.answers, lambda file_id: fetch(context, file_id))
+    if isinstance(done, intake.Again):  # an answer that no longer holds: told, and asked again
+        refusal = done.refusal
+        await reply(update, context, "refusal", code=refusal.code, details=refusal.details)
+        await _show(update, context, done.asked)
+        return
     wording = intake.wording(context.bot_data.ctx.sops.get(str(taken.answers["sop"])))
     await reply(
         update,

@@ -4,6 +4,7 @@ delivering an update twice. Every message arrives, and arrives once."""
 from __future__ import annotations
 
 import asyncio
+import hmac
 import socket
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -96,9 +97,18 @@ def _free_port() -> int:
 
 
 async def test_webhook_mode_records_updates_and_handles_a_repeat_once(
-    settings: Settings, tmp_path: Path
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from pydantic import SecretStr
+
+    compared: list[tuple[object, object]] = []
+    constant_time = hmac.compare_digest
+
+    def spy(given: bytes, expected: bytes) -> bool:
+        compared.append((given, expected))
+        return constant_time(given, expected)
+
+    monkeypatch.setattr(hmac, "compare_digest", spy)
 
     port = _free_port()
     world = await make_world(settings, tmp_path)
@@ -123,6 +133,12 @@ async def test_webhook_mode_records_updates_and_handles_a_repeat_once(
                 assert answer.status == 200  # acknowledged, and not handled again
             async with http.post(hook, json=repeat, headers={}) as answer:
                 assert answer.status == 403  # a push without the secret is refused
+            for wrong in ("rahasia-webhooK", "rahasia-wébhook"):
+                headers = {"X-Telegram-Bot-Api-Secret-Token": wrong}
+                async with http.post(hook, json=repeat, headers=headers) as answer:
+                    assert answer.status == 403  # refused, not a server error
+        # Compared in constant time (hmac), never with `!=`: the timing tells nothing.
+        assert (b"rahasia-webhooK", b"rahasia-webhook") in compared
         await world.tg.send(karo, "/tugas")
         await world.latest("karo", "Tidak ada tugas")
         helps = [m for m in await world.tg.messages(karo) if "/tugas —" in (m["text"] or "")]

@@ -208,6 +208,11 @@ async def test_commands_delegation_and_an_invitation_from_the_chat(world: World)
     await world.say("admin", "/undang sekda")
     link = await world.latest("admin", "Undangan untuk")
     assert "https://t.me/disposisi_test_bot?start=" in link["text"]
+    # A role no SOP has: said so, with the roles there are, by key and title.
+    await world.say("admin", "/undang kepala_biro")
+    unknown = (await world.latest("admin", "tidak dikenal"))["text"]
+    assert "«kepala_biro»" in unknown and "Isian tidak dapat dipakai" not in unknown
+    assert "• karo — Kepala Biro Pemerintahan" in unknown and "• admin" in unknown
 
 
 async def test_a_forged_document_choice_is_refused(world: World) -> None:

@@ -147,3 +147,17 @@ async def test_the_playground_serves_the_sop_file_it_is_given(
         assert asked["text"].startswith("📝 Surat masuk baru")
     finally:
         await running.stop()
+
+
+def test_the_summary_counts_the_files_the_officials_sent(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The letter and its attachment are uploaded at intake, and the bot sends no file back: the
+    summary says so, where it used to say "0 berkas" as if nothing had been sent."""
+    letters = Path(__file__).parent / "data" / "sop_surat_uji.yaml"
+    result = play(capsys, letters)
+    sent = [e["detail"] for e in result["entries"] if e["what"] == "file"]
+    assert len(sent) >= 2 and result["documents"] == len(sent)
+    assert main(["demo", "--sop", str(letters), *START]) == 0
+    summary = capsys.readouterr().out.splitlines()[-1]
+    assert f"berkas: {len(sent)} diunggah, {result['messages']['sendDocument']} dikirim" in summary

@@ -17,16 +17,16 @@ from bot.core.clock import FrozenClock
 from bot.core.config import Settings
 from bot.core.render import Renderer
 from bot.core.sop.loader import SopFileError, load_sop_text
-from bot.services import tasks
+from bot.services import conversations, tasks
 from bot.services.context import Context, build_context
-from bot.services.errors import InvalidInput, NotYourTask
+from bot.services.errors import FieldRefused, InvalidInput, NotYourTask
 from bot.services.intake_fields import BadDate, parse_date
-from bot.services.officials import add_official, assign_role
+from bot.services.officials import add_official, assign_role, deactivate, revoke
 from bot.services.proposals import Registered, register_proposal
 from bot.tools.cli import main
 from demo import player
 from demo.world import World
-from models import Official
+from models import Official, Proposal, RoleAssignment
 from tests.bot_world import close_world, make_world
 from tests.conftest import WIB
 from tests.helpers import open_tasks, pdf, proposal
@@ -108,6 +108,58 @@ async def test_a_required_field_left_out_is_refused(letters: Context) -> None:
 
 
 @pytest.mark.parametrize(
+    ("key", "value", "reason"),
+    [
+        ("jenis", "Pengumuman", "choice"),
+        ("tanggal", "1 Des 2026", "date"),
+        ("tanggal", "2026-02-31", "date"),
+        ("tujuan", {"id": 9999, "name": "Siapa", "role": "kabid_a"}, "official"),
+        ("tujuan", "Kabid_A", "official"),
+    ],
+)
+async def test_a_declared_value_the_field_cannot_keep_is_refused(
+    letters: Context, key: str, value: Any, reason: str
+) -> None:
+    people = await _office(letters)
+    fields = _fields(people, "kabid_a") | {key: value}
+    with pytest.raises(FieldRefused) as refused:
+        await _letter(letters, people["sekretaris"], fields)
+    assert refused.value.details["field"] == key
+    assert refused.value.details["reason"] == reason
+    assert not await _registered(letters)
+
+
+@pytest.mark.parametrize("gone", ["deactivated", "role revoked", "other role"])
+async def test_an_addressee_no_longer_there_when_registering_is_refused(
+    letters: Context, gone: str
+) -> None:
+    ctx = letters
+    people = await _office(ctx)
+    fields = _fields(people, "kabid_a")
+    if gone == "deactivated":
+        await deactivate(ctx, people["kabid_a"])
+    elif gone == "role revoked":
+        async with ctx.sessions() as session:
+            seat = await session.scalar(
+                select(RoleAssignment.id).where(RoleAssignment.official_id == people["kabid_a"])
+            )
+        assert seat is not None
+        await revoke(ctx, seat)
+    else:  # the secretary named, under a role the field offers but they do not hold
+        fields["tujuan"] = {"id": people["sekretaris"], "name": "Sekretaris", "role": "kabid_a"}
+    with pytest.raises(FieldRefused) as refused:
+        await _letter(ctx, people["sekretaris"], fields)
+    assert refused.value.details["field"] == "tujuan"
+    assert refused.value.details["label"] == "Ditujukan kepada"
+    assert not await _registered(ctx)
+
+
+async def _registered(ctx: Context) -> int:
+    async with ctx.sessions() as session:
+        return len(list(await session.scalars(select(Proposal.id))))
+
+
+@pytest.mark.parametrize(
     ("typed", "iso"),
     [
         ("3-12-2026", "2026-12-03"),
@@ -149,6 +201,18 @@ def test_a_bad_field_or_actor_from_is_refused_in_words(change: tuple[str, str], 
     with pytest.raises(SopFileError) as refused:
         load_sop_text(TEXT.replace(*change), "s.yaml")
     assert any(said in p.message and p.line for p in refused.value.problems), refused.value
+
+
+@pytest.mark.parametrize("twice", ["Permohonan", "permohonan"])
+def test_a_choice_written_twice_is_refused_with_its_file_and_line(twice: str) -> None:
+    written = "options: [Undangan, Permohonan, Edaran]"
+    text = TEXT.replace(written, f"options: [Undangan, Permohonan, Edaran, {twice}]")
+    with pytest.raises(SopFileError) as refused:
+        load_sop_text(text, "s.yaml")
+    (problem,) = refused.value.problems
+    line = next(n for n, row in enumerate(TEXT.splitlines(), 1) if written in row)
+    assert (problem.file, problem.line) == ("s.yaml", line)
+    assert "'jenis'" in problem.message and repr(twice) in problem.message
 
 
 def test_the_wizard_asks_each_field_and_the_named_person_gets_the_task(
@@ -275,3 +339,62 @@ async def _official_id(world: World, role: str) -> int:
         )
     assert found is not None
     return int(found)
+
+
+async def test_an_addressee_deactivated_before_registering_is_chosen_again_in_the_chat(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """Through the emulator: the secretary names Kepala Bidang A, who is deactivated before
+    "Daftarkan" is pressed. The chat says why, asks whom again (only Kepala Bidang B now), and
+    every other answer is kept: the next press registers the letter, for Kepala Bidang B."""
+    sops = tmp_path / "sops"
+    sops.mkdir()
+    shutil.copy(LETTERS, sops / "surat.yaml")
+    world = await make_world(settings.model_copy(update={"sop_dir": sops}), tmp_path)
+    try:
+        await world.start_bot()
+        await player.register_office(world, world.ctx.sops.latest())
+        uid = world.uid("sekretaris")
+        await world.say("sekretaris", "/suratmasuk")
+        answers = {"title": "Undangan rapat", "origin": "Dinas", "f:nomor": "005/12/2026"}
+        answers |= {"f:tanggal": "1-12-2026"}
+        while True:
+            asked = await world.latest("sekretaris", "📝")
+            waiting = await conversations.awaited(world.ctx, uid)
+            assert waiting is not None
+            stage = str(waiting.data["stage"])
+            if stage == "confirm":
+                break
+            if stage in answers:
+                await world.say("sekretaris", answers[stage])
+            elif stage == "document":
+                await world.send_file("sekretaris", "surat.pdf")
+            elif stage == "f:tujuan":
+                await world.press("sekretaris", asked, "Pejabat Kepala Bidang A")
+            elif stage in ("f:lampiran", "note"):
+                await world.press("sekretaris", asked, "Lewati")
+            else:
+                await world.press("sekretaris", asked, str(asked["buttons"][0][0]["text"]))
+            await world.tg.wait(uid, since_message_id=asked["message_id"], seconds=10)
+        await deactivate(world.ctx, await _official_id(world, "kabid_a"))
+
+        await world.press("sekretaris", asked, "✅ Daftarkan")
+        told = await world.latest("sekretaris", "tidak dapat dipilih lagi")
+        assert "Ditujukan kepada: Pejabat Kepala Bidang A" in told["text"]
+        again = await world.tg.wait(uid, since_message_id=told["message_id"], seconds=10)
+        question = again[-1]
+        assert question["text"].startswith("📝") and "Ditujukan kepada?" in question["text"]
+        offered = [b["text"] for row in question["buttons"] for b in row]
+        assert "Pejabat Kepala Bidang B" in offered and "Pejabat Kepala Bidang A" not in offered
+        assert not await _registered(world.ctx)
+
+        await world.press("sekretaris", question, "Pejabat Kepala Bidang B")
+        card = await world.tg.wait(uid, since_message_id=question["message_id"], seconds=10)
+        assert "Nomor surat: 005/12/2026" in card[-1]["text"]  # kept, not asked again
+        await world.press("sekretaris", card[-1], "✅ Daftarkan")
+        done = await world.latest("sekretaris", "terdaftar: ")
+        number = str(done["text"].split("terdaftar: ")[1].split(" ")[0])
+        task = await world.task("kabid_b", number)
+        assert "Ditujukan kepada: Pejabat Kepala Bidang B" in task["text"]
+    finally:
+        await close_world(world)

@@ -124,6 +124,19 @@ def test_mermaid_shapes(seed: SopSpec) -> None:
     assert "    s_pengadministrasi_kirim_arsip --> t_selesai" in lines
 
 
+def test_mermaid_labels_a_step_with_its_title_where_it_has_one(seed: SopSpec) -> None:
+    chart = mermaid(seed)
+    titled = [step for step in seed.steps if step.title]
+    assert titled, "the seed titles its steps"
+    for step in titled:
+        assert f'    s_{step.key}["{step.number}. ' in chart
+        label = next(line for line in chart.splitlines() if line.startswith(f"    s_{step.key}["))
+        assert label.endswith(f': {step.title}"]'), label
+    bare = load_sop(CUTI).steps[0]
+    assert bare.title is None  # without a title: the activity's start, as messages show it
+    assert f': {bare.short_title}"]' in mermaid(load_sop(CUTI))
+
+
 def test_mermaid_loop_back_uses_off_page_connectors(seed: SopSpec) -> None:
     lines = mermaid(seed).splitlines()
     assert '    s_karo_periksa_analisa -->|"Ya"| s_tkksd_bahas' in lines

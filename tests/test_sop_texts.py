@@ -189,3 +189,17 @@ def test_the_input_vocabulary_is_there(name: str) -> None:
     # A renamed or removed assignment must come off INPUT_VOCABULARY, not linger as an exception.
     assigned = _assigned(ast.parse((SOP / name).read_text(encoding="utf-8")))
     assert INPUT_VOCABULARY[name] <= set(assigned)
+
+
+def test_no_indonesian_is_left_in_the_check_of_the_sops_in_force() -> None:
+    """bot/services/sops_in_force.py tells the operator of a file edited under a version in
+    force: its words are in templates/texts/in_force.yaml, as the SOP checks' are in sop.yaml."""
+    from bot.services import sops_in_force
+
+    path = Path(sops_in_force.__file__)
+    catalogue = texts.catalogue("in_force")
+    vocabulary = _vocabulary() | set().union(
+        *(_words(_literal_parts(p)) for p in catalogue.values())
+    )
+    vocabulary -= {"sop", "version", "steps", "file"}  # the format's words, and English
+    assert _worded_literals(path.read_text(encoding="utf-8"), vocabulary) == []

@@ -57,6 +57,21 @@ class InvalidInput(Refusal):
     code = "invalid_input"
 
 
+class UnknownRole(InvalidInput):
+    """No SOP in force has the role named (`details`: role, and roles: the key and title of
+    each role there is; admin: whether "admin" may be named too)."""
+
+    code = "unknown_role"
+
+
+class FieldRefused(InvalidInput):
+    """An intake answer that cannot be kept: a choice not among its options, a date that is
+    not one, an official no longer there to be named (`details`: field, label, reason,
+    value)."""
+
+    code = "field_refused"
+
+
 class SopGone(Refusal):
     """The case's SOP version is no longer in SOP_DIR (allowed once its cases are closed)."""
 

@@ -17,7 +17,7 @@ from bot.core.sop.spec import Grades, IntakeField, SopSpec
 from bot.services import conversations, documents, intake_fields, limits, queries
 from bot.services.context import Context
 from bot.services.documents import Upload
-from bot.services.errors import DocumentRejected, InvalidInput, NotPermitted
+from bot.services.errors import DocumentRejected, FieldRefused, InvalidInput, NotPermitted
 from bot.services.proposals import Registered, register_proposal, registrable
 from models import Official
 
@@ -339,10 +339,20 @@ async def take_press(ctx: Context, me: Official, verb: str, index: int) -> Press
     return None
 
 
+@dataclass(frozen=True)
+class Again:
+    """Registering refused one declared answer (an addressee deactivated since being chosen):
+    why, and that question asked again, every other answer kept."""
+
+    refusal: FieldRefused
+    asked: Asked
+
+
 async def register(
     ctx: Context, me: Official, answers: Answers, fetch: Callable[[str], Awaitable[bytes]]
-) -> Registered:
-    """Register the proposal the answers describe (the file fetched again by its id)."""
+) -> Registered | Again:
+    """Register the proposal the answers describe (the file fetched again by its id); or,
+    when one declared answer cannot be kept any more, ask it again."""
     spec = _spec(ctx, answers)
 
     async def upload_of(file: dict[str, Any]) -> Upload:
@@ -356,18 +366,25 @@ async def register(
     ]
     if not answers.get("title") or not answers.get("origin"):
         raise InvalidInput("incomplete")
-    done = await register_proposal(
-        ctx,
-        by=me.id,
-        sop_code=_spec(ctx, answers).code,
-        title=answers["title"],
-        origin=answers["origin"],
-        kind=answers.get("kind"),
-        agency_unit=answers.get("unit"),
-        disposition_note=answers.get("note"),
-        document=upload,
-        fields=intake_fields.stored(spec, answers),
-        attachments=attachments,
-    )
+    try:
+        done = await register_proposal(
+            ctx,
+            by=me.id,
+            sop_code=_spec(ctx, answers).code,
+            title=answers["title"],
+            origin=answers["origin"],
+            kind=answers.get("kind"),
+            agency_unit=answers.get("unit"),
+            disposition_note=answers.get("note"),
+            document=upload,
+            fields=intake_fields.stored(spec, answers),
+            attachments=attachments,
+        )
+    except FieldRefused as refusal:
+        declared = spec.intake.asks(str(refusal.details.get("field")))
+        if declared is None:
+            raise
+        del answers[intake_fields.answer_key(declared)]
+        return Again(refusal, await ask_next(ctx, me, answers))
     await conversations.forget(ctx, me.telegram_user_id or 0)
     return done

@@ -10,16 +10,18 @@ Answers are kept under `f:<key>` in the conversation, and stored with the case b
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.render import MONTHS
 from bot.core.sop.spec import IntakeField, SopSpec
+from bot.services import roster
 from bot.services.access import in_force
 from bot.services.context import Context
-from bot.services.errors import InvalidInput
+from bot.services.errors import FieldRefused, InvalidInput
 from bot.storage.db import read_session
 from models import Official, RoleAssignment
 
@@ -87,6 +89,70 @@ async def officials(ctx: Context, field: IntakeField) -> list[tuple[str, dict[st
                 seen.add(official_id)
                 found.append((name, {"id": official_id, "name": name, "role": role}))
     return found
+
+
+def check_values(spec: SopSpec, fields: dict[str, Any]) -> None:
+    """Each declared answer given is one its field can keep: a choice among its options, a date
+    as ISO text, an official as the wizard keeps one (who they are is `check_officials`')."""
+    for f in spec.intake.fields:
+        value = fields.get(f.key)
+        if value in (None, ""):
+            continue  # a required field left out is refused apart
+        if f.type == "choice" and value not in f.options:
+            raise _refused(f, "choice", value)
+        if f.type == "date" and not _iso_date(value):
+            raise _refused(f, "date", value)
+        if f.type == "official" and _named(f, value) is None:
+            raise _refused(f, "official", value)
+
+
+async def check_officials(
+    session: AsyncSession, spec: SopSpec, fields: dict[str, Any], at: datetime
+) -> None:
+    """Each official named in a declared field is, at `at`, registered and active and holds the
+    role they were chosen in (one of the field's `roles`) in their own right, as `officials`
+    offers them: one deactivated or moved after being chosen is refused, to be chosen again."""
+    for f in spec.intake.fields:
+        value = fields.get(f.key)
+        if f.type != "official" or value in (None, ""):
+            continue
+        named = _named(f, value)
+        official = await session.get(Official, named[0]) if named else None
+        if (
+            named is None
+            or official is None
+            or not official.active
+            or not await roster.holds_any(session, official.id, (named[1],), at)
+        ):
+            raise _refused(f, "official", value)
+
+
+def _named(f: IntakeField, value: Any) -> tuple[int, str] | None:
+    """(official id, role) of an official field's answer; None if it is not one."""
+    if not isinstance(value, dict):
+        return None
+    official, role = value.get("id"), value.get("role")
+    if isinstance(official, bool) or not isinstance(official, int) or role not in f.roles:
+        return None
+    return official, str(role)
+
+
+def _iso_date(value: Any) -> bool:
+    try:
+        return isinstance(value, str) and date.fromisoformat(value).isoformat() == value
+    except ValueError:
+        return False
+
+
+def _refused(f: IntakeField, reason: str, value: Any) -> FieldRefused:
+    shown = value.get("name") if isinstance(value, dict) else value
+    return FieldRefused(
+        f"{f.key}: not a {f.type} it can keep",
+        field=f.key,
+        label=f.label,
+        reason=reason,
+        value=str(shown or "")[:40],
+    )
 
 
 def stored(spec: SopSpec, answers: dict[str, Any]) -> dict[str, Any]:

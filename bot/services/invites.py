@@ -40,8 +40,8 @@ async def create_invite(
     """A new token (only its hash is stored). `role` None with is_admin: an IT admin."""
     if role is None and not is_admin:
         raise InvalidInput("an invitation needs a role", field="role")
-    if role is not None and not any(role in spec.roles for spec in ctx.sops.all()):
-        raise InvalidInput(f"no SOP has a role {role!r}", field="role")
+    if role is not None:
+        roster.known_role(ctx.sops, role, admin=True)
     limits.check("unit", unit)
     limits.check("name", name)
     token = secrets.token_urlsafe(24)  # 32 characters: fits Telegram's 64-character start

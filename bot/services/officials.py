@@ -52,11 +52,6 @@ async def add_official(
         return official.id
 
 
-def _known_role(ctx: Context, role: str) -> None:
-    if not any(role in spec.roles for spec in ctx.sops.all()):
-        raise InvalidInput(f"no SOP has a role {role!r}", field="role")
-
-
 async def assign_role(
     ctx: Context,
     *,
@@ -67,7 +62,7 @@ async def assign_role(
     valid_until: datetime | None = None,
     by: int | None = None,
 ) -> int:
-    _known_role(ctx, role)
+    roster.known_role(ctx.sops, role)
     async with UnitOfWork(ctx) as uow:
         await roster.require_admin(uow.session, by)
         if await uow.session.get(Official, official_id) is None:
@@ -170,7 +165,7 @@ class Acting:
             raise InvalidInput("a delegation must end after it starts", field="end")
         if self.holder_id == self.acting_id:
             raise InvalidInput("an official cannot act for themself", field="acting")
-        _known_role(ctx, role)
+        roster.known_role(ctx.sops, role)
 
     async def record(self, uow: UnitOfWork, role: str) -> int:
         holder_id, start, end = self.holder_id, self.start, self.end

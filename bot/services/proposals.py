@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
-from bot.services import documents, limits, progress, roster, sops_in_force
+from bot.services import documents, intake_fields, limits, progress, roster, sops_in_force
 from bot.services.context import Context
 from bot.services.documents import Upload
 from bot.services.errors import DocumentMissing, InvalidInput, NotFound, NotPermitted
@@ -86,6 +86,7 @@ async def register_proposal(
             raise InvalidInput(f"{declared.key} is required", field=declared.key)
         if declared.type == "text":
             limits.check("field", fields.get(declared.key), declared.label)
+    intake_fields.check_values(spec, fields)
     for attached_kind, attached in attachments:
         documents.check(ctx, spec, attached_kind, attached)
 
@@ -97,6 +98,8 @@ async def register_proposal(
             uow.session, by, spec.intake.registrars, uow.now, acting_counts=True
         ):
             raise NotPermitted("not a registrar of this SOP", roles=list(spec.intake.registrars))
+        # Now, not when chosen: the addressee may have left since.
+        await intake_fields.check_officials(uow.session, spec, fields, uow.now)
         year = uow.now.astimezone(ctx.settings.zone).year
         seq = await _next_seq(uow, spec.code, year)
         proposal = Proposal(

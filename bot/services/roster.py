@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import BindParameter, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.sop.registry import SopRegistry
 from bot.core.sop.spec import SopSpec
 from bot.services import access
 from bot.services.access import Standing, held_per_unit, in_force, unit_for
@@ -66,6 +67,21 @@ def _holds(acting_counts: bool, in_unit: bool) -> Select[int]:
 
 
 _HOLDS = {(a, u): _holds(a, u) for a in (False, True) for u in (False, True)}
+
+
+def known_role(sops: SopRegistry, role: str, *, admin: bool = False) -> None:
+    """Refuse a role no SOP in force has, naming the roles there are (`admin`: and that "admin"
+    may be named too, as an invitation may)."""
+    specs = sops.all()
+    if any(role in spec.roles for spec in specs):
+        return
+    keys = dict.fromkeys(key for spec in sops.latest() for key in spec.roles)
+    roles = [{"key": key, "title": sops.role_title(key)} for key in keys]
+    from bot.services.errors import UnknownRole
+
+    raise UnknownRole(
+        f"no SOP has a role {role!r}", field="role", role=role, roles=roles, admin=admin
+    )
 
 
 async def holders(

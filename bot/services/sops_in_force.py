@@ -29,6 +29,7 @@ from bot.core.sop.fingerprint import fingerprint as content_fingerprint
 from bot.core.sop.fingerprint import plain
 from bot.core.sop.loader import SopProblem
 from bot.core.sop.spec import SopSpec
+from bot.core.texts import text
 from bot.services.context import Context
 from bot.services.uow import UnitOfWork
 from bot.storage.db import create_engine, read_session
@@ -36,10 +37,12 @@ from models import Proposal
 from models.proposals import OPEN
 from models.sops import SopVersion
 
-NEW_VERSION = (
-    "naikkan versi di salinan file ini (version: …) dan biarkan file versi lama di SOP_DIR "
-    "sampai kasusnya selesai"
-)
+AREA = "in_force"  # the words: templates/texts/in_force.yaml
+
+
+def _say(entry: str, /, **fields: object) -> str:
+    """The catalogue's text `entry`; `{new_version}`, what to do instead, is filled in."""
+    return text(AREA, entry, new_version=text(AREA, "new_version"), **fields)
 
 
 class SopsInForceError(Exception):
@@ -58,7 +61,7 @@ class SopVersionConflict(Exception):
 def fingerprint(spec: SopSpec) -> str:
     """SHA-256 of the spec's parsed content (see bot.core.sop.fingerprint); set by the loader."""
     if not spec.fingerprint:
-        raise ValueError(f"SOP {spec.code} versi {spec.version} tidak dimuat dari berkas")
+        raise ValueError(f"SOP {spec.code} version {spec.version} was not loaded from a file")
     return spec.fingerprint
 
 
@@ -90,8 +93,7 @@ async def record(uow: UnitOfWork, spec: SopSpec) -> None:
     ).one()
     if not matches(spec, recorded.fingerprint, recorded.content):
         raise SopVersionConflict(
-            f"{spec.path}: SOP {spec.code} versi {spec.version} tercatat dengan isi lain; "
-            f"{NEW_VERSION}"
+            _say("recorded_otherwise", file=spec.path, code=spec.code, version=spec.version)
         )
 
 
@@ -154,23 +156,23 @@ def changes(spec: SopSpec, row: SopVersion) -> str:
     try:
         before, after = (plain(YAML(typ="rt").load(t)) for t in (row.content, spec.source))
     except YAMLError:
-        return "isi berbeda"
+        return text(AREA, "content_differs")
     if not isinstance(before, dict) or not isinstance(after, dict):
-        return "isi berbeda"
+        return text(AREA, "content_differs")
     said = []
     old_steps, new_steps = _steps(before), _steps(after)
     if gone := [k for k in old_steps if k not in new_steps]:
-        said.append("langkah hilang: " + ", ".join(gone))
+        said.append(text(AREA, "steps_gone", steps=", ".join(gone)))
     if added := [k for k in new_steps if k not in old_steps]:
-        said.append("langkah baru: " + ", ".join(added))
+        said.append(text(AREA, "steps_added", steps=", ".join(added)))
     if edited := [k for k in old_steps if k in new_steps and old_steps[k] != new_steps[k]]:
-        said.append("langkah diubah: " + ", ".join(edited))
+        said.append(text(AREA, "steps_edited", steps=", ".join(edited)))
     fields = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
     if others := [k for k in fields if k != "steps"]:
-        said.append("bagian diubah: " + ", ".join(others))
+        said.append(text(AREA, "parts_edited", parts=", ".join(others)))
     if not said and old_steps != new_steps:
-        said.append("urutan langkah diubah")
-    return "; ".join(said) or "isi berbeda"
+        said.append(text(AREA, "steps_reordered"))
+    return "; ".join(said) or text(AREA, "content_differs")
 
 
 def _steps(data: dict[str, object]) -> dict[str, object]:
@@ -208,9 +210,14 @@ def _changed(spec: SopSpec, found: _InForce) -> SopProblem:
         spec.path or "<sop>",
         None,
         None,
-        f"SOP {spec.code} versi {spec.version} sudah dipakai {found.cases} usulan "
-        f"({found.open_cases} berjalan), tetapi isi berkas ini berubah tanpa versi baru "
-        f"({changes(spec, found.row)}). Kembalikan isinya seperti semula, atau {NEW_VERSION}.",
+        _say(
+            "changed",
+            code=spec.code,
+            version=spec.version,
+            cases=found.cases,
+            open_cases=found.open_cases,
+            changes=changes(spec, found.row),
+        ),
     )
 
 
@@ -220,9 +227,7 @@ def _gone(folder: str, found: _InForce) -> SopProblem:
         folder,
         None,
         None,
-        f"SOP {code} versi {version} tidak ada lagi di folder SOP, padahal {found.open_cases} "
-        f"usulan masih berjalan dengan versi itu. Kembalikan berkasnya ke SOP_DIR (isinya "
-        f"tercatat di basis data, tabel sop_versions) sampai usulannya selesai.",
+        _say("gone", code=code, version=version, open_cases=found.open_cases),
     )
 
 
@@ -255,9 +260,12 @@ async def differing(database_url: str, specs: Iterable[SopSpec]) -> list[SopProb
                     spec.path or "<sop>",
                     None,
                     None,
-                    f"PERINGATAN: SOP {spec.code} versi {spec.version} sudah berlaku (tercatat "
-                    f"di basis data) dengan isi lain ({changes(spec, row)}); bot tidak akan "
-                    f"berjalan dengan berkas ini selama versi itu punya usulan: {NEW_VERSION}.",
+                    _say(
+                        "differs",
+                        code=spec.code,
+                        version=spec.version,
+                        changes=changes(spec, row),
+                    ),
                 )
             )
     return warnings

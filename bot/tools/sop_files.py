@@ -43,8 +43,24 @@ def check(args: argparse.Namespace) -> int:
             outcomes=len(spec.outcomes),
         )
         print(summary)
+    if not _together(loaded):
+        failed = True
     _warn_if_in_force_differs(loaded)
     return 1 if failed else 0
+
+
+def _together(specs: list[SopSpec]) -> bool:
+    """Files checked together are an SOP_DIR to be: two SOPs claiming one command are told as
+    the bot would refuse them at start. (Two files of one version may be a draft beside its
+    original: `_warn_if_in_force_differs` compares them with what is in force instead.)"""
+    from bot.core.sop.registry import commands_twice
+
+    clashes = commands_twice(specs)
+    for problem in clashes:
+        print(problem, file=sys.stderr)
+    if clashes:
+        print(text("cli", "sop_clashes", count=len(clashes)), file=sys.stderr)
+    return not clashes
 
 
 def _tell(path: object, problems: Sequence[object]) -> None:

@@ -16,6 +16,7 @@ import typing
 from pathlib import Path
 from typing import Any
 
+from bot.core import commands
 from bot.core.sop.duration import parse_time_standard
 from bot.core.sop.fields import Fields, Reader
 from bot.core.sop.fingerprint import fingerprint
@@ -247,7 +248,15 @@ def _case(r: Reader, top: Fields) -> Case:
     if command is not None and not _COMMAND.fullmatch(command):
         f.add("command", say("bad_command", name=command))
         command = None
-    return Case(noun=f.text("noun"), command=command, line=line)
+    elif command is not None and commands.taken(command):
+        f.add("command", say("command_built_in", name=command, built_in=_built_in()))
+        command = None
+    at = f.line("command") if command is not None else 0
+    return Case(noun=f.text("noun"), command=command, line=line, command_line=at)
+
+
+def _built_in() -> str:
+    return ", ".join(sorted(commands.BUILT_IN - commands.TAKEABLE))
 
 
 def _reminders(r: Reader, top: Fields) -> Reminders:

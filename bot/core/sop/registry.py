@@ -30,6 +30,39 @@ def _empty_folder(root: Path) -> str:
     return say("no_sop_files")
 
 
+def commands_twice(specs: Iterable[SopSpec]) -> list[SopProblem]:
+    """SOPs of different codes whose own command (`case.command`) is the same, each version the
+    latest of its code: each file is told of the others, as neither can be the one the command
+    registers in."""
+    latest: dict[str, SopSpec] = {}
+    for spec in specs:
+        if spec.code not in latest or version_key(spec.version) > version_key(
+            latest[spec.code].version
+        ):
+            latest[spec.code] = spec
+    by_command: dict[str, list[SopSpec]] = {}
+    for spec in latest.values():
+        if spec.case.command is not None:
+            by_command.setdefault(spec.case.command, []).append(spec)
+    problems = []
+    for command, claiming in by_command.items():
+        for spec in claiming if len(claiming) > 1 else ():
+            others = ", ".join(_where(other) for other in claiming if other is not spec)
+            message = say("command_twice", name=command, others=others)
+            problems.append(
+                SopProblem(spec.path or "<sop>", spec.case.command_line or None, None, message)
+            )
+    return problems
+
+
+def _where(spec: SopSpec) -> str:
+    """An SOP as a problem names it: its code and where its command is written."""
+    place = spec.path or "<sop>"
+    if spec.case.command_line:
+        place = f"{place}:{spec.case.command_line}"
+    return f"{spec.code} ({place})"
+
+
 class SopRegistry:
     """SOP specs by `(code, version)`, and by code alone for the latest version."""
 
@@ -81,7 +114,7 @@ class SopRegistry:
                 )
             else:
                 self._specs[key] = spec
-        return problems
+        return problems + commands_twice(self.latest())
 
     def get(self, code: str, version: str | None = None) -> SopSpec:
         """The spec of `code` at `version`, or its latest version; KeyError if unknown."""

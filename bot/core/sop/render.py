@@ -15,7 +15,6 @@ from bot.core.sop.duration import format_day_standard, format_minutes
 from bot.core.sop.spec import Option, Requirement, SopSpec, Step, Target
 from bot.core.sop.words import say
 
-_ACTIVITY_CHARS = 60
 _DASHES = re.compile(r"\s*[-–—]\s*")
 
 
@@ -211,11 +210,8 @@ def _outcome_id(key: str) -> str:
 
 def _process_label(spec: SopSpec, step: Step) -> str:
     actors = (" & " if step.completion == "all" else " / ").join(spec.actor_titles(step))
-    return f"{step.number}. {actors}: {_shorten(step.activity)}"
-
-
-def _shorten(text: str) -> str:
-    return textwrap.shorten(text, _ACTIVITY_CHARS, placeholder=" …")
+    # The step's title as every message shows it (its activity's start without one).
+    return f"{step.number}. {actors}: {step.short_title}"
 
 
 def _escape(text: str) -> str:

@@ -300,6 +300,7 @@ class Case:
     noun: str | None = None
     command: str | None = None
     line: int = field(default=0, metadata=NOT_WRITTEN)
+    command_line: int = field(default=0, metadata=NOT_WRITTEN)  # where `command` is written
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from bot.core.sop.graph import Detour, FollowOns, check_documents_available, check_graph
 from bot.core.sop.problems import GRAPH, REFERENCE, STRUCTURE, SopProblem, in_order
-from bot.core.sop.spec import Requirement, SopSpec, Step, Target, Transition
+from bot.core.sop.spec import IntakeField, Requirement, SopSpec, Step, Target, Transition
 from bot.core.sop.words import say
 
 # A way out of a step the loader could not read: the step's line, the step key it names if
@@ -195,6 +195,7 @@ class _Checker:
             elif f.key in seen:
                 self.add(f.line, say("duplicate_field_key", field=f.key))
             seen.add(f.key)
+            self.options_once(f)
             self.roles_known(f.roles, self.at(f.line, "field", f.key, "roles"), "roles", None)
             if f.document is not None and f.document not in self.spec.documents:
                 hint = _hint(f.document, self.spec.documents)
@@ -209,6 +210,16 @@ class _Checker:
                 self.add(
                     line, say("unknown_actor_from", field=step.actor_from, hint=hint), step.key
                 )
+
+    def options_once(self, f: IntakeField) -> None:
+        """A choice's buttons are told apart by their text: each is written once (letter case
+        aside, as a phone shows them alike)."""
+        written: set[str] = set()
+        for option in f.options:
+            if option.casefold() in written:
+                line = self.at(f.line, "field", f.key, "options")
+                self.add(line, say("duplicate_field_option", field=f.key, option=option))
+            written.add(option.casefold())
 
     def check_roles(self) -> None:
         roles = self.spec.roles
