@@ -17,7 +17,7 @@ from bot.core.clock import FrozenClock
 from bot.core.config import Settings
 from bot.core.engine import ActionNotAllowed
 from bot.core.sop.loader import SopFileError, load_sop, load_sop_text
-from bot.services import dispositions, queries, tasks
+from bot.services import dispositions, queries, reminders, tasks
 from bot.services.context import Context, build_context
 from bot.services.dispositions import TooLate
 from bot.services.errors import AlreadyHandled, InvalidInput, NotVisible, NotYourTask
@@ -296,3 +296,25 @@ async def test_recall_after_a_recipient_acted_is_refused(office: Context) -> Non
     assert late.value.details["names"] == ["Kasi_1"]
     assert (await proposal(ctx, proposal_id)).status == OPEN
     assert all(t.completed_at is None for t in (await _their_tasks(ctx, proposal_id)).values())
+
+
+async def test_an_overdue_recipient_is_reported_to_the_giver_alone(
+    office: Context, clock: FrozenClock
+) -> None:
+    """The section head's superior role is every head of division; the one to hear that the
+    task is overdue is the head who gave the disposition, and the other head never sees it."""
+    ctx = office
+    people = await _people(ctx)
+    proposal_id, head = await _letter(ctx, people)
+    await dispositions.give(ctx, head.id, people["kabid"], {people["kasi_1"]: "pelajari"}, None)
+    for _ in range(40):  # working minutes well past the 30-minute standard and the reminders
+        clock.advance(minutes=15)
+        await reminders.sweep(ctx)
+    escalated = [e for e in await events(ctx, proposal_id) if e.type == "task_escalated"]
+    assert len(escalated) == 1 and escalated[0].payload["to"] == [people["kabid"]]
+    with pytest.raises(NotVisible):
+        await queries.proposal_history(ctx, proposal_id, await viewer(ctx, people["kabid_lain"]))
+    [task] = [t for t in (await _their_tasks(ctx, proposal_id)).values()]
+    with pytest.raises(NotYourTask):  # nor may the other head pass it on
+        await tasks.forward(ctx, task.id, people["kabid_lain"], people["kasi_2"], "")
+    await tasks.forward(ctx, task.id, people["kabid"], people["kasi_2"], "Bantu")  # the giver may

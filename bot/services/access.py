@@ -196,6 +196,7 @@ async def visible(
                     Task.proposal_id == Proposal.id,
                     Task.escalated_at.is_not(None),
                     Task.role.in_(below),
+                    Task.seat == 0,  # a disposition's task goes up to its giver alone
                 )
             )
         if parts:

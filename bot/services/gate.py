@@ -103,7 +103,11 @@ async def _oversight(
     if task.escalated_at is None and not orphan:
         return None
     superior = spec.roles[task.role].superior
-    if superior is not None:
+    if task.seat:  # a disposition's task: its giver oversees it (`roster.superiors`)
+        told = await roster.superiors(session, task, spec, uow.now)
+        if any(o.id == official_id for o in told):
+            return Standing(official_id, None, "superior")
+    elif superior is not None:
         unit = roster.unit_for(spec, superior, task.unit)
         oversees = await roster.holds_any(
             session, official_id, (superior,), uow.now, unit, acting_counts=True

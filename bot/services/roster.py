@@ -12,7 +12,7 @@ from bot.core.sop.registry import SopRegistry
 from bot.core.sop.spec import SopSpec
 from bot.services import access
 from bot.services.access import Standing, held_per_unit, in_force, unit_for
-from models import Official, RoleAssignment, Task
+from models import Disposition, Official, RoleAssignment, Task
 
 __all__ = ["Standing", "held_per_unit", "in_force", "unit_for"]
 
@@ -147,7 +147,13 @@ async def superiors(
     session: AsyncSession, task: Task, spec: SopSpec, at: datetime
 ) -> list[Official]:
     """The holders of the task's role's superior, or their Plh in force, each once; in the
-    task's agency when the superior is the SOP's origin role (held per agency)."""
+    task's agency when the superior is the SOP's origin role (held per agency). A task a
+    disposition gave answers to whoever gave it (or their Plh), while they are active: not to
+    every holder of the role above, who may have nothing to do with the letter."""
+    if task.seat:
+        giver = await _giver(session, task.seat, at)
+        if giver is not None:
+            return [giver]
     superior = spec.roles[task.role].superior
     if superior is None:
         return []
@@ -157,3 +163,14 @@ async def superiors(
         acting = await delegate_of(session, holder.id, superior, at)
         told.append(acting or holder)
     return list(dict.fromkeys(told))
+
+
+async def _giver(session: AsyncSession, seat: int, at: datetime) -> Official | None:
+    """Who gave the disposition row `seat`, or their Plh in the role they gave it in."""
+    row = await session.get(Disposition, seat)
+    giver = await session.get(Official, row.given_by_id) if row else None
+    if row is None or giver is None or not giver.active:
+        return None
+    given = await session.get(Task, row.given_task_id)
+    acting = await delegate_of(session, giver.id, given.role, at) if given else None
+    return acting or giver

@@ -66,6 +66,9 @@ def _columns() -> tuple[tuple[str, int], ...]:
 def actor_titles(spec: SopSpec, step: Step) -> str:
     """ "Gubernur", or "semua: A; B" / "salah satu: A; B" when several officials act."""
     titles = spec.actor_titles(step)
+    if spec.intake.asks(step.actor_from or "") is None and step.actor_from is not None:
+        how = "actors_disposed_all" if step.completion == "all" else "actors_disposed_any"
+        return say(how, actors="; ".join(titles))
     if len(titles) == 1:
         return titles[0]
     if step.completion == "all":
@@ -123,7 +126,12 @@ def _next(spec: SopSpec, step: Step) -> list[str]:
     both = step.on_approve is not None and step.on_reject is not None
     if step.on_approve is not None:
         yes = f"{say('answer_yes')} " if both else ""
+        if step.disposition is not None:
+            yes = f"{say('answer_disposed')} "
         found.append(f"{yes}→ {_target(spec, step.on_approve.target)}")
+    inform = step.disposition.on_inform if step.disposition else None
+    if inform is not None:
+        found.append(f"{say('answer_informed')} → {_target(spec, inform.target)}")
     if step.on_reject is not None:
         found.append(f"{say('answer_no')} → {_target(spec, step.on_reject.target)}")
     return found or ["—"]
@@ -190,7 +198,15 @@ def mermaid(spec: SopSpec) -> str:
                 edge(step, question, option.target, option.label)
         both = step.on_approve is not None and step.on_reject is not None
         if step.on_approve is not None:
-            edge(step, node, step.on_approve.target, say("answer_yes") if both else None)
+            label = say("answer_yes") if both else None
+            edge(
+                step,
+                node,
+                step.on_approve.target,
+                say("answer_disposed") if step.disposition else label,
+            )
+        if step.disposition is not None and step.disposition.on_inform is not None:
+            edge(step, node, step.disposition.on_inform.target, say("answer_informed"))
         if step.on_reject is not None:
             edge(step, node, step.on_reject.target, say("answer_no"))
     for outcome in spec.outcomes.values():
