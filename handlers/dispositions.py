@@ -4,7 +4,7 @@ another instance goes on from the last tap; every tap redraws the same message."
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
@@ -26,6 +26,14 @@ DISPOSITION = "disposition"
 
 def _args(press: Press) -> tuple[int, int]:
     return int(press.args[0]), int(press.args[1])
+
+
+async def _refuse(context: CallbackContext, task: int, me: Official, reason: str) -> NoReturn:
+    """A tap the picker never offered (a forged or outdated button): recorded as a refusal,
+    as the sending would record it, and answered in words."""
+    refusal = InvalidInput("not among those offered", reason=reason)
+    await tasks.record_refusal(context.bot_data.ctx, task, me.id, "dispose", refusal)
+    raise refusal
 
 
 async def _state(context: CallbackContext, me: Official, task: int, version: int) -> dict[str, Any]:
@@ -133,7 +141,7 @@ async def whom(update: Update, context: CallbackContext, me: Official, press: Pr
     view, people, given = await dispositions.candidates(ctx, task, me.id, version)
     chosen = next((p for p in people if p.official_id == person), None)
     if chosen is None:
-        raise InvalidInput("not among those offered", reason="not_offered")
+        await _refuse(context, task, me, "not_offered")
     state = await _state(context, me, task, version)
     renderer = context.bot_data.renderer
     rows = [
@@ -162,8 +170,10 @@ async def give(update: Update, context: CallbackContext, me: Official, press: Pr
     person, index = int(press.args[2]), int(press.args[3])
     ctx = context.bot_data.ctx
     _, people, given = await dispositions.candidates(ctx, task, me.id, version)
-    if index > len(given.instructions) + 1 or person not in {p.official_id for p in people}:
-        raise InvalidInput("not among those offered", reason="not_offered")
+    if person not in {p.official_id for p in people}:
+        await _refuse(context, task, me, "not_offered")
+    if index > len(given.instructions) + 1:
+        await _refuse(context, task, me, "no_instruction")
     state = await _state(context, me, task, version)
     picks = dict(state["picks"])
     if index < len(given.instructions):
@@ -180,13 +190,12 @@ async def give(update: Update, context: CallbackContext, me: Official, press: Pr
 async def send(update: Update, context: CallbackContext, me: Official, press: Press) -> None:
     task, version = _args(press)
     ctx = context.bot_data.ctx
+    view = await tasks.check(ctx, task, me.id, version, "dispose")  # the gate first: whose?
     waiting = await conversations.awaited(ctx, me.telegram_user_id or 0)
-    if not _is_for(waiting, task, version):  # the choices were forgotten (cancelled, expired)
-        raise InvalidInput("nothing chosen", reason="nobody")
-    assert waiting is not None
-    picks = {int(who): str(key) for who, key in waiting.data["picks"].items()}
-    view = await tasks.check(ctx, task, me.id, version, "dispose")
-    await dispositions.give(ctx, task, me.id, picks, waiting.data.get("note"), version)
+    # The choices forgotten (cancelled, expired): nobody chosen, which the sending refuses.
+    data = waiting.data if waiting is not None and _is_for(waiting, task, version) else {}
+    picks = {int(who): str(key) for who, key in (data.get("picks") or {}).items()}
+    await dispositions.give(ctx, task, me.id, picks, data.get("note"), version)
     await conversations.forget(ctx, me.telegram_user_id or 0)
     assert update.callback_query is not None
     await answer(update.callback_query, context, "done")

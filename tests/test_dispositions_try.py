@@ -1,0 +1,208 @@
+"""Dispositions tried as an adversary would (the `try` branch): driven through the emulator as
+an independent Telegram client, with forged buttons, and through the services and the loader
+with SOPs written from sops/README.md alone."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.app import api_urls
+from bot.core.config import Settings
+from demo.player import _intake
+from demo.world import TOKEN
+from models import Disposition, Event, Task
+from tests.bot_world import World, close_world, make_world
+
+SOPS = Path(__file__).parents[1] / "sops"
+Json = dict[str, Any]
+
+
+@pytest.fixture
+async def letters(settings: Settings, tmp_path: Path) -> AsyncIterator[World]:
+    """The bot on the emulator with the incoming-letters SOP: two section heads (one role), a
+    member of staff, the head of division the letter is for, and another head of division."""
+    sops = tmp_path / "sops"
+    sops.mkdir()
+    shutil.copy(SOPS / "surat_masuk.yaml", sops / "surat_masuk.yaml")
+    world = await make_world(settings.model_copy(update={"sop_dir": sops}), tmp_path)
+    try:
+        await world.start_bot()
+        await world.register("admin", name="Admin TI")
+        await world.register("pengadministrasi", name="Umi Umum")
+        await world.register("kabid", name="Budi Kabid")  # the first kabid: the letter's addressee
+        kabid = world.users["kabid"]
+        world.users["kabid_lain"] = await world.register("kabid", name="Lain Kabid")
+        world.users["kabid"] = kabid
+        world.users["kasi_1"] = await world.register("kasi", name="Satu Kasi")
+        world.users["kasi_2"] = await world.register("kasi", name="Dua Kasi")
+        world.users["staf"] = await world.register("staf", name="Tiga Staf")
+        yield world
+    finally:
+        await close_world(world)
+
+
+async def _forge(world: World, who: str, data: str) -> Json:
+    """A button the bot never drew for `who`, pressed: a modified client."""
+    urls = api_urls(world.ctx.settings.telegram_api_url)
+    assert urls is not None
+    async with Bot(TOKEN, base_url=urls[0], base_file_url=urls[1]) as bot:
+        forged = InlineKeyboardMarkup([[InlineKeyboardButton("palsu", callback_data=data)]])
+        message = await bot.send_message(world.uid(who), "tombol palsu", reply_markup=forged)
+    pressed = await world.tg.press(world.uid(who), message.message_id, callback_data=data, wait=10)
+    answer: Json = pressed["answer"] or {}
+    return answer
+
+
+async def _refusals(world: World) -> list[Event]:
+    async with world.ctx.sessions() as session:
+        found = await session.scalars(
+            select(Event).where(Event.type.in_(("action_refused", "input_refused")))
+        )
+        return list(found)
+
+
+async def _head_task(world: World) -> Task:
+    async with world.ctx.sessions() as session:
+        found = await session.scalar(
+            select(Task).where(Task.step_key == "kabid_disposisi", Task.completed_at.is_(None))
+        )
+    assert found is not None
+    return found
+
+
+async def _tasks_of(world: World, step: str) -> list[Task]:
+    async with world.ctx.sessions() as session:
+        return list(
+            await session.scalars(select(Task).where(Task.step_key == step).order_by(Task.id))
+        )
+
+
+async def _pick(world: World, picker: Json, name: str, instruction: str) -> None:
+    await world.press("kabid", picker, f"☐ {name}")
+    await world.press("kabid", picker, instruction)
+
+
+async def test_two_of_one_role_one_informed_recall_and_give_again(letters: World) -> None:
+    world = letters
+    spec = world.ctx.sops.get("surat_masuk")
+    number = await _intake(world, spec, "Undangan rapat koordinasi", None)
+    task = await world.task("kabid", number)
+    await world.press("kabid", task, "✍️ Disposisi")
+    picker = await world.latest("kabid", "Disposisi kepada siapa")
+    labels = [b["text"] for row in picker["buttons"] for b in row]
+    assert not any("Lain Kabid" in t or "Budi Kabid" in t for t in labels)  # neither offered
+    await _pick(world, picker, "Satu Kasi", "Tindak lanjuti sesuai peruntukan")
+    await _pick(world, picker, "Dua Kasi", "Siapkan draf jawaban")
+    await _pick(world, picker, "Tiga Staf", "Untuk diketahui")
+    await world.say("kabid", "Koordinasikan dengan seksi lain")
+    picker = await world.latest("kabid", "Catatan: Koordinasikan")
+    answer = await world.press("kabid", picker, "📨 Kirim disposisi")
+    assert "Tersimpan" in answer["text"] or answer["text"]
+    sent = await world.latest("kabid", "Disposisi terkirim")
+    for who in ("kasi_1", "kasi_2"):
+        mine = await world.task(who, number)
+        assert "✍️ Disposisi dari Budi Kabid" in mine["text"], mine["text"]
+    informed = await world.latest("staf", "Untuk diketahui")
+    assert "Koordinasikan dengan seksi lain" in informed["text"]
+    theirs = await _tasks_of(world, "tindak_lanjut")
+    assert sorted(t.assignee_id or 0 for t in theirs) == sorted(
+        [await _official(world, "kasi_1"), await _official(world, "kasi_2")]
+    )
+
+    # The staff member sees the case; the other head of division never does.
+    await world.say("staf", f"/status {number}")
+    assert number in (await world.latest("staf", "Undangan rapat"))["text"]
+    await world.say("kabid_lain", f"/status {number}")
+    assert "tidak ada" in (await world.latest("kabid_lain", "tidak ada, atau"))["text"]
+
+    # Forged buttons: each refused in words, recorded, and nothing changes.
+    head = await _tasks_of(world, "kabid_disposisi")
+    given = head[0]
+    before = len(await _refusals(world))
+    said = await _forge(world, "kasi_1", f"dr:{given.id}")  # a recipient recalls
+    assert said.get("show_alert") and "bukan untuk Anda" in said["text"]
+    said = await _forge(world, "kabid_lain", f"dr:{given.id}")  # a stranger to it recalls
+    assert said.get("show_alert") and "bukan untuk Anda" in said["text"]
+    rows = await _rows(world)
+    staf_row = next(r for r in rows if r.informs)
+    said = await _forge(world, "kasi_1", f"dk:{staf_row.id}")  # someone else's read receipt
+    assert said.get("show_alert")
+    assert len(await _refusals(world)) == before + 3
+    assert all(r.read_at is None for r in await _rows(world))
+
+    # The informed member of staff confirms reading; then the head recalls.
+    said = await world.press("staf", informed, "👍 Sudah dibaca")
+    answer = await world.press("kabid", sent, "↩️ Tarik disposisi")
+    await world.latest("staf", "Disposisi ditarik")
+    theirs = await _tasks_of(world, "tindak_lanjut")
+    assert all(t.completed_at is not None for t in theirs)
+    said = await _forge(world, "kabid", f"dr:{given.id}")  # recalled twice
+    assert said.get("show_alert")
+    await world.say("staf", f"/status {number}")
+    assert "tidak ada" in (await world.latest("staf", "tidak ada, atau"))["text"]
+
+    # Given again, to the second section head only.
+    again = await world.task("kabid", number)
+    await world.press("kabid", again, "✍️ Disposisi")
+    picker = await world.latest("kabid", "Disposisi kepada siapa")
+    assert "Koordinasikan" not in picker["text"]  # a new disposition starts empty
+    await _pick(world, picker, "Dua Kasi", "Pelajari dan beri saran")
+    await world.press("kabid", picker, "📨 Kirim disposisi")
+    await world.latest("kabid", "Pelajari dan beri saran")
+    open_now = [t for t in await _tasks_of(world, "tindak_lanjut") if t.completed_at is None]
+    assert [t.assignee_id for t in open_now] == [await _official(world, "kasi_2")]
+
+
+async def _official(world: World, who: str) -> int:
+    from bot.services import queries
+
+    me = await queries.official_by_telegram(world.ctx, world.uid(who))
+    assert me is not None
+    return me.id
+
+
+async def _rows(world: World) -> list[Disposition]:
+    async with world.ctx.sessions() as session:
+        return list(await session.scalars(select(Disposition).order_by(Disposition.id)))
+
+
+async def test_forged_picker_buttons_are_refused_recorded_and_change_nothing(
+    letters: World,
+) -> None:
+    world = letters
+    spec = world.ctx.sops.get("surat_masuk")
+    number = await _intake(world, spec, "Undangan rapat koordinasi", None)
+    await world.task("kabid", number)
+    head = await _head_task(world)
+    t, v = head.id, head.version
+    stranger = await _official(world, "kabid_lain")
+    kasi = await _official(world, "kasi_1")
+    forgeries = [  # (who, data, what the alert says)
+        ("kabid_lain", f"dp:{t}:{v}", "bukan untuk Anda"),  # not the head
+        ("kabid_lain", f"dq:{t}:{v}", "bukan untuk Anda"),  # not the head, sending
+        ("kabid", f"dp:{t}:{v + 7}", "sudah ditangani"),  # a stale version
+        ("kabid", f"dw:{t}:{v}:{stranger}", "Penerima itu tidak dapat dipilih"),  # not offered
+        ("kabid", f"di:{t}:{v}:{stranger}:0", "Penerima itu tidak dapat dipilih"),
+        ("kabid", f"di:{t}:{v}:{kasi}:99", "Instruksi itu tidak ada"),  # index out of range
+        ("kabid", f"dq:{t}:{v}", "Pilih dahulu sedikitnya satu penerima"),  # an empty one
+        ("kabid", f"dq:{t + 50}:{v}", "tidak ditemukan"),  # a task that is not there
+        ("kabid", "dk:999", "bukan untuk Anda"),  # a read receipt for no disposition
+        ("kabid", f"dr:{t}", "tidak ditemukan"),  # a recall of a disposition not given
+    ]
+    wrong = []
+    for who, data, words in forgeries:
+        before = len(await _refusals(world))
+        answer = await _forge(world, who, data)
+        recorded = len(await _refusals(world)) - before
+        if not answer.get("show_alert") or recorded != 1 or words not in answer.get("text", ""):
+            wrong.append((who, data, answer.get("text"), recorded))
+    assert not wrong
+    assert not await _rows(world)
+    assert (await _head_task(world)).version == v
