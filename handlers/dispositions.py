@@ -212,8 +212,9 @@ async def on_note(
 ) -> None:
     """Text typed while writing a disposition: its note (the last one typed counts)."""
     assert update.message is not None
-    note = (update.message.text or "").strip()
-    limits.check("instruction", note)
+    note = await limits.checked(
+        context.bot_data.ctx, me.id, "instruction", update.message.text or ""
+    )  # too long: refused, recorded, and the draft kept as it was
     state = data | {"note": note or None}
     await _keep(context, me, state)
     await _show_list(update, context, me, state, new=True)

@@ -206,3 +206,28 @@ async def test_forged_picker_buttons_are_refused_recorded_and_change_nothing(
     assert not wrong
     assert not await _rows(world)
     assert (await _head_task(world)).version == v
+
+
+async def test_a_5000_character_note_is_refused_recorded_and_the_draft_kept(
+    letters: World,
+) -> None:
+    world = letters
+    spec = world.ctx.sops.get("surat_masuk")
+    number = await _intake(world, spec, "Undangan rapat koordinasi", None)
+    await world.press("kabid", await world.task("kabid", number), "✍️ Disposisi")
+    picker = await world.latest("kabid", "Disposisi kepada siapa")
+    await _pick(world, picker, "Satu Kasi", "Tindak lanjuti sesuai peruntukan")
+    before = len(await _refusals(world))
+    # 5,000 characters typed: Telegram sends the first 4,096 as one message (a longer one the
+    # emulator refuses, as Telegram does), the rest as another.
+    await world.say("kabid", "x" * 4096)
+    said = await world.latest("kabid", "terlalu panjang")
+    assert "4.096" in said["text"] and "1.000" in said["text"]
+    assert len(await _refusals(world)) == before + 1  # recorded, as every long text is
+    # The longest note allowed is kept, shown and sent whole, and the draft still holds the pick.
+    await world.say("kabid", "y" * 1000)
+    picker = await world.latest("kabid", "Catatan: yyy")
+    assert "Satu Kasi — Tindak lanjuti" in picker["text"]
+    await world.press("kabid", picker, "📨 Kirim disposisi")
+    mine = await world.task("kasi_1", number)
+    assert "y" * 1000 in mine["text"]
