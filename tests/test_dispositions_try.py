@@ -231,3 +231,61 @@ async def test_a_5000_character_note_is_refused_recorded_and_the_draft_kept(
     await world.press("kabid", picker, "📨 Kirim disposisi")
     mine = await world.task("kasi_1", number)
     assert "y" * 1000 in mine["text"]
+
+
+# -- an SOP of my own, written from sops/README.md alone ---------------------------------------
+
+MINE = """\
+code: nota_dinas
+version: "1"
+header: {institution: Kantor Percobaan, number: "ND/1/2026", name: SOP Nota Dinas}
+roles:
+  kakan: {title: Kepala Kantor}
+  kasubag: {title: Kepala Subbagian, superior: kakan}
+  pelaksana: {title: Pelaksana, superior: kasubag}
+  tu: {title: Tata Usaha}
+intake: {registrars: [tu]}
+outcomes:
+  selesai: {title: Nota selesai}
+  arsip: {title: Nota diarsipkan}
+steps:
+  - key: kakan_disposisi
+    number: 1
+    activity: Kepala kantor mendisposisikan nota
+    actors: [kakan]
+    time: 10 menit
+    disposition:
+      to: [kasubag, pelaksana]
+      instructions:
+        - {key: kerjakan, label: Kerjakan}
+        - {key: tahu, label: Untuk diketahui, informs: true}
+      on_inform: {end: arsip}
+    on_approve: {to: kerjakan}
+  - key: kerjakan
+    number: 2
+    activity: Mengerjakan nota sesuai disposisi
+    actor_from: kakan_disposisi
+    time: 30 menit
+    on_approve: {end: selesai}
+"""
+
+
+def _refused(text: str) -> str:
+    from bot.core.sop.loader import SopFileError, load_sop_text
+
+    with pytest.raises(SopFileError) as refused:
+        load_sop_text(text, "nota.yaml")
+    return str(refused.value)
+
+
+def test_my_own_disposition_sop_loads() -> None:
+    from bot.core.sop.loader import load_sop_text
+
+    assert load_sop_text(MINE, "nota.yaml").step("kakan_disposisi").disposition is not None
+
+
+def test_on_inform_to_the_recipients_step_is_refused() -> None:
+    """Nobody asked to act, yet the case goes to the step only those asked to act have tasks
+    in: it would start no task at all, and the case would stand still for ever."""
+    said = _refused(MINE.replace("on_inform: {end: arsip}", "on_inform: {to: kerjakan}"))
+    assert "nota.yaml:" in said and "on_inform" in said and "kerjakan" in said

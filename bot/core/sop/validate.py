@@ -327,6 +327,10 @@ class _Checker:
             self.check_target(inform.target, inform.line, "on_inform", i)
             line = self.at(inform.line, "on_inform", key, "notify")
             self.roles_known(inform.notify, line, "on_inform", key)
+            aim = self.steps.get(inform.target.step) if inform.target.step else None
+            if aim is not None and aim.actor_from == key:  # nobody asked to act: no task there
+                message = say("disposition_inform_to_recipients", step=key, target=aim.key)
+                self.add(inform.line, message, key)
         if step.completion == "all" and len(step.actors) > 1:
             self.add(self.at(step.line, "step", key, "completion"), say("disposition_by_all"), key)
         target = step.on_approve.target.step if step.on_approve else None
