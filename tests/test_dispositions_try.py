@@ -289,3 +289,73 @@ def test_on_inform_to_the_recipients_step_is_refused() -> None:
     in: it would start no task at all, and the case would stand still for ever."""
     said = _refused(MINE.replace("on_inform: {end: arsip}", "on_inform: {to: kerjakan}"))
     assert "nota.yaml:" in said and "on_inform" in said and "kerjakan" in said
+
+
+NESTED = """\
+code: nota_berjenjang
+version: "1"
+header: {institution: Kantor Percobaan, number: "NB/1/2026", name: SOP Nota Berjenjang}
+roles:
+  kakan: {title: Kepala Kantor}
+  kasubag: {title: Kepala Subbagian, superior: kakan}
+  pelaksana: {title: Pelaksana, superior: kasubag}
+  tu: {title: Tata Usaha}
+intake: {registrars: [tu]}
+outcomes:
+  selesai: {title: Nota selesai}
+steps:
+  - key: kakan_disposisi
+    number: 1
+    activity: Kepala kantor mendisposisikan kepada kepala subbagian
+    actors: [kakan]
+    time: 10 menit
+    disposition:
+      to: [kasubag]
+      instructions:
+        - {key: teruskan, label: Teruskan ke pelaksana}
+    on_approve: {to: kasubag_disposisi}
+  - key: kasubag_disposisi
+    number: 2
+    activity: Kepala subbagian mendisposisikan kepada pelaksana
+    actor_from: kakan_disposisi
+    time: 10 menit
+    disposition:
+      to: [pelaksana]
+      instructions:
+        - {key: kerjakan, label: Kerjakan}
+    on_approve: {to: kerjakan}
+  - key: kerjakan
+    number: 3
+    activity: Pelaksana mengerjakan
+    actor_from: kasubag_disposisi
+    time: 30 menit
+    on_approve: {end: selesai}
+"""
+
+
+def test_a_disposition_by_a_dispositions_recipients_must_be_completion_any() -> None:
+    """The head disposes to two heads of subsection; each would dispose on to staff. A
+    disposition settles its step at once (the engine takes the first), so with `completion:
+    all` — the default — the second head's task closes unasked and her disposition is never
+    given: the file must say so, as it does for a disposition step with several actor roles."""
+    said = _refused(NESTED)
+    assert "nota.yaml:" in said and "[langkah kasubag_disposisi]" in said
+    assert "completion: any" in said
+    from bot.core.sop.loader import load_sop_text
+
+    fixed = NESTED.replace(
+        "    actor_from: kakan_disposisi\n", "    actor_from: kakan_disposisi\n    completion: any\n"
+    )
+    assert load_sop_text(fixed, "nota.yaml").step("kasubag_disposisi").completion == "any"
+    # A decision its recipients take: the same (the first to decide would settle it for all).
+    deciding = MINE.replace(
+        "    on_approve: {end: selesai}\n",
+        """    decision:
+      question: Hasil
+      options:
+        - {key: beres, label: Beres, end: selesai}
+        - {key: arsip, label: Arsipkan, end: arsip}
+""",
+    )
+    said = _refused(deciding)
+    assert "[langkah kerjakan]" in said and "siapa yang memutuskan" in said
