@@ -58,6 +58,21 @@ async def _keep(context: CallbackContext, me: Official, state: dict[str, Any]) -
     await conversations.expect(context.bot_data.ctx, me.telegram_user_id or 0, DISPOSITION, **state)
 
 
+async def _offered_only(
+    context: CallbackContext, me: Official, state: dict[str, Any], people: list[Candidate]
+) -> dict[str, Any]:
+    """The picks without those no longer offered (who left their role, was deactivated): the
+    list has no button for them, so they could be neither seen nor taken off, and the sending
+    would refuse them every time."""
+    offered = {str(p.official_id) for p in people}
+    picks = {who: key for who, key in state["picks"].items() if who in offered}
+    if picks == state["picks"]:
+        return state
+    state = state | {"picks": picks}
+    await _keep(context, me, state)
+    return state
+
+
 def _picked(state: dict[str, Any], people: list[Candidate], labels: dict[str, str]) -> list[Any]:
     names = {str(p.official_id): p.name for p in people}
     return [
@@ -109,10 +124,12 @@ async def _draw(
 
 async def _show_list(
     update: Update, context: CallbackContext, me: Official, state: dict[str, Any], *, new: bool
-) -> None:
+) -> dict[str, Any]:
+    """Draw the list; returns the choices as drawn (without those no longer offered)."""
     ctx = context.bot_data.ctx
     task, version = int(state["task"]), int(state["version"])
     view, people, given = await dispositions.candidates(ctx, task, me.id, version)
+    state = await _offered_only(context, me, state, people)
     labels = {i.key: i.label for i in given.instructions}
     body = {
         "stage": "list",
@@ -121,6 +138,7 @@ async def _show_list(
         "empty": not people,
     }
     await _draw(update, context, view, body, _list_markup(context, state, people, labels), new=new)
+    return state
 
 
 async def begin(update: Update, context: CallbackContext, me: Official, press: Press) -> None:
@@ -128,7 +146,7 @@ async def begin(update: Update, context: CallbackContext, me: Official, press: P
     task, version = _args(press)
     state = await _state(context, me, task, version)
     assert update.callback_query is not None
-    await _show_list(update, context, me, state, new=True)
+    state = await _show_list(update, context, me, state, new=True)  # the gate first
     await _keep(context, me, state)
     await answer(update.callback_query, context, "choose")
 
@@ -195,6 +213,11 @@ async def send(update: Update, context: CallbackContext, me: Official, press: Pr
     # The choices forgotten (cancelled, expired): nobody chosen, which the sending refuses.
     data = waiting.data if waiting is not None and _is_for(waiting, task, version) else {}
     picks = {int(who): str(key) for who, key in (data.get("picks") or {}).items()}
+    if data:
+        _, people, _ = await dispositions.candidates(ctx, task, me.id, version)
+        if not set(picks) <= {p.official_id for p in people}:  # someone left: show who is left
+            await _show_list(update, context, me, data, new=False)
+            await _refuse(context, task, me, "not_offered")
     await dispositions.give(ctx, task, me.id, picks, data.get("note"), version)
     await conversations.forget(ctx, me.telegram_user_id or 0)
     assert update.callback_query is not None

@@ -359,3 +359,82 @@ def test_a_disposition_by_a_dispositions_recipients_must_be_completion_any() -> 
     )
     said = _refused(deciding)
     assert "[langkah kerjakan]" in said and "siapa yang memutuskan" in said
+
+
+async def test_a_restricted_letter_disposed_and_recalled_keeps_its_title_out_of_the_group(
+    letters: World,
+) -> None:
+    from bot.services.proposals import register_proposal
+    from tests.helpers import pdf
+
+    world = letters
+    chat = await world.tg.create_chat("Tim Surat", [world.uid("admin"), world.uid("staf")])
+    group = int(chat["id"])
+    await world.tg.send(world.uid("admin"), "/langganan", chat_id=group)
+    await world.tg.wait(group, contains="kartu status", seconds=10)
+    kabid = await _official(world, "kabid")
+    reg = await register_proposal(
+        world.ctx,
+        by=await _official(world, "pengadministrasi"),
+        sop_code="surat_masuk",
+        title="Rencana mutasi pejabat eselon",
+        origin="BKD",
+        document=pdf("mutasi.pdf"),
+        fields={
+            "nomor_surat": "800/1/2026",
+            "tanggal_surat": "2026-12-01",
+            "tujuan": {"id": kabid, "name": "Budi Kabid", "role": "kabid"},
+            "classification": "rahasia",
+        },
+    )
+    number = reg.number
+    await world.press("kabid", await world.task("kabid", number), "✍️ Disposisi")
+    picker = await world.latest("kabid", "Disposisi kepada siapa")
+    await _pick(world, picker, "Satu Kasi", "Tindak lanjuti sesuai peruntukan")
+    await _pick(world, picker, "Tiga Staf", "Untuk diketahui")
+    await world.say("kabid", "Jangan disebarkan")
+    picker = await world.latest("kabid", "Catatan: Jangan")
+    await world.press("kabid", picker, "📨 Kirim disposisi")
+    informed = await world.latest("staf", "Untuk diketahui")
+    assert "Rencana mutasi" in informed["text"]  # in the private chat, it is shown
+    document = await world.download("staf", informed, "mutasi.pdf")
+    assert document.get("has_protected_content") is True
+    # The staff member asks in the group: the group sees where it stands, not what it is.
+    await world.tg.send(world.uid("staf"), f"/status {number}", chat_id=group)
+    await world.tg.wait(group, contains=f"{number}", seconds=10)
+    sent = await world.press("kabid", await world.latest("kabid", "Disposisi terkirim"), "↩️")
+    assert sent
+    await world.latest("staf", "Disposisi ditarik")
+    await world.tg.send(world.uid("staf"), f"/riwayat {number}", chat_id=group)
+    import asyncio
+
+    await asyncio.sleep(1.0)
+    said = [m["text"] for m in await world.tg.messages(group) if m["from_bot"]]
+    assert said and not [t for t in said if "Rencana mutasi" in t or "Jangan disebarkan" in t]
+
+
+async def test_a_pick_whose_official_left_can_be_taken_off_and_the_rest_sent(
+    letters: World,
+) -> None:
+    """The head picks a section head, who is then deactivated before the head sends: sending
+    is refused ("pilih lagi"), so the head must be able to see and drop that pick."""
+    from bot.services.officials import deactivate
+
+    world = letters
+    spec = world.ctx.sops.get("surat_masuk")
+    number = await _intake(world, spec, "Undangan rapat koordinasi", None)
+    await world.press("kabid", await world.task("kabid", number), "✍️ Disposisi")
+    picker = await world.latest("kabid", "Disposisi kepada siapa")
+    await _pick(world, picker, "Satu Kasi", "Tindak lanjuti sesuai peruntukan")
+    await _pick(world, picker, "Dua Kasi", "Siapkan draf jawaban")
+    admin = await _official(world, "admin")
+    await deactivate(world.ctx, await _official(world, "kasi_1"), by=admin)
+    said = await world.press("kabid", picker, "📨 Kirim disposisi")
+    assert "tidak dapat dipilih lagi" in said["text"]
+    # Redrawn, the list no longer holds the one who left, and the rest can be sent.
+    await world.say("kabid", "Segera")
+    picker = await world.latest("kabid", "Catatan: Segera")
+    assert "Satu Kasi" not in picker["text"] and "—  —" not in picker["text"]
+    assert "• — —" not in picker["text"], picker["text"]
+    await world.press("kabid", picker, "📨 Kirim disposisi")
+    await world.task("kasi_2", number)
