@@ -438,3 +438,54 @@ async def test_a_pick_whose_official_left_can_be_taken_off_and_the_rest_sent(
     assert "• — —" not in picker["text"], picker["text"]
     await world.press("kabid", picker, "📨 Kirim disposisi")
     await world.task("kasi_2", number)
+
+
+# -- through the services, with the fixtures of tests/test_dispositions.py --------------------
+
+from tests.test_dispositions import _letter, _people, _their_tasks, office  # noqa: E402,F401
+
+
+async def test_recall_after_a_document_or_a_decision_is_refused_and_changes_nothing(
+    office: Any,
+) -> None:
+    from bot.services import dispositions, tasks
+    from bot.services.dispositions import TooLate
+    from bot.services.errors import AlreadyHandled
+    from tests.helpers import events, pdf
+
+    ctx = office
+    people = await _people(ctx)
+    proposal_id, head = await _letter(ctx, people)
+    picks = {people["kasi_1"]: "tindak_lanjuti", people["kasi_2"]: "siapkan_jawaban"}
+    await dispositions.give(ctx, head.id, people["kabid"], picks, None)
+    theirs = await _their_tasks(ctx, proposal_id)
+    await tasks.attach_document(
+        ctx, theirs[people["kasi_2"]].id, people["kasi_2"], "konsep_jawaban", pdf("draf.pdf")
+    )
+    with pytest.raises(TooLate) as late:
+        await dispositions.recall(ctx, head.id, people["kabid"])
+    assert late.value.details["names"] == ["Kasi_2"]
+    await tasks.act(ctx, theirs[people["kasi_1"]].id, people["kasi_1"], tasks.Decide("selesai"))
+    with pytest.raises(AlreadyHandled):  # the case is closed
+        await dispositions.recall(ctx, head.id, people["kabid"])
+    refused = [e for e in await events(ctx) if e.type == "action_refused"]
+    assert [e.payload["action"] for e in refused][-2:] == ["recall", "recall"]
+
+
+async def test_a_read_receipt_is_only_for_one_informed(office: Any) -> None:
+    """A recipient asked to act has a task, not a «Sudah dibaca»: a forged one is refused."""
+    from bot.services import dispositions
+    from bot.core.engine import WorkflowError
+
+    ctx = office
+    people = await _people(ctx)
+    _, head = await _letter(ctx, people)
+    picks = {people["kasi_1"]: "tindak_lanjuti", people["staf"]: "diketahui"}
+    await dispositions.give(ctx, head.id, people["kabid"], picks, None)
+    async with ctx.sessions() as session:
+        acting = await session.scalar(
+            select(Disposition).where(Disposition.official_id == people["kasi_1"])
+        )
+    assert acting is not None and not acting.informs
+    with pytest.raises(WorkflowError):
+        await dispositions.confirm_read(ctx, acting.id, people["kasi_1"])
