@@ -4,6 +4,7 @@ with SOPs written from sops/README.md alone."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -14,11 +15,22 @@ from sqlalchemy import select
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.app import api_urls
+from bot.core.clock import FrozenClock
 from bot.core.config import Settings
+from bot.core.engine import Decide, WorkflowError
+from bot.core.sop.loader import SopFileError, load_sop_text
+from bot.services import dispositions, queries, tasks
+from bot.services.context import Context, build_context
+from bot.services.dispositions import TooLate
+from bot.services.errors import AlreadyHandled
+from bot.services.officials import deactivate
+from bot.services.proposals import register_proposal
 from demo.player import _intake
 from demo.world import TOKEN
 from models import Disposition, Event, Task
 from tests.bot_world import World, close_world, make_world
+from tests.helpers import events, pdf
+from tests.test_dispositions import _letter, _people, _their_tasks
 
 SOPS = Path(__file__).parents[1] / "sops"
 Json = dict[str, Any]
@@ -161,7 +173,6 @@ async def test_two_of_one_role_one_informed_recall_and_give_again(letters: World
 
 
 async def _official(world: World, who: str) -> int:
-    from bot.services import queries
 
     me = await queries.official_by_telegram(world.ctx, world.uid(who))
     assert me is not None
@@ -271,7 +282,6 @@ steps:
 
 
 def _refused(text: str) -> str:
-    from bot.core.sop.loader import SopFileError, load_sop_text
 
     with pytest.raises(SopFileError) as refused:
         load_sop_text(text, "nota.yaml")
@@ -279,7 +289,6 @@ def _refused(text: str) -> str:
 
 
 def test_my_own_disposition_sop_loads() -> None:
-    from bot.core.sop.loader import load_sop_text
 
     assert load_sop_text(MINE, "nota.yaml").step("kakan_disposisi").disposition is not None
 
@@ -341,10 +350,10 @@ def test_a_disposition_by_a_dispositions_recipients_must_be_completion_any() -> 
     said = _refused(NESTED)
     assert "nota.yaml:" in said and "[langkah kasubag_disposisi]" in said
     assert "completion: any" in said
-    from bot.core.sop.loader import load_sop_text
 
     fixed = NESTED.replace(
-        "    actor_from: kakan_disposisi\n", "    actor_from: kakan_disposisi\n    completion: any\n"
+        "    actor_from: kakan_disposisi\n",
+        "    actor_from: kakan_disposisi\n    completion: any\n",
     )
     assert load_sop_text(fixed, "nota.yaml").step("kasubag_disposisi").completion == "any"
     # A decision its recipients take: the same (the first to decide would settle it for all).
@@ -364,8 +373,6 @@ def test_a_disposition_by_a_dispositions_recipients_must_be_completion_any() -> 
 async def test_a_restricted_letter_disposed_and_recalled_keeps_its_title_out_of_the_group(
     letters: World,
 ) -> None:
-    from bot.services.proposals import register_proposal
-    from tests.helpers import pdf
 
     world = letters
     chat = await world.tg.create_chat("Tim Surat", [world.uid("admin"), world.uid("staf")])
@@ -406,8 +413,6 @@ async def test_a_restricted_letter_disposed_and_recalled_keeps_its_title_out_of_
     assert sent
     await world.latest("staf", "Disposisi ditarik")
     await world.tg.send(world.uid("staf"), f"/riwayat {number}", chat_id=group)
-    import asyncio
-
     await asyncio.sleep(1.0)
     said = [m["text"] for m in await world.tg.messages(group) if m["from_bot"]]
     assert said and not [t for t in said if "Rencana mutasi" in t or "Jangan disebarkan" in t]
@@ -418,7 +423,6 @@ async def test_a_pick_whose_official_left_can_be_taken_off_and_the_rest_sent(
 ) -> None:
     """The head picks a section head, who is then deactivated before the head sends: sending
     is refused ("pilih lagi"), so the head must be able to see and drop that pick."""
-    from bot.services.officials import deactivate
 
     world = letters
     spec = world.ctx.sops.get("surat_masuk")
@@ -440,18 +444,22 @@ async def test_a_pick_whose_official_left_can_be_taken_off_and_the_rest_sent(
     await world.task("kasi_2", number)
 
 
-# -- through the services, with the fixtures of tests/test_dispositions.py --------------------
+# -- through the services, with the helpers of tests/test_dispositions.py ---------------------
 
-from tests.test_dispositions import _letter, _people, _their_tasks, office  # noqa: E402,F401
+
+@pytest.fixture
+async def office(settings: Settings, clock: FrozenClock, tmp_path: Path) -> AsyncIterator[Context]:
+    sops = tmp_path / "sops"
+    sops.mkdir()
+    shutil.copy(SOPS / "surat_masuk.yaml", sops / "surat_masuk.yaml")
+    context = build_context(settings.model_copy(update={"sop_dir": sops}), clock=clock)
+    yield context
+    await context.close()
 
 
 async def test_recall_after_a_document_or_a_decision_is_refused_and_changes_nothing(
-    office: Any,
+    office: Context,
 ) -> None:
-    from bot.services import dispositions, tasks
-    from bot.services.dispositions import TooLate
-    from bot.services.errors import AlreadyHandled
-    from tests.helpers import events, pdf
 
     ctx = office
     people = await _people(ctx)
@@ -465,17 +473,15 @@ async def test_recall_after_a_document_or_a_decision_is_refused_and_changes_noth
     with pytest.raises(TooLate) as late:
         await dispositions.recall(ctx, head.id, people["kabid"])
     assert late.value.details["names"] == ["Kasi_2"]
-    await tasks.act(ctx, theirs[people["kasi_1"]].id, people["kasi_1"], tasks.Decide("selesai"))
+    await tasks.act(ctx, theirs[people["kasi_1"]].id, people["kasi_1"], Decide("selesai"))
     with pytest.raises(AlreadyHandled):  # the case is closed
         await dispositions.recall(ctx, head.id, people["kabid"])
     refused = [e for e in await events(ctx) if e.type == "action_refused"]
     assert [e.payload["action"] for e in refused][-2:] == ["recall", "recall"]
 
 
-async def test_a_read_receipt_is_only_for_one_informed(office: Any) -> None:
+async def test_a_read_receipt_is_only_for_one_informed(office: Context) -> None:
     """A recipient asked to act has a task, not a «Sudah dibaca»: a forged one is refused."""
-    from bot.services import dispositions
-    from bot.core.engine import WorkflowError
 
     ctx = office
     people = await _people(ctx)
