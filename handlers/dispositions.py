@@ -4,7 +4,7 @@ another instance goes on from the last tap; every tap redraws the same message."
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
@@ -28,6 +28,14 @@ def _args(press: Press) -> tuple[int, int]:
     return int(press.args[0]), int(press.args[1])
 
 
+async def _refuse(context: CallbackContext, task: int, me: Official, reason: str) -> NoReturn:
+    """A tap the picker never offered (a forged or outdated button): recorded as a refusal,
+    as the sending would record it, and answered in words."""
+    refusal = InvalidInput("not among those offered", reason=reason)
+    await tasks.record_refusal(context.bot_data.ctx, task, me.id, "dispose", refusal)
+    raise refusal
+
+
 async def _state(context: CallbackContext, me: Official, task: int, version: int) -> dict[str, Any]:
     """The choices so far for this task, or none (a new disposition, or one for another)."""
     waiting = await conversations.awaited(context.bot_data.ctx, me.telegram_user_id or 0)
@@ -48,6 +56,21 @@ def _is_for(waiting: Waiting | None, task: int, version: int) -> bool:
 
 async def _keep(context: CallbackContext, me: Official, state: dict[str, Any]) -> None:
     await conversations.expect(context.bot_data.ctx, me.telegram_user_id or 0, DISPOSITION, **state)
+
+
+async def _offered_only(
+    context: CallbackContext, me: Official, state: dict[str, Any], people: list[Candidate]
+) -> dict[str, Any]:
+    """The picks without those no longer offered (who left their role, was deactivated): the
+    list has no button for them, so they could be neither seen nor taken off, and the sending
+    would refuse them every time."""
+    offered = {str(p.official_id) for p in people}
+    picks = {who: key for who, key in state["picks"].items() if who in offered}
+    if picks == state["picks"]:
+        return state
+    state = state | {"picks": picks}
+    await _keep(context, me, state)
+    return state
 
 
 def _picked(state: dict[str, Any], people: list[Candidate], labels: dict[str, str]) -> list[Any]:
@@ -101,10 +124,12 @@ async def _draw(
 
 async def _show_list(
     update: Update, context: CallbackContext, me: Official, state: dict[str, Any], *, new: bool
-) -> None:
+) -> dict[str, Any]:
+    """Draw the list; returns the choices as drawn (without those no longer offered)."""
     ctx = context.bot_data.ctx
     task, version = int(state["task"]), int(state["version"])
     view, people, given = await dispositions.candidates(ctx, task, me.id, version)
+    state = await _offered_only(context, me, state, people)
     labels = {i.key: i.label for i in given.instructions}
     body = {
         "stage": "list",
@@ -113,6 +138,7 @@ async def _show_list(
         "empty": not people,
     }
     await _draw(update, context, view, body, _list_markup(context, state, people, labels), new=new)
+    return state
 
 
 async def begin(update: Update, context: CallbackContext, me: Official, press: Press) -> None:
@@ -120,7 +146,7 @@ async def begin(update: Update, context: CallbackContext, me: Official, press: P
     task, version = _args(press)
     state = await _state(context, me, task, version)
     assert update.callback_query is not None
-    await _show_list(update, context, me, state, new=True)
+    state = await _show_list(update, context, me, state, new=True)  # the gate first
     await _keep(context, me, state)
     await answer(update.callback_query, context, "choose")
 
@@ -133,7 +159,7 @@ async def whom(update: Update, context: CallbackContext, me: Official, press: Pr
     view, people, given = await dispositions.candidates(ctx, task, me.id, version)
     chosen = next((p for p in people if p.official_id == person), None)
     if chosen is None:
-        raise InvalidInput("not among those offered", reason="not_offered")
+        await _refuse(context, task, me, "not_offered")
     state = await _state(context, me, task, version)
     renderer = context.bot_data.renderer
     rows = [
@@ -162,8 +188,10 @@ async def give(update: Update, context: CallbackContext, me: Official, press: Pr
     person, index = int(press.args[2]), int(press.args[3])
     ctx = context.bot_data.ctx
     _, people, given = await dispositions.candidates(ctx, task, me.id, version)
-    if index > len(given.instructions) + 1 or person not in {p.official_id for p in people}:
-        raise InvalidInput("not among those offered", reason="not_offered")
+    if person not in {p.official_id for p in people}:
+        await _refuse(context, task, me, "not_offered")
+    if index > len(given.instructions) + 1:
+        await _refuse(context, task, me, "no_instruction")
     state = await _state(context, me, task, version)
     picks = dict(state["picks"])
     if index < len(given.instructions):
@@ -180,13 +208,17 @@ async def give(update: Update, context: CallbackContext, me: Official, press: Pr
 async def send(update: Update, context: CallbackContext, me: Official, press: Press) -> None:
     task, version = _args(press)
     ctx = context.bot_data.ctx
+    view = await tasks.check(ctx, task, me.id, version, "dispose")  # the gate first: whose?
     waiting = await conversations.awaited(ctx, me.telegram_user_id or 0)
-    if not _is_for(waiting, task, version):  # the choices were forgotten (cancelled, expired)
-        raise InvalidInput("nothing chosen", reason="nobody")
-    assert waiting is not None
-    picks = {int(who): str(key) for who, key in waiting.data["picks"].items()}
-    view = await tasks.check(ctx, task, me.id, version, "dispose")
-    await dispositions.give(ctx, task, me.id, picks, waiting.data.get("note"), version)
+    # The choices forgotten (cancelled, expired): nobody chosen, which the sending refuses.
+    data = waiting.data if waiting is not None and _is_for(waiting, task, version) else {}
+    picks = {int(who): str(key) for who, key in (data.get("picks") or {}).items()}
+    if data:
+        _, people, _ = await dispositions.candidates(ctx, task, me.id, version)
+        if not set(picks) <= {p.official_id for p in people}:  # someone left: show who is left
+            await _show_list(update, context, me, data, new=False)
+            await _refuse(context, task, me, "not_offered")
+    await dispositions.give(ctx, task, me.id, picks, data.get("note"), version)
     await conversations.forget(ctx, me.telegram_user_id or 0)
     assert update.callback_query is not None
     await answer(update.callback_query, context, "done")
@@ -203,8 +235,9 @@ async def on_note(
 ) -> None:
     """Text typed while writing a disposition: its note (the last one typed counts)."""
     assert update.message is not None
-    note = (update.message.text or "").strip()
-    limits.check("instruction", note)
+    note = await limits.checked(
+        context.bot_data.ctx, me.id, "instruction", update.message.text or ""
+    )  # too long: refused, recorded, and the draft kept as it was
     state = data | {"note": note or None}
     await _keep(context, me, state)
     await _show_list(update, context, me, state, new=True)

@@ -233,8 +233,9 @@ async def confirm_read(ctx: Context, disposition_id: int, official_id: int) -> b
     async def run() -> bool:
         async with UnitOfWork(ctx) as uow:
             row = await uow.session.get(Disposition, disposition_id)
-            if row is None or row.official_id != official_id:
-                raise NotYourTask("not a disposition to this official")
+            if row is None or row.official_id != official_id or not row.informs:
+                # one asked to act has a task to act on, not a reading to confirm
+                raise NotYourTask("not a disposition that informs this official")
             proposal = await gate.lock_proposal(uow.session, row.proposal_id)
             assert proposal is not None
             await uow.session.refresh(row)

@@ -322,6 +322,14 @@ class _Checker:
             return
         self.check_decision(step, i)
 
+    def several(self, step: Step) -> bool:
+        """May the step have several tasks, each able to settle it? Several actor roles, or the
+        recipients of a disposition (one task each)."""
+        if len(step.actors) > 1:
+            return True
+        giver = self.steps.get(step.actor_from) if step.actor_from else None
+        return giver is not None and giver.disposition is not None
+
     def check_disposition(self, step: Step) -> None:
         """Whom it may go to, its instructions, and the step its recipients act in: the one it
         leads to, whose `actor_from` names it."""
@@ -345,7 +353,11 @@ class _Checker:
             self.check_target(inform.target, inform.line, "on_inform", i)
             line = self.at(inform.line, "on_inform", key, "notify")
             self.roles_known(inform.notify, line, "on_inform", key)
-        if step.completion == "all" and len(step.actors) > 1:
+            aim = self.steps.get(inform.target.step) if inform.target.step else None
+            if aim is not None and aim.actor_from == key:  # nobody asked to act: no task there
+                message = say("disposition_inform_to_recipients", step=key, target=aim.key)
+                self.add(inform.line, message, key)
+        if step.completion == "all" and self.several(step):
             self.add(self.at(step.line, "step", key, "completion"), say("disposition_by_all"), key)
         target = step.on_approve.target.step if step.on_approve else None
         nxt = self.steps.get(target) if target else None
@@ -381,7 +393,7 @@ class _Checker:
                     say("decision_with_transition", transition=name),
                     key,
                 )
-        if step.completion == "all" and len(step.actors) > 1:
+        if step.completion == "all" and self.several(step):
             self.add(
                 self.at(step.line, "step", key, "completion"),
                 say("decision_by_all"),
