@@ -236,7 +236,7 @@ async def on_note(
     """Text typed while writing a disposition: its note (the last one typed counts)."""
     assert update.message is not None
     note = await limits.checked(
-        context.bot_data.ctx, me.id, "instruction", update.message.text or ""
+        context.bot_data.ctx, me.id, "disposition_note", update.message.text or ""
     )  # too long: refused, recorded, and the draft kept as it was
     state = data | {"note": note or None}
     await _keep(context, me, state)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,13 @@ from sqlalchemy import select
 from bot.core.clock import FrozenClock
 from bot.core.config import Settings
 from bot.core.engine import ActionNotAllowed
+from bot.core.render import Renderer
 from bot.core.sop.loader import SopFileError, load_sop, load_sop_text
 from bot.services import dispositions, queries, reminders, tasks
 from bot.services.context import Context, build_context
 from bot.services.dispositions import TooLate
 from bot.services.errors import AlreadyHandled, InvalidInput, NotVisible, NotYourTask
-from bot.services.officials import add_official, assign_role
+from bot.services.officials import add_official, assign_role, delegate
 from bot.services.proposals import register_proposal
 from models import Disposition, Task
 from models.proposals import OPEN
@@ -318,3 +320,36 @@ async def test_an_overdue_recipient_is_reported_to_the_giver_alone(
     with pytest.raises(NotYourTask):  # nor may the other head pass it on
         await tasks.forward(ctx, task.id, people["kabid_lain"], people["kasi_2"], "")
     await tasks.forward(ctx, task.id, people["kabid"], people["kasi_2"], "Bantu")  # the giver may
+
+
+async def test_a_disposition_given_by_a_plh_may_be_recalled_by_the_holder(
+    office: Context, clock: FrozenClock
+) -> None:
+    """The head of division was away; her Plh gave the disposition. Back, she may take it back;
+    the refusals say what they are about, not "Tugas ini"."""
+    ctx = office
+    people = await _people(ctx)
+    now = clock.now()
+    await delegate(
+        ctx,
+        holder_id=people["kabid"],
+        acting_id=people["kabid_lain"],
+        role="kabid",
+        start=now,
+        end=now + timedelta(days=1),
+    )
+    proposal_id, head = await _letter(ctx, people)
+    picks = {people["kasi_1"]: "pelajari", people["staf"]: "diketahui"}
+    await dispositions.give(ctx, head.id, people["kabid_lain"], picks, None)
+    with pytest.raises(NotYourTask) as stranger:
+        await dispositions.recall(ctx, head.id, people["kasi_2"])
+    await dispositions.recall(ctx, head.id, people["kabid"])
+    with pytest.raises(AlreadyHandled) as twice:
+        await dispositions.recall(ctx, head.id, people["kabid"])
+    renderer = Renderer(ctx.settings.zone)
+    for refusal, said in ((stranger, "Disposisi ini bukan untuk Anda."), (twice, "sudah ditarik")):
+        text = renderer.render(
+            "refusal", {"code": refusal.value.code, "details": refusal.value.details}
+        )
+        assert said in text and "Tugas" not in text
+    assert (await proposal(ctx, proposal_id)).status == OPEN

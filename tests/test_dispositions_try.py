@@ -47,7 +47,7 @@ async def letters(settings: Settings, tmp_path: Path) -> AsyncIterator[World]:
     try:
         await world.start_bot()
         await world.register("admin", name="Admin TI")
-        await world.register("pengadministrasi", name="Umi Umum")
+        await world.register("agendaris", name="Umi Umum")
         await world.register("kabid", name="Budi Kabid")  # the first kabid: the letter's addressee
         kabid = world.users["kabid"]
         world.users["kabid_lain"] = await world.register("kabid", name="Lain Kabid")
@@ -382,7 +382,7 @@ async def test_a_restricted_letter_disposed_and_recalled_keeps_its_title_out_of_
     kabid = await _official(world, "kabid")
     reg = await register_proposal(
         world.ctx,
-        by=await _official(world, "pengadministrasi"),
+        by=await _official(world, "agendaris"),
         sop_code="surat_masuk",
         title="Rencana mutasi pejabat eselon",
         origin="BKD",

@@ -87,7 +87,7 @@ async def give(
     must be asked to act (someone must do the next step); each must still be one of those
     offered, and each instruction one of the step's."""
     text = (note or "").strip() or None
-    limits.check("instruction", text)
+    limits.check("disposition_note", text)
 
     async def lines(uow: UnitOfWork, opened: gate.Opened) -> dict[str, Any]:
         disposition = spec_of(opened.step)
@@ -154,10 +154,10 @@ async def recall(ctx: Context, given_task_id: int, official_id: int) -> None:
             )
             if not rows:
                 raise NotFound("no disposition on this task", task_id=given_task_id)
-            if rows[0].given_by_id != official_id:
-                raise NotYourTask("only its giver recalls a disposition")
+            if official_id not in await _may_recall(uow, head, rows[0]):
+                raise NotYourTask("only its giver recalls a disposition", reason="disposition")
             if any(r.recalled_at is not None for r in rows) or proposal.status != OPEN:
-                raise AlreadyHandled("recalled already, or the case is closed")
+                raise AlreadyHandled("recalled already, or the case is closed", reason="recalled")
             spec = uow.spec_of(proposal)
             step = spec.step(head.step_key)
             theirs = await _recipient_tasks(uow, proposal, step, rows)
@@ -182,6 +182,18 @@ async def recall(ctx: Context, given_task_id: int, official_id: int) -> None:
             await uow.commit()
 
     await gate.guarded(ctx, given_task_id, official_id, "recall", run)
+
+
+async def _may_recall(uow: UnitOfWork, head: Task, row: Disposition) -> set[int]:
+    """Who may take a disposition back: its giver; the holder in whose name their Plh gave it;
+    and that holder's Plh in force now."""
+    allowed = {row.given_by_id}
+    if head.assignee_id is not None:
+        allowed.add(head.assignee_id)
+        acting = await roster.delegate_of(uow.session, head.assignee_id, head.role, uow.now)
+        if acting is not None:
+            allowed.add(acting.id)
+    return allowed
 
 
 async def _recipient_tasks(
@@ -235,12 +247,14 @@ async def confirm_read(ctx: Context, disposition_id: int, official_id: int) -> b
             row = await uow.session.get(Disposition, disposition_id)
             if row is None or row.official_id != official_id or not row.informs:
                 # one asked to act has a task to act on, not a reading to confirm
-                raise NotYourTask("not a disposition that informs this official")
+                raise NotYourTask(
+                    "not a disposition that informs this official", reason="disposition"
+                )
             proposal = await gate.lock_proposal(uow.session, row.proposal_id)
             assert proposal is not None
             await uow.session.refresh(row)
             if row.recalled_at is not None:
-                raise AlreadyHandled("recalled")
+                raise AlreadyHandled("recalled", reason="recalled")
             if row.read_at is not None:
                 return False
             row.read_at = uow.now

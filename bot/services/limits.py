@@ -14,7 +14,7 @@ from bot.services.uow import UnitOfWork
 LIMITS: dict[str, int] = {
     "title": 300,  # a proposal's title
     "origin": 200,  # who proposes it (an agency or a third party)
-    "disposition_note": 1000,  # the note given at registration
+    "disposition_note": 1000,  # the note given at registration, or with a head's disposition
     "reason": 1000,  # why a task is returned (rejected)
     "decision_note": 1000,  # the note on a decision
     "instruction": 1000,  # what a forwarded colleague is asked to do
