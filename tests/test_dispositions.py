@@ -85,6 +85,7 @@ def test_a_disposition_that_never_asks_anyone_to_act_is_refused() -> None:
         """        - {key: tindak_lanjuti, label: Tindak lanjuti sesuai peruntukan}
         - {key: siapkan_jawaban, label: Siapkan draf jawaban}
         - {key: pelajari, label: Pelajari dan beri saran}
+        - {key: koordinasikan, label: Koordinasikan}
         - {key: hadiri, label: Hadiri / wakili}
 """,
         "",
