@@ -8,6 +8,7 @@ keeps its buttons.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -234,20 +235,12 @@ async def tell_disposed(uow: Transaction, recorded: Recorded) -> None:
             proposal_id=proposal.id,
         )
     documents = [{"id": d.id, "name": d.file_name} for d in await uow.reads.documents(proposal.id)]
-    for row in await _rows(uow, task.id):
-        person = await uow.session.get(Official, row.official_id)
-        if row.informs and person is not None:
-            uow.send(
-                person.telegram_user_id,
-                "disposition_informed",
-                {
-                    "proposal": case,
-                    "disposition": await notify.disposition_lines(uow, spec, row),
-                    "documents": documents,
-                },
-                cause=recorded.event,
-                proposal_id=proposal.id,
-            )
+
+    async def informed(row: Disposition) -> dict[str, Any]:
+        lines = await notify.disposition_lines(uow, spec, row)
+        return {"proposal": case, "disposition": lines, "documents": documents}
+
+    await _to_the_informed(uow, recorded, task, "disposition_informed", informed)
 
 
 async def tell_recalled(uow: Transaction, recorded: Recorded) -> None:
@@ -273,13 +266,28 @@ async def tell_recalled(uow: Transaction, recorded: Recorded) -> None:
                 proposal_id=proposal.id,
                 edit_of=message.id,
             )
+
+    async def recalled(row: Disposition) -> dict[str, Any]:
+        return {"proposal": case, "by": by}
+
+    await _to_the_informed(uow, recorded, task, "disposition_recalled", recalled)
+
+
+async def _to_the_informed(
+    uow: Transaction,
+    recorded: Recorded,
+    task: Task,
+    template: str,
+    context: Callable[[Disposition], Awaitable[dict[str, Any]]],
+) -> None:
+    """Send `template` to each official the disposition given on `task` only informs."""
     for row in await _rows(uow, task.id):
         person = await uow.session.get(Official, row.official_id)
         if row.informs and person is not None:
             uow.send(
                 person.telegram_user_id,
-                "disposition_recalled",
-                {"proposal": case, "by": by},
+                template,
+                await context(row),
                 cause=recorded.event,
-                proposal_id=proposal.id,
+                proposal_id=task.proposal_id,
             )
