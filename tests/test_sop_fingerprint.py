@@ -27,6 +27,8 @@ REWORDED = (
     .replace("Menelaah, menganalisa dan mempelajari", "Menelaah dan mempelajari")
     .replace("label: Tolak", "label: Tolak usulan")
     .replace("case: {noun: usulan, command: usulan}", "case: {noun: usulan kerja sama}")
+    # How intake asks for the title and the origin (sops/README.md: "any other title").
+    .replace("  origin_label: Asal usulan", "  title_label: Perihal\n  origin_label: Asal")
 )
 
 # -- the fingerprint -------------------------------------------------------------------------

@@ -4,7 +4,7 @@ Cases refer to their SOP by `(code, version)`, so what matters is the parsed con
 blank lines, quoting and key order leave the fingerprint alone, a renamed step key changes it.
 The canonical form is the parsed YAML as plain JSON (sorted keys, no spaces), without its
 *wording*: the header, what a case is called, and every title, label, activity, question,
-source and output text. Rewording a step cannot strand a case waiting in it, so an office may
+source and output text, and how intake asks for a case's title and origin. Rewording a step cannot strand a case waiting in it, so an office may
 give its steps short titles, or fix a typo, under the same version.
 """
 
@@ -33,7 +33,9 @@ def plain(node: Any) -> Any:
 # Texts that name or describe, read by people only. Top-level blocks go whole; the others only
 # where their value is a text, so a role or document whose *key* is "title" is still content.
 _WORDING_BLOCKS = frozenset({"header", "case"})
-_WORDING_TEXTS = frozenset({"title", "label", "activity", "question", "source", "output"})
+_WORDING_TEXTS = frozenset(
+    {"title", "label", "activity", "question", "source", "output", "title_label", "origin_label"}
+)
 
 
 def structure(node: Any, top: bool = True) -> Any:
