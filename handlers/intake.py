@@ -12,6 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.core import callbacks
 from bot.core.callbacks import Press
+from bot.core.engine import WorkflowError
 from bot.runtime.messages import button
 from bot.runtime.types import CallbackContext
 from bot.services import intake
@@ -101,7 +102,12 @@ async def press(update: Update, context: CallbackContext, me: Official, pressed:
     if not taken.confirmed:
         await _show(update, context, await intake.ask_next(ctx, me, taken.answers))
         return
-    done = await intake.register(ctx, me, taken.answers, lambda file_id: fetch(context, file_id))
+    try:
+        done = await intake.register(ctx, me, taken.answers, lambda f: fetch(context, f))
+    except WorkflowError as refused:  # the press is answered already: said in the chat
+        details = getattr(refused, "details", {})
+        await reply(update, context, "refusal", code=refused.code, details=details)
+        return
     if isinstance(done, intake.Again):  # an answer that no longer holds: told, and asked again
         refusal = done.refusal
         await reply(update, context, "refusal", code=refusal.code, details=refusal.details)

@@ -341,6 +341,32 @@ async def _official_id(world: World, role: str) -> int:
     return int(found)
 
 
+async def _to_confirmation(world: World) -> Any:
+    """The secretary answers every question of a letter to Kepala Bidang A, up to its card."""
+    uid = world.uid("sekretaris")
+    await world.say("sekretaris", "/suratmasuk")
+    answers = {"title": "Undangan rapat", "origin": "Dinas", "f:nomor": "005/12/2026"}
+    answers |= {"f:tanggal": "1-12-2026"}
+    while True:
+        asked = await world.latest("sekretaris", "📝")
+        waiting = await conversations.awaited(world.ctx, uid)
+        assert waiting is not None
+        stage = str(waiting.data["stage"])
+        if stage == "confirm":
+            return asked
+        if stage in answers:
+            await world.say("sekretaris", answers[stage])
+        elif stage == "document":
+            await world.send_file("sekretaris", "surat.pdf")
+        elif stage == "f:tujuan":
+            await world.press("sekretaris", asked, "Pejabat Kepala Bidang A")
+        elif stage in ("f:lampiran", "note"):
+            await world.press("sekretaris", asked, "Lewati")
+        else:
+            await world.press("sekretaris", asked, str(asked["buttons"][0][0]["text"]))
+        await world.tg.wait(uid, since_message_id=asked["message_id"], seconds=10)
+
+
 async def test_an_addressee_deactivated_before_registering_is_chosen_again_in_the_chat(
     settings: Settings, tmp_path: Path
 ) -> None:
@@ -355,27 +381,7 @@ async def test_an_addressee_deactivated_before_registering_is_chosen_again_in_th
         await world.start_bot()
         await player.register_office(world, world.ctx.sops.latest())
         uid = world.uid("sekretaris")
-        await world.say("sekretaris", "/suratmasuk")
-        answers = {"title": "Undangan rapat", "origin": "Dinas", "f:nomor": "005/12/2026"}
-        answers |= {"f:tanggal": "1-12-2026"}
-        while True:
-            asked = await world.latest("sekretaris", "📝")
-            waiting = await conversations.awaited(world.ctx, uid)
-            assert waiting is not None
-            stage = str(waiting.data["stage"])
-            if stage == "confirm":
-                break
-            if stage in answers:
-                await world.say("sekretaris", answers[stage])
-            elif stage == "document":
-                await world.send_file("sekretaris", "surat.pdf")
-            elif stage == "f:tujuan":
-                await world.press("sekretaris", asked, "Pejabat Kepala Bidang A")
-            elif stage in ("f:lampiran", "note"):
-                await world.press("sekretaris", asked, "Lewati")
-            else:
-                await world.press("sekretaris", asked, str(asked["buttons"][0][0]["text"]))
-            await world.tg.wait(uid, since_message_id=asked["message_id"], seconds=10)
+        asked = await _to_confirmation(world)
         await deactivate(world.ctx, await _official_id(world, "kabid_a"))
 
         await world.press("sekretaris", asked, "✅ Daftarkan")
@@ -396,5 +402,33 @@ async def test_an_addressee_deactivated_before_registering_is_chosen_again_in_th
         number = str(done["text"].split("terdaftar: ")[1].split(" ")[0])
         task = await world.task("kabid_b", number)
         assert "Ditujukan kepada: Pejabat Kepala Bidang B" in task["text"]
+    finally:
+        await close_world(world)
+
+
+async def test_a_registrar_no_longer_allowed_when_registering_is_told_in_the_chat(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """The press is answered before registering (it may take a while), so a refusal then
+    cannot be a second answer to it: it is said in the chat."""
+    sops = tmp_path / "sops"
+    sops.mkdir()
+    shutil.copy(LETTERS, sops / "surat.yaml")
+    world = await make_world(settings.model_copy(update={"sop_dir": sops}), tmp_path)
+    try:
+        await world.start_bot()
+        await player.register_office(world, world.ctx.sops.latest())
+        asked = await _to_confirmation(world)
+        me = await _official_id(world, "sekretaris")
+        async with world.ctx.sessions() as session:
+            seat = await session.scalar(
+                select(RoleAssignment.id).where(RoleAssignment.official_id == me)
+            )
+        assert seat is not None
+        await revoke(world.ctx, seat)
+        await world.press("sekretaris", asked, "✅ Daftarkan")
+        told = await world.latest("sekretaris", "tidak berwenang")
+        assert told["text"] == "Anda tidak berwenang melakukan ini."
+        assert not await _registered(world.ctx)
     finally:
         await close_world(world)
