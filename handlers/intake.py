@@ -99,10 +99,10 @@ async def press(update: Update, context: CallbackContext, me: Official, pressed:
         await answer(query, context, "stale_button", alert=True)
         return
     await answer(query, context, "choose")  # first: registering may take a while
-    if not taken.confirmed:
-        await _show(update, context, await intake.ask_next(ctx, me, taken.answers))
-        return
     try:
+        if not taken.confirmed:
+            await _show(update, context, await intake.ask_next(ctx, me, taken.answers))
+            return
         done = await intake.register(ctx, me, taken.answers, lambda f: fetch(context, f))
     except WorkflowError as refused:  # the press is answered already: said in the chat
         details = getattr(refused, "details", {})

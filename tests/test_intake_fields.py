@@ -17,9 +17,9 @@ from bot.core.clock import FrozenClock
 from bot.core.config import Settings
 from bot.core.render import Renderer
 from bot.core.sop.loader import SopFileError, load_sop_text
-from bot.services import conversations, tasks
+from bot.services import conversations, intake, tasks
 from bot.services.context import Context, build_context
-from bot.services.errors import FieldRefused, InvalidInput, NotYourTask
+from bot.services.errors import FieldRefused, InvalidInput, NobodyToChoose, NotYourTask
 from bot.services.intake_fields import BadDate, parse_date
 from bot.services.officials import add_official, assign_role, deactivate, revoke
 from bot.services.proposals import Registered, register_proposal
@@ -432,3 +432,27 @@ async def test_a_registrar_no_longer_allowed_when_registering_is_told_in_the_cha
         assert not await _registered(world.ctx)
     finally:
         await close_world(world)
+
+
+async def test_a_required_addressee_with_nobody_to_choose_says_so(letters: Context) -> None:
+    """Nobody holds the addressee's roles yet: the question is not skipped (registering would
+    then fail in general words) but refused, naming what is missing and what to do."""
+    ctx = letters
+    me_id = await add_official(ctx, name="Sekretaris", telegram_user_id=650)
+    await assign_role(ctx, official_id=me_id, role="sekretaris")
+    async with ctx.sessions() as session:
+        me = await session.get(Official, me_id)
+    assert me is not None
+    spec = ctx.sops.get("surat_uji")
+    answers: dict[str, Any] = {"sop": "surat_uji"}
+    for question in intake.questions(spec):  # every answer before the addressee's
+        if question.key == "f:tujuan":
+            break
+        if question.key is not None and question.key != "sop":
+            answers[str(question.key)] = "x"
+    with pytest.raises(NobodyToChoose) as refused:
+        await intake.ask_next(ctx, me, answers)
+    said = Renderer(ctx.settings.zone).render(
+        "refusal", {"code": refused.value.code, "details": refused.value.details}
+    )
+    assert "«Ditujukan kepada»" in said and "/undang" in said, said

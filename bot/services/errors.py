@@ -72,6 +72,12 @@ class FieldRefused(InvalidInput):
     code = "field_refused"
 
 
+class NobodyToChoose(Refusal):
+    """A required question whose answer is an official, with nobody holding its roles yet."""
+
+    code = "nobody_to_choose"
+
+
 class SopGone(Refusal):
     """The case's SOP version is no longer in SOP_DIR (allowed once its cases are closed)."""
 

@@ -17,7 +17,13 @@ from bot.core.sop.spec import Grades, IntakeField, SopSpec
 from bot.services import conversations, documents, intake_fields, limits, queries
 from bot.services.context import Context
 from bot.services.documents import Upload
-from bot.services.errors import DocumentRejected, FieldRefused, InvalidInput, NotPermitted
+from bot.services.errors import (
+    DocumentRejected,
+    FieldRefused,
+    InvalidInput,
+    NobodyToChoose,
+    NotPermitted,
+)
 from bot.services.proposals import Registered, register_proposal, registrable
 from models import Official
 
@@ -235,6 +241,12 @@ async def ask_next(ctx: Context, me: Official, answers: Answers) -> Asked:
             continue
         options = await question.options(ctx, spec) if question.options else []
         if question.options and not options:
+            if question.remember and not question.skippable:  # a person who must be named
+                field = spec.intake.asks(str(question.key).removeprefix(intake_fields.PREFIX))
+                roles = [spec.roles[r].title for r in field.roles] if field else []
+                raise NobodyToChoose(
+                    "nobody holds the roles", label=question.label(spec), roles=roles
+                )
             answers[str(question.key)] = None
             continue
         if question.remember:

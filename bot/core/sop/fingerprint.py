@@ -4,8 +4,9 @@ Cases refer to their SOP by `(code, version)`, so what matters is the parsed con
 blank lines, quoting and key order leave the fingerprint alone, a renamed step key changes it.
 The canonical form is the parsed YAML as plain JSON (sorted keys, no spaces), without its
 *wording*: the header, what a case is called, and every title, label, activity, question,
-source and output text, and how intake asks for a case's title and origin. Rewording a step cannot strand a case waiting in it, so an office may
-give its steps short titles, or fix a typo, under the same version.
+source and output text, and how intake asks for a case's title and origin. Rewording a step
+cannot strand a case waiting in it, so an office may give its steps short titles, or fix a
+typo, under the same version.
 """
 
 from __future__ import annotations
