@@ -136,7 +136,7 @@ async def test_a_version_with_open_cases_may_not_leave_the_folder(contexts: Cont
     ctx, _ = await _in_force(contexts)
     only_new = contexts(kerjasama_2=VERSION_2)
     [problem] = await sops_in_force.check(only_new)
-    assert "versi 2020.1 tidak ada lagi" in str(problem) and "1 usulan" in str(problem)
+    assert "versi 2020.1 tidak ada lagi" in str(problem) and "1 kasus" in str(problem)
     assert problem.file == str(only_new.settings.sop_dir)
     async with ctx.sessions() as session, session.begin():
         await session.execute(update(Proposal).values(status=CLOSED))

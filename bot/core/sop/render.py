@@ -67,8 +67,9 @@ def actor_titles(spec: SopSpec, step: Step) -> str:
     """ "Gubernur", or "semua: A; B" / "salah satu: A; B" when several officials act."""
     titles = spec.actor_titles(step)
     if spec.intake.asks(step.actor_from or "") is None and step.actor_from is not None:
-        how = "actors_disposed_all" if step.completion == "all" else "actors_disposed_any"
-        return say(how, actors="; ".join(titles))
+        if step.completion == "all":
+            return say("actors_disposed_all", actors="; ".join(titles))
+        return say("actors_disposed_any", actors="; ".join(titles))
     if len(titles) == 1:
         return titles[0]
     if step.completion == "all":
