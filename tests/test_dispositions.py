@@ -19,6 +19,7 @@ from bot.core.config import Settings
 from bot.core.engine import ActionNotAllowed
 from bot.core.render import Renderer
 from bot.core.sop.loader import SopFileError, load_sop, load_sop_text
+from bot.runtime.messages import compose
 from bot.services import dispositions, queries, reminders, tasks
 from bot.services.context import Context, build_context
 from bot.services.dispositions import TooLate
@@ -251,6 +252,10 @@ async def test_only_informing_files_the_letter(office: Context) -> None:
     proposal_id, head = await _letter(ctx, people)
     await dispositions.give(ctx, head.id, people["kabid"], {people["staf"]: "arsipkan"}, None)
     assert (await proposal(ctx, proposal_id)).outcome == "diarsipkan"
+    # Nothing to take back: the head's confirmation offers no «Tarik disposisi».
+    [sent] = [m for m in await outbox(ctx) if m.template == "disposition_sent"]
+    out = compose(Renderer(ctx.settings.zone), sent.template, sent.context)
+    assert out.markup is None and "dapat ditarik" not in out.text
 
 
 async def test_recall_while_nobody_acted_gives_the_step_back(office: Context) -> None:

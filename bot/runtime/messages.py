@@ -32,7 +32,7 @@ def compose(renderer: Renderer, template: str, context: dict[str, Any]) -> Outgo
         markup = task_buttons(renderer, context)
     elif template in OVERSIGHT:
         markup = task_buttons(renderer, context, oversight=True)
-    elif template == "disposition_sent" and not context.get("recalled"):
+    elif template == "disposition_sent" and not (context.get("recalled") or context.get("final")):
         markup = InlineKeyboardMarkup(
             [
                 [

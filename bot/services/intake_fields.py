@@ -166,15 +166,22 @@ def stored(spec: SopSpec, answers: dict[str, Any]) -> dict[str, Any]:
     return graded | declared
 
 
-def shown(spec: SopSpec, values: dict[str, Any] | None) -> list[dict[str, str]]:
-    """(label, value) of each answered field, as a message shows it."""
+def shown(
+    spec: SopSpec, values: dict[str, Any] | None, *, usual: bool = True
+) -> list[dict[str, str]]:
+    """(label, value) of each answered field, as a message shows it. Without `usual`, a sifat
+    or klasifikasi at its first, usual level ("Biasa") is left out: on every task message of a
+    case it says nothing an official acts on, and a phone screen is short."""
     values = values or {}
     rows = []
     for name in GRADES:
         grades = spec.urgency if name == "urgency" else spec.classification
         level = grades.level(values.get(name)) if grades else None
-        if grades is not None and level is not None:
-            rows.append({"label": grades.label or _GRADE_WORDS[name], "value": level.title})
+        if grades is None or level is None:
+            continue
+        if not usual and level.key == next(iter(grades.levels)):
+            continue
+        rows.append({"label": grades.label or _GRADE_WORDS[name], "value": level.title})
     for f in spec.intake.fields:
         value = values.get(f.key)
         if value is None or f.type == "file":

@@ -34,7 +34,7 @@ def proposal_context(proposal: Proposal, spec: SopSpec) -> dict[str, Any]:
         "origin_label": spec.intake.origin_shown,
         "title_label": spec.intake.title_shown,
         "noun": spec.case.noun,
-        "fields": intake_fields.shown(spec, proposal.fields),
+        "fields": intake_fields.shown(spec, proposal.fields, usual=False),
         # Its security class keeps its title and documents off group chats.
         "restricted": spec.restricted(proposal.fields),
         "status": proposal.status,

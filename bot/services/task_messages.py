@@ -221,6 +221,7 @@ async def tell_disposed(uow: Transaction, recorded: Recorded) -> None:
     task, proposal, spec = await _about(uow, recorded)
     case = notify.proposal_context(proposal, spec)
     giver = await uow.session.get(Official, recorded.event.actor_id)
+    lines = await _disposition_lines(uow, spec, task)
     if giver is not None:
         uow.send(
             giver.telegram_user_id,
@@ -228,8 +229,10 @@ async def tell_disposed(uow: Transaction, recorded: Recorded) -> None:
             {
                 "task_id": task.id,
                 "proposal": case,
-                "lines": await _disposition_lines(uow, spec, task),
+                "lines": lines,
                 "note": recorded.event.payload.get("note"),
+                # Nobody asked to act (Arsipkan): nothing to take back, the case went on.
+                "final": all(line["informs"] for line in lines),
             },
             cause=recorded.event,
             proposal_id=proposal.id,

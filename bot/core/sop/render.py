@@ -66,7 +66,11 @@ def _columns() -> tuple[tuple[str, int], ...]:
 def actor_titles(spec: SopSpec, step: Step) -> str:
     """ "Gubernur", or "semua: A; B" / "salah satu: A; B" when several officials act."""
     titles = spec.actor_titles(step)
-    if spec.intake.asks(step.actor_from or "") is None and step.actor_from is not None:
+    named = spec.intake.asks(step.actor_from or "")
+    if named is not None:  # the person intake names: which roles they are chosen among
+        roles = "; ".join(spec.roles[r].title if r in spec.roles else r for r in named.roles)
+        return say("actors_named", field=named.label, roles=roles)
+    if step.actor_from is not None:
         if step.completion == "all":
             return say("actors_disposed_all", actors="; ".join(titles))
         return say("actors_disposed_any", actors="; ".join(titles))
