@@ -242,7 +242,7 @@ async def _act(
     if who not in world.users:
         raise PlayError(_say("play_no_official", step=step.key, role=who))
     proposal = await _state(world, task.proposal_id)
-    option = _option(step, proposal.kind, choose, visit)
+    option = _option(spec, step, proposal.kind, choose, visit)
     wanted = [r for r in step.requires if r.upload]
     if step.decision is not None:  # the bot asks which document when the step takes several
         asked = [r for o in step.decision.options for r in o.requires if r.upload]
@@ -312,7 +312,15 @@ async def _completed(world: World, task: Task, step: Step, answer: Json) -> None
     raise PlayError(_say("play_not_taken", step=step.key, answer=said))
 
 
-def _option(step: Step, kind: str | None, choose: dict[str, str], visit: int) -> Option | None:
+def _goes_back(spec: SopSpec, step: Step, option: Option) -> bool:
+    """Does the option send the case back to this step or an earlier one (a return)?"""
+    keys = [s.key for s in spec.steps]
+    return option.target.step in keys[: keys.index(step.key) + 1]
+
+
+def _option(
+    spec: SopSpec, step: Step, kind: str | None, choose: dict[str, str], visit: int
+) -> Option | None:
     """The decision's option to take: the one `choose` names, else the first offered (the
     next one each time the step comes back, so that a loop ends)."""
     if step.decision is None:
@@ -327,5 +335,9 @@ def _option(step: Step, kind: str | None, choose: dict[str, str], visit: int) ->
                     "play_option_not_offered", step=step.key, option=choose[step.key], options=keys
                 )
             )
-        return named
+        if visit == 1 or not _goes_back(spec, step, named):
+            return named
+        # Taken once, a return has been shown: the step then goes on, or the demo loops forever.
+        offered = [o for o in offered if o is not named] or offered
+        visit -= 1
     return offered[min(visit - 1, len(offered) - 1)] if visit <= MAX_VISITS else offered[-1]

@@ -121,7 +121,8 @@ def test_refuses_days_mixed_with_other_units_with_a_reason(text: str) -> None:
 def test_refuses_unreadable_days(text: str) -> None:
     with pytest.raises(ValueError) as info:
         parse_time_standard(text)
-    assert str(info.value) == f"tidak dapat membaca waktu: {text!r}"
+    # The reason too: digits and working days (tests/test_newcomer_sop.py).
+    assert str(info.value).startswith(f"tidak dapat membaca waktu: {text!r} — tulis angka (digit)")
 
 
 @pytest.mark.parametrize("text", ["0 hari", "0-3 hari kerja", "0 minggu"])

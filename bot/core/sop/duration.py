@@ -31,6 +31,7 @@ _RANGE_SPLIT = re.compile(r"\s*(?:[-–—]|s\.?\s?d\.?|sampai(?: dengan)?)\s*")
 _PART = re.compile(r"(\d+)\s*([a-z]+)?")
 _DAY_FIGURE = re.compile(r"(\d+)\s*([a-z]+)(?:\s+([a-z]+))?")
 _WORD = re.compile(r"[a-z]+")
+_SPELT = re.compile(r"(?<=\d)\s*\([^()\d]*\)")  # a number spelt out after its digits
 _UNIT_NAMES = ", ".join([*_UNITS, *_DAY_UNITS])  # for a problem: the units a time is written in
 
 
@@ -43,6 +44,9 @@ def parse_time_standard(text: str | None) -> TimeStandard:
         return TimeStandard(text=None, target_minutes=None)
     written = " ".join(text.split())
     lowered = written.lower()
+    spelt = _SPELT.sub("", written)  # "2 (dua) hari kerja", as letters write it: the digits do
+    if spelt != written:
+        raise ValueError(say("time_number_spelt", value=written, meant=" ".join(spelt.split())))
     parts = _RANGE_SPLIT.split(lowered)
     if len(parts) > 2:
         raise ValueError(say("unreadable_time", value=written))
@@ -118,7 +122,7 @@ def _days(part: str, written: str) -> tuple[int, int]:
         words = _WORD.findall(part)
         if len(re.findall(r"\d+", part)) > 1 or _UNITS.keys() & set(words):
             raise ValueError(say("days_not_mixed", value=written))  # "1 hari 2 jam", "1 hari-3 jam"
-        raise ValueError(say("unreadable_time", value=written))
+        raise ValueError(say("unreadable_days", value=written))  # "dua hari", "2 hari kalender"
     days = int(match.group(1)) * _DAY_UNITS[unit]
     if days <= 0:
         raise ValueError(say("time_not_above_zero", value=written))

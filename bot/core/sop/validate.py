@@ -204,8 +204,14 @@ class _Checker:
         people = [f.key for f in self.spec.intake.fields if f.type == "official"]
         people += [s.key for s in self.spec.steps if s.disposition is not None]
         for step in self.spec.steps:
-            if step.actor_from is not None and step.actor_from not in people:
-                hint = _hint(step.actor_from, people)
+            if step.actor_from is not None and step.actor_from == step.key:
+                # Its tasks would go to the officials it has not disposed to yet: none.
+                others = [p for p in people if p != step.key]
+                line = self.at(step.line, "step", step.key, "actor_from")
+                hint = _hint("", others) if others else ""
+                self.add(line, say("actor_from_itself", step=step.key, hint=hint), step.key)
+            elif step.actor_from is not None and step.actor_from not in people:
+                hint = _hint(step.actor_from, [p for p in people if p != step.key])
                 line = self.at(step.line, "step", step.key, "actor_from")
                 self.add(
                     line, say("unknown_actor_from", field=step.actor_from, hint=hint), step.key
