@@ -357,3 +357,19 @@ async def test_each_participant_s_tugas_status_riwayat_cari(office: World) -> No
         assert "Partisipasi politik" in answers[who]["/status"], (who, answers[who]["/status"])
     # Kasubbag Umum had no part in it: told the same as for a case that does not exist.
     assert "Partisipasi politik" not in answers["kasubbag_umum"]["/status"]
+
+
+@pytest.mark.parametrize(
+    ("written", "meant"),
+    [("on_approve: {to:", "on_aprove: {to:"), ("label: Lengkap", "lable: Lengkap")],
+)
+def test_a_misspelt_key_is_one_problem_not_two(written: str, meant: str) -> None:
+    """A required key written wrong is told once, as unknown with its right spelling: not
+    again as missing, nor as a step with no way out and the steps that cuts off."""
+    text = SOP.read_text(encoding="utf-8")
+    assert written in text
+    with pytest.raises(SopFileError) as refused:
+        load_sop_text(text.replace(written, meant, 1), "izin.yaml")
+    problems = refused.value.problems
+    assert len(problems) == 1, [p.message for p in problems]
+    assert "maksudnya" in problems[0].message

@@ -30,29 +30,42 @@ _MAX_KEY = 48  # keys end up in callback data and database rows: keep them short
 class Fields:
     """One YAML mapping being read, with how to name it in problems (`what`, e.g. a step)."""
 
-    def __init__(self, reader: Reader, m: CommentedMap, what: str, step: str | None) -> None:
+    def __init__(
+        self,
+        reader: Reader,
+        m: CommentedMap,
+        what: str,
+        step: str | None,
+        misspelt: Mapping[str, str] | None = None,
+    ) -> None:
         self.reader, self.m, self.what, self.step = reader, m, what, step
+        # field -> the misspelling it was written as (`on_aprove`): reported once as unknown,
+        # then read as meant, so that its absence is not reported again, nor what follows.
+        self.misspelt = dict(misspelt or {})
+
+    def _as_written(self, key: str) -> str:
+        return self.misspelt.get(key, key)
 
     def __contains__(self, key: str) -> bool:
-        return key in self.m
+        return self._as_written(key) in self.m
 
     def get(self, key: str, default: Any = None) -> Any:
-        return self.m.get(key, default)
+        return self.m.get(self._as_written(key), default)
 
     def line(self, key: str) -> int:
-        return key_line(self.m, key)
+        return key_line(self.m, self._as_written(key))
 
     def add(self, key: str, message: str) -> SopProblem:
         return self.reader.add(self.line(key), f"{self.what}: {message}", self.step)
 
     def record(self, address: tuple[str, ...], *keys: str) -> None:
         for key in keys:
-            if key in self.m:
+            if key in self:
                 self.reader.lines[(*address, key)] = self.line(key)
 
     def text(self, key: str, *, key_like: bool = False) -> str | None:
         """A non-empty string, or None when absent or null (a missing field is reported apart)."""
-        value = self.m.get(key)
+        value = self.get(key)
         if value is None:
             return None
         if isinstance(value, bool | int | float | date):  # YAML read it as other than text
@@ -74,14 +87,14 @@ class Fields:
 
     def required_text(self, key: str) -> str:
         value = self.text(key)
-        if value is None and key in self.m and self.m[key] is None:
+        if value is None and key in self and self.get(key) is None:
             self.add(key, say("empty", field=key))
         return value or ""
 
     def texts(self, key: str, *, nonempty: bool = False) -> tuple[str, ...]:
-        if key not in self.m:
+        if key not in self:
             return ()
-        value = self.m[key]
+        value = self.get(key)
         if not isinstance(value, CommentedSeq) or not all(
             isinstance(v, str) and v.strip() for v in value
         ):
@@ -92,7 +105,7 @@ class Fields:
         return tuple(v.strip() for v in value)
 
     def flag(self, key: str) -> bool:
-        value = self.m.get(key, False)
+        value = self.get(key, False)
         if not isinstance(value, bool):
             self.add(key, say("not_flag", field=key))
             return False
@@ -100,7 +113,7 @@ class Fields:
 
     def seq(self, key: str) -> CommentedSeq:
         """A list of items (mappings, read by the caller); empty when absent or not a list."""
-        value = self.m.get(key)
+        value = self.get(key)
         if value is not None and not isinstance(value, CommentedSeq):
             self.add(key, say("not_list", field=key))
         return value if isinstance(value, CommentedSeq) else CommentedSeq()
@@ -130,19 +143,22 @@ class Reader:
         if not isinstance(node, CommentedMap):
             self.add(line, say("not_mapping", what=what), step)
             return None
+        misspelt: dict[str, str] = {}
         for key in node:
             if key not in schema:
                 close = difflib.get_close_matches(str(key), list(schema), n=1)
                 if close:
                     hint = say("did_you_mean", name=close[0])
+                    if close[0] not in node and close[0] not in misspelt:
+                        misspelt[close[0]] = key
                 else:
                     hint = say("known_are", known=", ".join(schema))
                 message = say("unknown_field", what=what, field=key, hint=hint)
                 self.add(key_line(node, key), message, step)
         for key, required in schema.items():
-            if required and key not in node:
+            if required and key not in node and key not in misspelt:
                 self.add(node_line(node, line), say("missing_field", what=what, field=key), step)
-        return Fields(self, node, what, step)
+        return Fields(self, node, what, step, misspelt)
 
     def check_key(self, key: Any, line: int, what: str, step: str | None = None) -> bool:
         if isinstance(key, str) and _KEY.fullmatch(key) and len(key) <= _MAX_KEY:
