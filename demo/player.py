@@ -91,11 +91,17 @@ async def play(
     raise PlayError(_say("play_endless", number=number, acts=MAX_ACTS))
 
 
+# `--choose STEP=on_reject`: a step that may send the case back does so, the first time.
+RETURN = "on_reject"
+
+
 def check_choices(spec: SopSpec, choose: Mapping[str, str]) -> list[str]:
     """What is wrong with `--choose STEP=OPTION` for this SOP, in words (empty: nothing)."""
     wrong = []
     for key, option in choose.items():
         step = next((s for s in spec.steps if s.key == key), None)
+        if step is not None and option == RETURN and step.on_reject is not None:
+            continue  # ↩️ Kembalikan, once
         if step is not None and step.disposition is not None:
             if step.disposition.instruction(option) is None:
                 keys = ", ".join(i.key for i in step.disposition.instructions)
@@ -103,7 +109,10 @@ def check_choices(spec: SopSpec, choose: Mapping[str, str]) -> list[str]:
             continue
         if step is None or step.decision is None:
             decisions = ", ".join(s.key for s in spec.steps if s.decision) or "—"
-            wrong.append(_say("choose_not_a_decision", step=key, decisions=decisions))
+            returns = ", ".join(f"{s.key}={RETURN}" for s in spec.steps if s.on_reject) or "—"
+            wrong.append(
+                _say("choose_not_a_decision", step=key, decisions=decisions, returns=returns)
+            )
         elif step.decision.option(option) is None:
             keys = ", ".join(o.key for o in step.decision.options)
             wrong.append(_say("choose_no_option", step=key, option=option, options=keys))
@@ -265,8 +274,13 @@ async def _act(
         )
         have.add(requirement.document)
     message = await world.task(who, number, step=step.number)
-    if step.disposition is not None:
-        answer = await _dispose(world, step, who, message, choose.get(step.key))
+    if choose.get(step.key) == RETURN and step.on_reject is not None and visit == 1:
+        answer = await world.press(who, message, "↩️ Kembalikan")
+        await world.latest(who, "alasan")
+        await world.say(who, "Dicoba lewat demo: alasan contoh")
+    elif step.disposition is not None:
+        chosen = choose.get(step.key)
+        answer = await _dispose(world, step, who, message, None if chosen == RETURN else chosen)
     elif option is None:
         answer = await world.press(who, message, "✅ Setujui")
     else:

@@ -373,3 +373,13 @@ def test_a_misspelt_key_is_one_problem_not_two(written: str, meant: str) -> None
     problems = refused.value.problems
     assert len(problems) == 1, [p.message for p in problems]
     assert "maksudnya" in problems[0].message
+
+
+def test_the_demo_plays_a_plain_step_s_return_once(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--choose STEP=on_reject`: the paraf step sends the draft back once, then approves."""
+    from tests.test_demo_sop import play
+
+    result = play(capsys, SOP, "sekretaris_paraf=on_reject")
+    assert result["outcome_key"] == "diterbitkan"
+    said = [s["text"] for e in result["entries"] for s in e["shown"]]
+    assert any(t.startswith("↩️ Dikembalikan kepada Anda") for t in said)
