@@ -236,7 +236,7 @@ async def intake(world: World, kind: str = "KAK", title: str = "Kerja sama wisat
     await world.press(who, await world.latest(who, "Perangkat Daerah Terkait?"), AGENCY)
     await world.latest(who, "Kirim berkas")
     await world.send_file(who, f"{kind.lower()}.pdf")
-    await world.press(who, await world.latest(who, "catatan disposisi"), "Lewati")
+    await world.press(who, await world.latest(who, "catatan untuk pelaksana"), "Lewati")
     await world.press(who, await world.latest(who, "Periksa lagi"), "✅ Daftarkan")
     done = await world.latest(who, "Usulan terdaftar")
     return str(done["text"].split("terdaftar: ")[1].split(" ")[0])

@@ -88,7 +88,7 @@ async def test_a_photo_at_intake_registers_the_proposal_with_a_pdf(world: World)
     asked = await world.latest(who, "Kirim berkas")
     assert "atau fotonya" in asked["text"]
     await world.tg.send(world.uid(who), photo=_photo(900, 1400))
-    note = await _after(world, who, asked, "catatan disposisi")
+    note = await _after(world, who, asked, "catatan untuk pelaksana")
     await world.press(who, note, "Lewati")
     card = await world.latest(who, "Periksa lagi")
     assert "Berkas: Dokumen KAK atau FS.pdf" in card["text"]

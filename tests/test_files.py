@@ -266,7 +266,7 @@ async def test_the_intake_refuses_an_exe_at_once_then_takes_a_pdf_under_a_safe_n
     assert recorded is not None and recorded.payload["detected"].endswith("executable")
     # Nothing lost: the answers so far stand, and the next file is taken.
     await world.send_file(who, "../../etc/\u202eusulan.pdf", content=PDF)
-    await world.press(who, await world.latest(who, "catatan disposisi"), "Lewati")
+    await world.press(who, await world.latest(who, "catatan untuk pelaksana"), "Lewati")
     card = await world.latest(who, "Periksa lagi")
     assert "Berkas: usulan.pdf" in card["text"] and "etc" not in card["text"]
     await world.press(who, card, "✅ Daftarkan")

@@ -99,7 +99,7 @@ async def test_play_the_sop_in_the_browser(page: Any, playground: Playground) ->
     await page.set_input_files(
         "#file", files=[{"name": "fs.pdf", "mimeType": "application/pdf", "buffer": UPLOAD}]
     )
-    await expect(messages).to_contain_text("catatan disposisi")
+    await expect(messages).to_contain_text("catatan untuk pelaksana")
     await _press(page, "Lewati")
     await _press(page, "✅ Daftarkan")
     await expect(messages).to_contain_text("Usulan terdaftar: 0001/KS/2026")
