@@ -108,7 +108,7 @@ def test_the_seed_played_from_its_file_reaches_every_outcome(
     ("choose", "said"),
     [
         ("baca=terbang", "pilihan tidak ada (pilihan: arsip, balas)"),
-        ("balas=arsip", "balas: bukan langkah keputusan (langkah keputusan: baca)"),
+        ("balas=arsip", "balas: bukan langkah keputusan (langkah keputusan: baca; mengembalikan"),
         ("baca", "tulis LANGKAH=PILIHAN"),
     ],
 )
