@@ -22,8 +22,8 @@ from sqlalchemy import func, select
 
 from bot.core.clock import ShiftedClock
 from bot.core.config import Settings
-from bot.core.sop.duration import format_day_standard
-from bot.core.sop.spec import SopSpec, Step
+from bot.core.sop.spec import SopSpec
+from bot.records.timeline import StepTime, step_times
 from bot.services.context import Context, build_context
 from bot.storage import migrate
 from demo import player
@@ -43,19 +43,7 @@ QUICK = {
 }
 
 
-@dataclass
-class StepRun:
-    number: int
-    activity: str
-    actors: list[str]  # role titles
-    done_by: list[str]  # the officials who completed its tasks
-    standard: str | None
-    standard_minutes: int  # the target (or the office default) in working minutes; 0 in days
-    limit_minutes: int | None
-    took_minutes: int
-    within: bool  # done by the due moment; in minutes, within the limit (or the target)
-    standard_days: int = 0  # a standard in working days: the days counted (the limit's, if any)
-    standard_words: str | None = None  # and in words, "10–17 hari kerja"
+StepRun = StepTime  # a row of the summary: the records' one measure of a step
 
 
 @dataclass
@@ -231,18 +219,7 @@ async def _summary(
         documents = await session.scalar(
             select(func.count(Document.id)).where(Document.proposal_id == proposal.id)
         )
-    steps: dict[tuple[str, int], StepRun] = {}
-    for task, name in rows:
-        step = spec.step(task.step_key)
-        run = steps.get((step.key, task.activation))
-        ended = task.completed_at or ctx.clock.now()
-        took = round(calendar.working_minutes_between(task.started_at, ended))
-        if run is None:
-            run = _step_run(step, spec, took, ctx.settings.default_step_minutes)
-            steps[(step.key, task.activation)] = run
-        _count_task(run, step, task, ended, took)
-        if name and task.action != "superseded":
-            run.done_by.append(name)
+    steps = step_times(spec, rows, calendar, ctx.clock.now(), ctx.settings.default_step_minutes)
     outcome = spec.outcomes.get(proposal.outcome or "")
     return DemoResult(
         outcome_key=proposal.outcome,
@@ -255,38 +232,9 @@ async def _summary(
         verdict=proposal.verdict,
         started_at=proposal.registered_at.isoformat(),
         entries=entries,
-        steps=list(steps.values()),
+        steps=steps,
         documents=documents or 0,
     )
-
-
-def _step_run(step: Step, spec: SopSpec, took: int, default_minutes: int) -> StepRun:
-    """A step's row of the summary, before its tasks are counted in."""
-    time = step.time
-    in_days = time.target_days is not None
-    return StepRun(
-        number=step.number,
-        activity=step.activity,
-        actors=spec.actor_titles(step),
-        done_by=[],
-        standard=time.text,
-        standard_minutes=0 if in_days else time.target_minutes or default_minutes,
-        limit_minutes=time.limit_minutes,
-        took_minutes=took,
-        within=True,
-        standard_days=(time.limit_days or time.target_days or 0) if in_days else 0,
-        standard_words=format_day_standard(time) if in_days else None,
-    )
-
-
-def _count_task(run: StepRun, step: Step, task: Task, ended: datetime, took: int) -> None:
-    """One of the step's tasks, done at `ended` after `took` working minutes."""
-    run.took_minutes = max(run.took_minutes, took)  # a step ends with its last task
-    if step.time.in_days:  # within: done by the close of the day it was due
-        due = task.limit_due_at or task.target_due_at
-        run.within = run.within and (due is None or ended <= due)
-    else:
-        run.within = run.took_minutes <= (run.limit_minutes or run.standard_minutes)
 
 
 def as_json(result: DemoResult) -> dict[str, Any]:

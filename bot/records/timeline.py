@@ -1,0 +1,128 @@
+"""How long each step of a case took, in working time, against the SOP's standard: the one
+measure that the demo's summary, the register and the compliance report all show.
+
+A step's activation (its first time for a case, or again after a return) lasts from its start
+until its last task ends: parallel reviewers count as one step, done when the slower is. It is
+within its standard when done by its due moment: for minutes, within the limit of a range (else
+the target); for working days, by the close of the day it fell due (`WorkCalendar`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.core.calendar import WorkCalendar
+from bot.core.sop.duration import format_day_standard
+from bot.core.sop.spec import SopSpec, Step
+from models import Task
+
+TaskRow = tuple[Task, str | None]  # a task and the name of whoever completed it
+
+
+@dataclass
+class StepTime:
+    number: int
+    activity: str
+    actors: list[str]  # who the SOP says carries it out: role titles, or the field naming them
+    done_by: list[str]  # the officials who completed its tasks
+    standard: str | None  # as the SOP writes it ("30-60 menit"); None: the office default
+    standard_minutes: int  # the target (or the office default) in working minutes; 0 in days
+    limit_minutes: int | None
+    took_minutes: int
+    within: bool  # done by the due moment; in minutes, within the limit (or the target)
+    standard_days: int = 0  # a standard in working days: the days counted (the limit's, if any)
+    standard_words: str | None = None  # and in words, "10–17 hari kerja"
+    key: str = ""
+    title: str = ""  # the step's short title
+    activation: int = 1
+    started_at: str | None = None  # ISO, as the JSON of the demo and the records carry it
+    ended_at: str | None = None  # None: still open
+    action: str | None = None  # how it was settled: approve, reject, decide, dispose
+    option: str | None = None  # the decision's option
+    forwarded: bool = False  # one of its tasks was passed to a colleague
+    reminders: int = 0  # reminders sent for its tasks
+    late_by: int = 0  # working minutes past its due moment (0 when within)
+    open: bool = False  # a task of it is still open (then `ended_at` is None)
+
+    @property
+    def returned(self) -> bool:
+        """The step sent the case back (a rejection)."""
+        return self.action == "reject"
+
+
+def step_times(
+    spec: SopSpec,
+    rows: Iterable[TaskRow],
+    calendar: WorkCalendar,
+    now: datetime,
+    default_minutes: int,
+) -> list[StepTime]:
+    """Each step activation of one case, in the order it started, from its tasks (by id)."""
+    found: dict[tuple[str, int], StepTime] = {}
+    for task, name in rows:
+        step = spec.step(task.step_key)
+        ended = task.completed_at or now
+        took = round(calendar.working_minutes_between(task.started_at, ended))
+        run = found.get((step.key, task.activation))
+        if run is None:
+            run = _new(spec, step, task, took, default_minutes)
+            found[(step.key, task.activation)] = run
+        _count(run, step, task, ended, took, calendar)
+        if name and task.action not in ("superseded", "recalled"):
+            run.done_by.append(name)
+    for run in found.values():
+        if run.open:
+            run.ended_at = None
+    return list(found.values())
+
+
+def _new(spec: SopSpec, step: Step, task: Task, took: int, default_minutes: int) -> StepTime:
+    time = step.time
+    in_days = time.target_days is not None
+    return StepTime(
+        number=step.number,
+        activity=step.activity,
+        actors=spec.actor_titles(step),
+        done_by=[],
+        standard=time.text,
+        standard_minutes=0 if in_days else time.target_minutes or default_minutes,
+        limit_minutes=time.limit_minutes,
+        took_minutes=took,
+        within=True,
+        standard_days=(time.limit_days or time.target_days or 0) if in_days else 0,
+        standard_words=format_day_standard(time) if in_days else None,
+        key=step.key,
+        title=step.short_title,
+        activation=task.activation,
+        started_at=task.started_at.isoformat(),
+        ended_at=None,
+    )
+
+
+def _count(
+    run: StepTime,
+    step: Step,
+    task: Task,
+    ended: datetime,
+    took: int,
+    calendar: WorkCalendar,
+) -> None:
+    """One of the step's tasks, done at `ended` after `took` working minutes."""
+    run.took_minutes = max(run.took_minutes, took)  # a step ends with its last task
+    if task.completed_at is None:
+        run.open = True
+    elif run.ended_at is None or task.completed_at.isoformat() > run.ended_at:  # UTC ISO text
+        run.ended_at = task.completed_at.isoformat()
+    settles = task.action in ("approve", "reject", "decide", "dispose")
+    if settles and (run.action is None or task.action != "approve"):  # the settling act
+        run.action, run.option = task.action, task.option
+    run.forwarded = run.forwarded or task.forwarded_to_id is not None
+    run.reminders += task.reminders_sent or 0
+    due = task.limit_due_at or task.target_due_at
+    if step.time.in_days:  # within: done by the close of the day it was due
+        run.within = run.within and (due is None or ended <= due)
+    else:
+        run.within = run.took_minutes <= (run.limit_minutes or run.standard_minutes)
+    run.late_by = max(run.late_by, calendar.minutes_late(due, ended))
