@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bot.core.calendar import WorkCalendar
 from bot.core.sop.duration import format_day_standard
@@ -96,7 +96,7 @@ def _new(spec: SopSpec, step: Step, task: Task, took: int, default_minutes: int)
         key=step.key,
         title=step.short_title,
         activation=task.activation,
-        started_at=task.started_at.isoformat(),
+        started_at=_iso(task.started_at),
         ended_at=None,
     )
 
@@ -113,16 +113,22 @@ def _count(
     run.took_minutes = max(run.took_minutes, took)  # a step ends with its last task
     if task.completed_at is None:
         run.open = True
-    elif run.ended_at is None or task.completed_at.isoformat() > run.ended_at:  # UTC ISO text
-        run.ended_at = task.completed_at.isoformat()
+    elif run.ended_at is None or _iso(task.completed_at) > run.ended_at:  # UTC: ordered as text
+        run.ended_at = _iso(task.completed_at)
     settles = task.action in ("approve", "reject", "decide", "dispose")
     if settles and (run.action is None or task.action != "approve"):  # the settling act
         run.action, run.option = task.action, task.option
     run.forwarded = run.forwarded or task.forwarded_to_id is not None
     run.reminders += task.reminders_sent or 0
-    due = task.limit_due_at or task.target_due_at
     if step.time.in_days:  # within: done by the close of the day it was due
+        due = task.limit_due_at or task.target_due_at
         run.within = run.within and (due is None or ended <= due)
+        run.late_by = max(run.late_by, calendar.minutes_late(due, ended))
     else:
-        run.within = run.took_minutes <= (run.limit_minutes or run.standard_minutes)
-    run.late_by = max(run.late_by, calendar.minutes_late(due, ended))
+        allowed = run.limit_minutes or run.standard_minutes
+        run.within = run.took_minutes <= allowed
+        run.late_by = max(0, run.took_minutes - allowed)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
