@@ -19,11 +19,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench import footprint, limits, scenarios
+from bench import footprint, limits, records, scenarios
 from bench.report import table
 from bench.scenarios import FULL, QUICK, Plan
 
-NAMES = ("baseline", "workflow", "sweep", "outbox", "many", "memory", "durability")
+NAMES = ("baseline", "workflow", "sweep", "outbox", "many", "memory", "durability", "records")
 POSTGRES_ENV = ("DISPOSISI_BENCH_POSTGRES_URL", "DISPOSISI_TEST_POSTGRES_URL")
 
 
@@ -103,6 +103,8 @@ async def run(plan: Plan, chosen: set[str], postgres: str | None) -> dict[str, A
             await step("memory", lambda f: footprint.memory_and_startup(f, plan, sqlite(f)))
         if "durability" in chosen:
             await step("durability", lambda f: footprint.durability(f, plan))
+        if "records" in chosen:
+            await step("records", lambda f: records.records(f, plan, sqlite(f)))
     for backend in ("sqlite", "postgres"):
         real, base = out.get(backend), out.get("baseline")
         if isinstance(real, dict) and isinstance(base, dict) and "error" not in base:

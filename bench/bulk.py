@@ -28,7 +28,8 @@ STEPS = (
     ("karo_periksa_analisa", "karo"),
     ("tkksd_bahas", "tkksd"),
     ("gubernur_tandatangani", "gubernur"),
-    ("karo_kirim", "karo"),
+    ("karo_tindak_lanjut", "karo"),
+    ("pengadministrasi_kirim_arsip", "pengadministrasi"),
 )
 
 

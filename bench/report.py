@@ -112,7 +112,32 @@ def table(figures: dict[str, Any]) -> str:
                 f"{memory['startup_loaded_seconds']} s with the history (target: < 2 s)",
             ]
     lines += _durability(figures.get("durability"))
+    lines += _records(figures.get("records"))
     return "\n".join(lines)
+
+
+def _records(block: Any) -> list[str]:
+    """Each piece of the records at scale: its time and its own peak memory."""
+    if not isinstance(block, dict):
+        return []
+    if "error" in block:
+        return ["", f"Records: {block['error']}"]
+    lines = [
+        "",
+        f"Records over {block['cases']} cases with full history "
+        f"(loaded in {block['rows_loaded_seconds']} s; target: < 10 s and < 300 MB each):",
+    ]
+    for what, row in block.items():
+        if not isinstance(row, dict):
+            continue
+        if "error" in row:
+            lines.append(f"  {what}: {row['error']}")
+        else:
+            lines.append(
+                f"  {what}: {row['seconds']} s ({row['cpu_seconds']} s CPU), "
+                f"peak {row['peak_mb']} MB ({row['said']})"
+            )
+    return lines
 
 
 def _durability(block: Any) -> list[str]:

@@ -47,12 +47,15 @@ class Plan:
     durability_seconds: float  # per mode and concurrency level
     many_officials: int  # officials approving at once, each in their own chat (limits.py)
     many_seconds: float
+    records_cases: int = 100_000  # cases with full history read for the records (records.py)
 
 
 FULL = Plan(
     3000, 2.0, 10.0, (1, 8, 32), 50.0, 60.0, 100_000, 3000, 300, 100_000, 2000, 600, 10.0, 60, 30.0
 )
-QUICK = Plan(700, 1.0, 3.0, (1, 8, 32), 50.0, 5.0, 10_000, 300, 30, 5_000, 300, 150, 2.0, 20, 6.0)
+QUICK = Plan(
+    700, 1.0, 3.0, (1, 8, 32), 50.0, 5.0, 10_000, 300, 30, 5_000, 300, 150, 2.0, 20, 6.0, 2_000
+)
 
 
 # -- 1, 2, 3: the workflow against the baseline ------------------------------------------------

@@ -533,3 +533,26 @@ def test_load_overrides_empty_and_missing(tmp_path: Path) -> None:
     assert load_overrides(_write(tmp_path, "# nothing yet\n")) == []
     with pytest.raises(OverridesFileError, match="berkas tidak ada"):
         load_overrides(tmp_path / "absent.yaml")
+
+
+@pytest.mark.parametrize("which", ["national", "local"])
+def test_working_minutes_by_the_running_count_equal_the_long_way(
+    which: str, cal: WorkCalendar, local_cal: WorkCalendar
+) -> None:
+    """The records count millions of steps with a running count of working time; it must say
+    exactly what summing the working periods says, across holidays, overrides, weekends and
+    moments outside hours, for spans of minutes to months."""
+    import random
+
+    calendar = cal if which == "national" else local_cal
+    rng = random.Random(14)
+    origin = wib(2026, 1, 1, 0)
+    for _ in range(400):
+        start = origin + timedelta(minutes=rng.randrange(0, 60 * 24 * 400))
+        end = start + timedelta(minutes=rng.choice([7, 95, 600, 2880, 40_000, 90_000]))
+        end += timedelta(seconds=rng.randrange(0, 60))
+        long_way = sum((b - a for a, b in calendar.working_periods(start, end)), timedelta())
+        assert calendar.working_minutes_between(start, end) == long_way / timedelta(minutes=1)
+    early, later = wib(1999, 12, 30, 8), wib(2000, 1, 3, 8)  # before the count: the long way
+    long_way = sum((b - a for a, b in calendar.working_periods(early, later)), timedelta())
+    assert calendar.working_minutes_between(early, later) == long_way / timedelta(minutes=1) > 0

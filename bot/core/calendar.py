@@ -36,6 +36,10 @@ __all__ = [
 # A search for the next open day gives up after this many closed days in a row: a calendar
 # closed for three years is a configuration mistake, not something to wait for.
 MAX_CLOSED_DAYS = 3 * 366
+# Working time is counted from here, once per day, for the records' millions of steps
+# (`working_minutes_between`); a moment before it is counted the long way.
+_ORIGIN = date(2000, 1, 1)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 class NoWorkingTimeError(RuntimeError):
@@ -113,6 +117,8 @@ class WorkCalendar:
                     )
                 )
             self._overrides[override.day] = override
+        self._day_periods: dict[date, tuple[datetime, datetime] | None] = {}
+        self._open_before: list[int] = [0]  # working µs before _ORIGIN + i days
 
     def _holidays_in(self, year: int) -> dict[date, str]:
         # One year at a time, on demand: a deadline search never needs more than a year or two.
@@ -264,9 +270,38 @@ class WorkCalendar:
         )
 
     def working_minutes_between(self, start: datetime, end: datetime) -> float:
-        """Working minutes from start to end; 0 if end is not after start."""
-        total = sum((b - a for a, b in self.working_periods(start, end)), timedelta())
-        return total / timedelta(minutes=1)
+        """Working minutes from start to end; 0 if end is not after start. Counted as the
+        difference of two positions on a running count of working time, so its cost does not
+        grow with the days between them (the long way, `working_periods`, is the reference)."""
+        start, end = _aware(start, "start"), _aware(end, "end")
+        if end <= start:
+            return 0.0
+        begins, ends = self._position(start), self._position(end)
+        if begins is None or ends is None:
+            total = sum((b - a for a, b in self.working_periods(start, end)), timedelta())
+            return total / timedelta(minutes=1)
+        return (ends - begins) / 60_000_000
+
+    def _position(self, moment: datetime) -> int | None:
+        """Working µs from _ORIGIN to `moment`; None before _ORIGIN."""
+        day = moment.astimezone(self.tz).date()
+        index = (day - _ORIGIN).days
+        if index < 0:
+            return None
+        counted = self._open_before
+        while len(counted) <= index:
+            period = self._day_period(_ORIGIN + timedelta(days=len(counted) - 1))
+            length = (period[1] - period[0]) // _MICROSECOND if period else 0
+            counted.append(counted[-1] + length)
+        period = self._day_period(day)
+        if period is None or moment <= period[0]:
+            return counted[index]
+        return counted[index] + (min(moment, period[1]) - period[0]) // _MICROSECOND
+
+    def _day_period(self, day: date) -> tuple[datetime, datetime] | None:
+        if day not in self._day_periods:
+            self._day_periods[day] = self._period(day)
+        return self._day_periods[day]
 
     def minutes_late(self, due: datetime | None, now: datetime) -> int:
         """Working minutes by which `due` has passed at `now`, rounded; 0 if it has not."""

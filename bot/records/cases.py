@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.core.sop.spec import SopSpec
-from bot.records.timeline import StepTime, TaskRow, step_times
+from bot.records.timeline import TASK_COLUMNS, StepTime, TaskRow, step_times
 from bot.services import access, intake_fields
 from bot.services.context import Context
 from bot.storage.db import read_session
@@ -147,14 +147,15 @@ def _spec(ctx: Context, proposal: Proposal) -> SopSpec | None:
 async def _tasks(session: AsyncSession, ids: list[int]) -> dict[int, list[TaskRow]]:
     done_by = aliased(Official)
     found: dict[int, list[TaskRow]] = defaultdict(list)
+    # Plain rows, not ORM objects: a register reads millions of tasks, and only these columns.
     result = await session.execute(
-        select(Task, done_by.name)
+        select(*TASK_COLUMNS, done_by.name.label("done_by"))
         .outerjoin(done_by, done_by.id == Task.completed_by_id)
         .where(Task.proposal_id.in_(ids))
         .order_by(Task.id)
     )
-    for task, name in result:
-        found[task.proposal_id].append((task, name))
+    for row in result:
+        found[row.proposal_id].append((row, row.done_by))
     return found
 
 

@@ -12,13 +12,43 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from bot.core.calendar import WorkCalendar
 from bot.core.sop.duration import format_day_standard
 from bot.core.sop.spec import SopSpec, Step
 from models import Task
 
-TaskRow = tuple[Task, str | None]  # a task and the name of whoever completed it
+
+class TaskLike(Protocol):
+    """What the measure reads of a task: a `Task`, or a row of `TASK_COLUMNS`."""
+
+    step_key: str
+    activation: int
+    started_at: datetime
+    completed_at: datetime | None
+    target_due_at: datetime | None
+    limit_due_at: datetime | None
+    action: str | None
+    option: str | None
+    forwarded_to_id: int | None
+    reminders_sent: int
+
+
+TASK_COLUMNS = (
+    Task.proposal_id,
+    Task.step_key,
+    Task.activation,
+    Task.started_at,
+    Task.completed_at,
+    Task.target_due_at,
+    Task.limit_due_at,
+    Task.action,
+    Task.option,
+    Task.forwarded_to_id,
+    Task.reminders_sent,
+)
+TaskRow = tuple[TaskLike, str | None]  # a task and the name of whoever completed it
 
 
 @dataclass
@@ -78,7 +108,7 @@ def step_times(
     return list(found.values())
 
 
-def _new(spec: SopSpec, step: Step, task: Task, took: int, default_minutes: int) -> StepTime:
+def _new(spec: SopSpec, step: Step, task: TaskLike, took: int, default_minutes: int) -> StepTime:
     time = step.time
     in_days = time.target_days is not None
     return StepTime(
@@ -104,7 +134,7 @@ def _new(spec: SopSpec, step: Step, task: Task, took: int, default_minutes: int)
 def _count(
     run: StepTime,
     step: Step,
-    task: Task,
+    task: TaskLike,
     ended: datetime,
     took: int,
     calendar: WorkCalendar,
