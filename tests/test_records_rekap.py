@@ -6,7 +6,10 @@ header and the filter; through /rekap, only what the official may see; the CLI's
 from __future__ import annotations
 
 import io
+import json
+import sqlite3
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,11 +18,13 @@ from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.core.clock import FrozenClock
+from bot.core.config import Settings
 from bot.records.cases import Period
 from bot.records.rekap import Made, write_register
 from bot.services.context import Context
 from bot.services.officials import add_official, assign_role
 from bot.services.proposals import register_proposal
+from bot.tools.cli import main
 from tests.conftest import Office
 from tests.helpers import SOP, do, pdf, register, viewer
 
@@ -189,3 +194,121 @@ async def test_an_outsider_gets_no_case_and_the_empty_sheets(ctx: Context, offic
     assert all(rows == [] for rows in sheets.values())  # headers only: the file still opens
     made, _ = await _register(ctx, viewer=await viewer(ctx, office["karo"]))
     assert made.cases == 1
+
+
+# -- disposisi rekap, and disposisi demo --keep ------------------------------------------------
+
+
+@pytest.fixture
+def console(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -> str:
+    """The CLI on the test's database, in a folder of its own (no stray .env)."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL", "SOP_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    return database_url
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        (
+            ["--from", "1 Desember"],
+            "--from: bukan tanggal yang dikenal: '1 Desember' (contoh: 2026-12-01)",
+        ),
+        (["--to", "2026-13-01"], "--to: bukan tanggal yang dikenal: '2026-13-01'"),
+        (["--from", "2026-12-02", "--to", "2026-12-01"], "--from 2026-12-02 jatuh sesudah --to"),
+        (["--sop", "kerjasma"], "--sop: SOP tidak dikenal: 'kerjasma' (SOP yang ada: "),
+        (["--out", "rekap.pdf"], "--out rekap.pdf: rekap ditulis sebagai berkas Excel"),
+        (["--out", "tidak/ada/rekap.xlsx"], "tidak dapat ditulis: folder tujuannya tidak ada"),
+        (["--out", "folder.xlsx"], "tidak dapat ditulis: itu sebuah folder"),
+    ],
+)
+def test_the_cli_refuses_what_it_cannot_do_in_one_line(
+    console: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    given: list[str],
+    said: str,
+) -> None:
+    (tmp_path / "folder.xlsx").mkdir()
+    argv = ["rekap", *given] if "--out" in given else ["rekap", *given, "--out", "r.xlsx"]
+    assert main(argv) == 2
+    printed = capsys.readouterr()
+    assert said in printed.err and len(printed.err.splitlines()) == 1, printed.err
+    assert "Traceback" not in printed.err
+    assert not (tmp_path / "r.xlsx").exists()
+    assert not list(tmp_path.glob(".*.part"))
+
+
+def test_the_cli_names_the_sops_it_knows(console: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rekap", "--sop", "x", "--out", "r.xlsx"]) == 2
+    known = capsys.readouterr().err.split("SOP yang ada: ")[1].rstrip(")\n").split(", ")
+    assert {SOP, MAIL} <= set(known)
+
+
+def test_the_cli_writes_every_case_and_records_it_issued(
+    console: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], office_cases: list[str]
+) -> None:
+    assert main(["rekap", "--from", "2026-11-23", "--to", "2026-11-23", "--out", "r.xlsx"]) == 0
+    assert "Rekap ditulis ke r.xlsx: 2 pengajuan" in capsys.readouterr().out
+    sheets = _rows((tmp_path / "r.xlsx").read_bytes())
+    assert [_values(r)["Nomor"] for r in sheets[SOP]] == office_cases
+    assert main(["rekap", "--from", "2026-11-24", "--out", "r.xlsx"]) == 0  # replaced whole
+    assert all(rows == [] for rows in _rows((tmp_path / "r.xlsx").read_bytes()).values())
+    with sqlite3.connect(console.removeprefix("sqlite:///")) as db:
+        issued = [
+            (actor, json.loads(payload))
+            for actor, payload in db.execute(
+                "SELECT actor_id, payload FROM events WHERE type = 'record_issued' ORDER BY id"
+            )
+        ]
+    assert [actor for actor, _ in issued] == [None, None]
+    assert issued[0][1]["cases"] == 2 and issued[0][1]["start"].startswith("2026-11-23T00:00")
+    assert issued[0][1]["end"].startswith("2026-11-24T00:00") and issued[1][1]["cases"] == 0
+
+
+@pytest.fixture
+def office_cases(settings: Settings, clock: FrozenClock) -> list[str]:
+    """Two cases of the seed, registered Monday 23 Nov 2026 (the test clock), on the test's
+    database, written before the CLI reads it."""
+    import asyncio
+
+    from bot.services.context import build_context
+    from tests.conftest import seed_office
+
+    async def made() -> list[str]:
+        ctx = build_context(settings, clock=clock)
+        try:
+            office = await seed_office(ctx)
+            return [(await register(ctx, office)).number for _ in range(2)]
+        finally:
+            await ctx.close()
+
+    return asyncio.run(made())
+
+
+def test_demo_keep_then_rekap_on_the_kept_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("DATABASE_URL", "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_URL", "SOP_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    start = ["--start", "2026-11-23 08:00"]
+    assert main(["demo", "--json", "--keep", "demo.db", *start]) == 0
+    played = json.loads(capsys.readouterr().out)
+    assert main(["demo", "--keep", "demo.db", *start]) == 2  # never over a file
+    assert "demo.db: berkas sudah ada" in capsys.readouterr().err
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///demo.db")
+    assert main(["rekap", "--out", "r.xlsx"]) == 0
+    [row] = _rows((tmp_path / "r.xlsx").read_bytes())[SOP]
+    shown = _values(row)
+    assert shown["Nomor"] == played["proposal"] and shown["Status"] == "Selesai"
+    assert shown["Langkah kini / hasil akhir"] == played["outcome"]
+    assert isinstance(shown["Selesai (WIB)"], datetime)
+    by_number: dict[int, int] = {}
+    for step in played["steps"]:  # the demo's summary and the register: the one measure
+        by_number[step["number"]] = by_number.get(step["number"], 0) + step["took_minutes"]
+    for number, minutes in by_number.items():
+        assert shown[f"{number} · Waktu kerja (menit)"] == minutes
+    assert shown["Waktu kerja total (menit)"] == sum(by_number.values())
