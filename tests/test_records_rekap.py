@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import sqlite3
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,9 @@ from bot.services.context import Context
 from bot.services.officials import add_official, assign_role
 from bot.services.proposals import register_proposal
 from bot.tools.cli import main
+from tests.bot_world import World, intake, office_world
 from tests.conftest import Office
-from tests.helpers import SOP, do, pdf, register, viewer
+from tests.helpers import SOP, do, events, pdf, register, viewer
 
 MAIL = "surat_masuk"
 FORMULA = '=HYPERLINK("http://contoh.invalid","klik")'
@@ -194,6 +196,58 @@ async def test_an_outsider_gets_no_case_and_the_empty_sheets(ctx: Context, offic
     assert all(rows == [] for rows in sheets.values())  # headers only: the file still opens
     made, _ = await _register(ctx, viewer=await viewer(ctx, office["karo"]))
     assert made.cases == 1
+
+
+# -- /rekap, the real bot against the emulator ------------------------------------------------
+
+
+@pytest.fixture
+async def world(settings: Settings, tmp_path: Path) -> AsyncIterator[World]:
+    async with office_world(settings, tmp_path) as w:
+        yield w
+
+
+async def _rekap(world: World, who: str, contains: str, command: str = "/rekap") -> dict[str, Any]:
+    """The bot's answer to `command`, the first message since containing `contains` (a task
+    message may still come in between)."""
+    before = await world.tg.messages(world.uid(who))
+    await world.say(who, command)
+    found = await world.tg.wait(
+        world.uid(who), since_message_id=before[-1]["message_id"], contains=contains, seconds=20
+    )
+    message: dict[str, Any] = found[0]
+    return message
+
+
+async def test_rekap_sends_the_officials_own_register_as_a_document(world: World) -> None:
+    number = await intake(world)
+    sent = await _rekap(world, "karo", "Rekap")
+    day = world.ctx.clock.now().astimezone(world.ctx.settings.zone).date()
+    assert sent["document"]["file_name"] == f"rekap-{day.isoformat()}.xlsx"
+    assert "Rekap 1 usulan" in sent["text"]
+    assert not sent["has_protected_content"]
+    _, content = await world.tg.file(sent["document"]["file_id"])
+    sheets = _rows(content)
+    assert list(sheets) == [SOP] and [_values(r)["Nomor"] for r in sheets[SOP]] == [number]
+    [made] = [e for e in await events(world.ctx) if e.type == "record_issued"]
+    async with world.ctx.sessions() as session:
+        from models import Official
+
+        karo = await session.get(Official, made.actor_id)
+    assert karo is not None and karo.telegram_user_id == world.uid("karo")
+    assert made.payload == {"kind": "rekap", "sop": None, "cases": 1, "restricted": 0}
+
+
+async def test_rekap_gives_an_outsider_nothing_and_names_an_unknown_sop(world: World) -> None:
+    await intake(world)
+    await world.register("agendaris", name="Orang Luar")  # of another SOP: sees no proposal
+    said = await _rekap(world, "agendaris", "Belum ada")
+    assert said["document"] is None
+    assert not [m for m in await world.tg.messages(world.uid("agendaris")) if m["document"]]
+    said = await _rekap(world, "karo", "«sop_tidak_ada» tidak ada", "/rekap sop_tidak_ada")
+    assert said["document"] is None
+    assert SOP in said["text"]
+    assert not [e for e in await events(world.ctx) if e.type == "record_issued"]
 
 
 # -- disposisi rekap, and disposisi demo --keep ------------------------------------------------
