@@ -31,6 +31,7 @@ from tests.conftest import Office
 from tests.helpers import SOP, do, events, pdf, register, viewer
 
 MAIL = "surat_masuk"
+BOTH = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 FORMULA = '=HYPERLINK("http://contoh.invalid","klik")'
 
 
@@ -55,6 +56,7 @@ def _values(row: dict[str, Cell]) -> dict[str, Any]:
     return {name: cell.value for name, cell in row.items()}
 
 
+@BOTH
 async def test_one_row_per_case_with_its_steps_times_as_numbers_and_dates_as_dates(
     ctx: Context, office: Office, clock: FrozenClock
 ) -> None:
@@ -150,6 +152,7 @@ async def _letter(ctx: Context, people: dict[str, int], classification: str) -> 
     return reg.number
 
 
+@BOTH
 async def test_a_sheet_per_sop_with_its_own_fields_and_a_restricted_case_said(
     ctx: Context, office: Office, mail: dict[str, int]
 ) -> None:
