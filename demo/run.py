@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -106,8 +107,10 @@ def default_start(base: Settings) -> datetime:
     return calendar.next_opening(now.replace(hour=0, minute=0, second=0, microsecond=0))
 
 
-async def run_demo(base: Settings, path: str, start: datetime | None = None) -> DemoResult:
-    """The seed SOP, along one of the script's paths."""
+async def run_demo(
+    base: Settings, path: str, start: datetime | None = None, keep: FilePath | None = None
+) -> DemoResult:
+    """The seed SOP, along one of the script's paths; `keep`: where to keep its database."""
     chosen = PATHS[path]
 
     async def seed(world: World, tape_on: Callable[[dict[str, str]], Tape]) -> DemoResult:
@@ -119,11 +122,15 @@ async def run_demo(base: Settings, path: str, start: datetime | None = None) -> 
         await tape.settle()
         return await _summary(world.ctx, chosen.key, chosen.about, number, tape.entries)
 
-    return await _staged(pinned(base), start, seed)
+    return await _staged(pinned(base), start, seed, keep=keep)
 
 
 async def run_sop_demo(
-    base: Settings, sop: SopSpec, choose: dict[str, str], start: datetime | None = None
+    base: Settings,
+    sop: SopSpec,
+    choose: dict[str, str],
+    start: datetime | None = None,
+    keep: FilePath | None = None,
 ) -> DemoResult:
     """Any SOP file, from intake to an outcome (`demo.player`)."""
     assert sop.source, "the SOP is played from its file's text"
@@ -144,7 +151,7 @@ async def run_sop_demo(
         (sops / f"{sop.code}.yaml").write_text(sop.source, encoding="utf-8")
         return {"sop_dir": sops}
 
-    return await _staged(pinned(base), start, any_sop, folder)
+    return await _staged(pinned(base), start, any_sop, folder, keep)
 
 
 Play = Callable[[World, Callable[[dict[str, str]], Tape]], Awaitable[DemoResult]]
@@ -155,10 +162,11 @@ async def _staged(
     start: datetime | None,
     play_it: Play,
     more: Callable[[FilePath], dict[str, Any]] | None = None,
+    keep: FilePath | None = None,
 ) -> DemoResult:
     """The emulator and the bot on a scratch database and clock; `play_it` registers the
     office and plays, given how to start the tape once the officials are named (registering
-    them is not the story)."""
+    them is not the story). With `keep`, the database is copied there once the bot stopped."""
     logging.getLogger("bot").setLevel(logging.WARNING)
     began = asyncio.get_running_loop().time()
     with tempfile.TemporaryDirectory(prefix="disposisi-demo-") as scratch:
@@ -190,8 +198,21 @@ async def _staged(
             }
         finally:
             await world.close()
+        if keep is not None:
+            keep_database(FilePath(scratch) / "demo.db", keep)
     result.wall_seconds = round(asyncio.get_running_loop().time() - began, 1)
     return result
+
+
+def keep_database(scratch: FilePath, keep: FilePath) -> None:
+    """Copy the demo's database to `keep` whole, through SQLite's backup (the write-ahead log
+    included), so that `disposisi rekap` and the other records can be run on it."""
+    source, target = sqlite3.connect(scratch), sqlite3.connect(keep)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
 
 
 def _display(role: str, titles: dict[str, str]) -> str:

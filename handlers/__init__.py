@@ -25,7 +25,18 @@ from bot.core import commands as built_in
 from bot.core.engine import WorkflowError
 from bot.core.sop.registry import SopRegistry
 from bot.runtime.types import CallbackContext
-from handlers import admin, commands, delegation, dispositions, files, intake, replies, start, tasks
+from handlers import (
+    admin,
+    commands,
+    delegation,
+    dispositions,
+    files,
+    intake,
+    rekap,
+    replies,
+    start,
+    tasks,
+)
 from handlers.common import answer, forget, official, refuse, reply, stranger
 from models import Official
 
@@ -54,6 +65,7 @@ COMMANDS: list[tuple[str, Action, bool]] = [
     ("help", commands.help_, False),
     ("batal", commands.cancel, True),
     ("delegasi", delegation.begin, True),
+    ("rekap", rekap.rekap, True),
     ("undang", admin.invite, True),
     ("pejabat", admin.list_officials, True),
     ("cabut", admin.revoke, True),

@@ -24,16 +24,19 @@ CORE = {"bot.core"}
 STORAGE = CORE | {"models", "bot.storage"}
 SERVICES = STORAGE | {"bot.services"}
 RUNTIME = SERVICES | {"bot.runtime"}
+# The office's records (register, report, sheet): read through the services, written to files.
+RECORDS = SERVICES | {"bot.records"}
 # Handlers use the runtime's types and message composition, never the inbox, sender or jobs.
 HANDLERS = CORE | {
     "models",
     "bot.services",
     "bot.runtime.types",
     "bot.runtime.messages",
+    "bot.records",
     "handlers",
 }
 APP = RUNTIME | {"handlers", "bot.app"}
-PRODUCT = APP | {"bot.tools", "bot"}
+PRODUCT = APP | {"bot.records", "bot.tools", "bot"}
 
 # layer → the layers it may import (its own included), most specific first.
 MAY_IMPORT: dict[str, set[str]] = {
@@ -41,6 +44,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "models": {"models"},
     "bot.storage": STORAGE,
     "bot.services": SERVICES,
+    "bot.records": RECORDS,
     "bot.runtime": RUNTIME,
     "handlers": HANDLERS,
     "bot.app": APP,

@@ -21,6 +21,7 @@ BUILT_IN: frozenset[str] = frozenset(
         "help",
         "batal",
         "delegasi",
+        "rekap",
         "undang",
         "pejabat",
         "cabut",

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -52,6 +53,7 @@ class CaseRecord:
     restricted: bool  # its klasifikasi keeps it off group chats
     steps: list[StepTime]
     documents: list[tuple[str, str]] = field(default_factory=list)  # (document title, file)
+    answers: dict[str, Any] = field(default_factory=dict)  # the same answers as stored, by key
 
     @property
     def current(self) -> StepTime | None:
@@ -204,4 +206,5 @@ def _record(
         restricted=spec.restricted(proposal.fields),
         steps=steps,
         documents=[(titles.get(d.kind, d.kind), d.file_name) for d in documents],
+        answers=dict(proposal.fields or {}),
     )

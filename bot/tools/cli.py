@@ -6,6 +6,7 @@ disposisi sop roles [FILE...]   the role keys `invite` takes, their titles, who 
 disposisi db upgrade            create or migrate the schema (a no-op when up to date)
 disposisi audit verify          recompute the audit hash chain
 disposisi inbox                 the updates set aside after failing, with why
+disposisi rekap --out FILE      the register of cases as XLSX, a sheet per SOP
 disposisi run                   run the bot (TELEGRAM_BOT_TOKEN)
 disposisi invite ROLE           print a one-time registration link
 disposisi reminders simulate    walk a clock over some days: when reminders and digests go
@@ -36,6 +37,7 @@ from bot.tools.emulated import playground as _playground
 from bot.tools.records import audit_verify as _audit_verify
 from bot.tools.records import db_upgrade as _db_upgrade
 from bot.tools.records import inbox as _inbox
+from bot.tools.rekap import rekap as _rekap
 from bot.tools.reminders import simulate as _reminders_simulate
 from bot.tools.serving import invite as _invite
 from bot.tools.serving import run as _run
@@ -120,6 +122,13 @@ def _parser() -> argparse.ArgumentParser:
     inbox = commands.add_parser("inbox", help="updates set aside after failing, with why")
     inbox.set_defaults(run=_inbox)
 
+    rekap = commands.add_parser("rekap", help="the register of cases as XLSX, a sheet per SOP")
+    rekap.add_argument("--sop", metavar="CODE", help="only this SOP (default: every SOP)")
+    rekap.add_argument("--from", dest="start", metavar="DATE", help="registered from, 2026-12-01")
+    rekap.add_argument("--to", dest="end", metavar="DATE", help="registered up to (that day too)")
+    rekap.add_argument("--out", metavar="FILE.xlsx", required=True, help="the file to write")
+    rekap.set_defaults(run=_rekap)
+
     demo = commands.add_parser("demo", help="play an SOP on the built-in emulator (the seed)")
     demo.add_argument("--path", choices=("fs", "kak", "rejected"), default="fs")
     demo.add_argument("--sop", metavar="FILE", help="play this SOP file instead of the seed")
@@ -132,6 +141,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--json", action="store_true", help="print the run as JSON")
     demo.add_argument("--start", help="the bot's clock at the start, e.g. '2026-11-23 08:00'")
+    demo.add_argument(
+        "--keep", metavar="FILE.db", help="keep the demo's SQLite database there (a new file)"
+    )
     demo.set_defaults(run=_demo)
 
     playground = commands.add_parser(

@@ -32,20 +32,46 @@ def demo(args: argparse.Namespace) -> int:
     start = local_time(args.start, settings, "--start") if args.start else None
     if args.start and start is None:
         return 2
+    if args.keep and not _may_keep(Path(args.keep)):
+        return 2
     if args.sop:
         return _demo_sop(args, settings, start)
     if args.choose:
         print(text("cli", "choose_needs_sop"), file=sys.stderr)
         return 2
-    result = asyncio.run(run_demo(settings, args.path, start))
+    keep = Path(args.keep) if args.keep else None
+    result = asyncio.run(run_demo(settings, args.path, start, keep))
     if args.json:
         print(json.dumps(as_json(result), ensure_ascii=False, indent=2))
-        return 0
-    renderer = Renderer(settings.zone, html=False)
-    print(renderer.render("demo", as_json(result)))
-    print()
-    print(renderer.render("demo_summary", as_json(result)))
+    else:
+        renderer = Renderer(settings.zone, html=False)
+        print(renderer.render("demo", as_json(result)))
+        print()
+        print(renderer.render("demo_summary", as_json(result)))
+    _kept(args, keep)
     return 0
+
+
+def _may_keep(keep: Path) -> bool:
+    """`--keep FILE.db` names a new file in a folder that exists: a demo never overwrites a
+    database (it could be the office's own)."""
+    if keep.exists():
+        print(text("cli", "keep_exists", path=keep), file=sys.stderr)
+        return False
+    if not keep.parent.is_dir():
+        print(text("cli", "keep_no_folder", path=keep), file=sys.stderr)
+        return False
+    return True
+
+
+def _kept(args: argparse.Namespace, keep: Path | None) -> None:
+    """How to run the records on the database kept (on stderr under --json: stdout is JSON).
+    A demo of an SOP file needs that file's folder as SOP_DIR to read its cases."""
+    if keep is None:
+        return
+    sop_dir = f"SOP_DIR={Path(args.sop).parent} " if args.sop else ""
+    said = text("cli", "demo_kept", path=keep, url=f"sqlite:///{keep}", sop_dir=sop_dir)
+    print(said, file=sys.stderr if args.json else sys.stdout)
 
 
 def _demo_sop(args: argparse.Namespace, settings: Settings, start: datetime | None) -> int:
@@ -72,8 +98,9 @@ def _demo_sop(args: argparse.Namespace, settings: Settings, start: datetime | No
         print(text("cli", "choose_wrong", file=args.sop, problem=said), file=sys.stderr)
     if wrong:
         return 2
+    keep = Path(args.keep) if args.keep else None
     try:
-        result = asyncio.run(run_sop_demo(settings, spec, choose, start))
+        result = asyncio.run(run_sop_demo(settings, spec, choose, start, keep))
     except PlayError as exc:
         print(text("cli", "demo_stuck", file=args.sop, problem=exc), file=sys.stderr)
         return 1
@@ -84,6 +111,7 @@ def _demo_sop(args: argparse.Namespace, settings: Settings, start: datetime | No
         print(renderer.render("demo", as_json(result)))
         print()
         print(renderer.render("demo_summary", as_json(result)))
+    _kept(args, keep)
     return 0 if result.outcome_key else 1
 
 

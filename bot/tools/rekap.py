@@ -1,0 +1,125 @@
+"""`disposisi rekap [--sop CODE] [--from DATE] [--to DATE] --out FILE.xlsx`: the register of
+every case (the operator at the console sees all), a sheet per SOP (`bot.records.rekap`).
+
+What the operator typed is checked before anything is read: the dates, the file's suffix, the
+SOP code; the file is written beside its name and put in place whole, so a failed run leaves no
+half register, and an unwritable place is said at once."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import errno
+import os
+import sys
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from bot.core.config import load_settings
+from bot.core.texts import text
+from bot.records.cases import Period
+
+if TYPE_CHECKING:
+    from bot.services.context import Context
+
+
+def rekap(args: argparse.Namespace) -> int:
+    from bot.services.context import build_context
+
+    settings = load_settings()
+    start = _day(args.start, "--from")
+    end = _day(args.end, "--to")
+    if (args.start and start is None) or (args.end and end is None):
+        return 2
+    if start and end and start > end:
+        print(text("cli", "rekap_backwards", start=start, end=end), file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        print(text("cli", "rekap_not_xlsx", path=out), file=sys.stderr)
+        return 2
+    if out.is_dir():
+        said = text("cli", "rekap_unwritable", path=out, reason=text("cli", "rekap_is_folder"))
+        print(said, file=sys.stderr)
+        return 2
+    period = _period(start, end, settings.zone)
+
+    async def run() -> int:
+        ctx = build_context(settings)
+        try:
+            if args.sop is not None and args.sop not in ctx.sops:
+                known = ", ".join(spec.code for spec in ctx.sops.latest())
+                said = text("cli", "rekap_unknown_sop", code=args.sop, known=known)
+                print(said, file=sys.stderr)
+                return 2
+            return await _write(ctx, out, args.sop, period)
+        finally:
+            await ctx.close()
+
+    return asyncio.run(run())
+
+
+async def _write(ctx: Context, out: Path, sop: str | None, period: Period) -> int:
+    from bot.records.issued import issued
+    from bot.records.rekap import write_register
+
+    partial = out.with_name(f".{out.name}.part")
+    try:
+        handle = partial.open("wb")
+    except OSError as exc:
+        print(text("cli", "rekap_unwritable", path=out, reason=_why(exc)), file=sys.stderr)
+        return 2
+    try:
+        with handle:
+            made = await write_register(ctx, handle, sop_code=sop, period=period)
+        os.replace(partial, out)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    await issued(
+        ctx,
+        "rekap",
+        by=None,
+        sop=sop,
+        start=period.start.isoformat() if period.start else None,
+        end=period.end.isoformat() if period.end else None,
+        cases=made.cases,
+        restricted=made.restricted,
+    )
+    sheets = ", ".join(made.sheets) or "-"
+    print(text("cli", "rekap_written", path=out, cases=made.cases, sheets=sheets))
+    return 0
+
+
+def _day(given: str | None, option: str) -> date | None:
+    if not given:
+        return None
+    try:
+        return date.fromisoformat(given.strip())
+    except ValueError:
+        print(text("cli", "rekap_bad_date", option=option, value=given), file=sys.stderr)
+        return None
+
+
+def _period(start: date | None, end: date | None, zone: ZoneInfo) -> Period:
+    """From the start of `start` to the end of `end` (both days included), in the office's zone."""
+    return Period(
+        start=datetime.combine(start, time(0), tzinfo=zone) if start else None,
+        end=datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone) if end else None,
+    )
+
+
+def _why(error: OSError) -> str:
+    """Why a file cannot be written, in the operator's words where the cause is a usual one."""
+    usual = {
+        errno.ENOENT: "rekap_no_folder",
+        errno.ENOTDIR: "rekap_no_folder",
+        errno.EACCES: "rekap_no_permission",
+        errno.EPERM: "rekap_no_permission",
+        errno.EROFS: "rekap_read_only",
+        errno.EISDIR: "rekap_is_folder",
+    }
+    key = usual.get(error.errno or 0)
+    return text("cli", key) if key else (error.strerror or str(error))
