@@ -91,8 +91,9 @@ def step_times(
 ) -> list[StepTime]:
     """Each step activation of one case, in the order it started, from its tasks (by id)."""
     found: dict[tuple[str, int], StepTime] = {}
+    steps = _steps(spec)
     for task, name in rows:
-        step = spec.step(task.step_key)
+        step = steps[task.step_key]
         ended = task.completed_at or now
         took = round(calendar.working_minutes_between(task.started_at, ended))
         run = found.get((step.key, task.activation))
@@ -108,13 +109,47 @@ def step_times(
     return list(found.values())
 
 
+# Per loaded SOP (specs hold dicts, so they are not hashable; they live as long as the bot):
+# the steps by key, and what each step's every row repeats.
+_PREPARED: dict[
+    int, tuple[SopSpec, dict[str, Step], dict[str, tuple[list[str], str, str | None]]]
+] = {}
+
+
+def _steps(spec: SopSpec) -> dict[str, Step]:
+    return _prepared(spec)[1]
+
+
+def _words(spec: SopSpec, step: Step) -> tuple[list[str], str, str | None]:
+    """Who acts, the step's title, its day standard in words."""
+    return _prepared(spec)[2][step.key]
+
+
+def _prepared(
+    spec: SopSpec,
+) -> tuple[SopSpec, dict[str, Step], dict[str, tuple[list[str], str, str | None]]]:
+    found = _PREPARED.get(id(spec))
+    if found is None or found[0] is not spec:
+        words = {
+            step.key: (
+                spec.actor_titles(step),
+                step.short_title,
+                format_day_standard(step.time) if step.time.target_days is not None else None,
+            )
+            for step in spec.steps
+        }
+        found = _PREPARED[id(spec)] = (spec, {step.key: step for step in spec.steps}, words)
+    return found
+
+
 def _new(spec: SopSpec, step: Step, task: TaskLike, took: int, default_minutes: int) -> StepTime:
     time = step.time
     in_days = time.target_days is not None
+    actors, title, words = _words(spec, step)
     return StepTime(
         number=step.number,
         activity=step.activity,
-        actors=spec.actor_titles(step),
+        actors=list(actors),
         done_by=[],
         standard=time.text,
         standard_minutes=0 if in_days else time.target_minutes or default_minutes,
@@ -122,9 +157,9 @@ def _new(spec: SopSpec, step: Step, task: TaskLike, took: int, default_minutes: 
         took_minutes=took,
         within=True,
         standard_days=(time.limit_days or time.target_days or 0) if in_days else 0,
-        standard_words=format_day_standard(time) if in_days else None,
+        standard_words=words,
         key=step.key,
-        title=step.short_title,
+        title=title,
         activation=task.activation,
         started_at=_iso(task.started_at),
         ended_at=None,
