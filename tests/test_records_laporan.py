@@ -139,7 +139,7 @@ async def test_the_pdf_holds_the_tables_and_the_monitoring_table(
     ctx: Context, office: Office, clock: FrozenClock
 ) -> None:
     await two_cases(ctx, office, clock)
-    content = await laporan_file.make(ctx, "pdf", by=None)
+    content = (await laporan_file.make(ctx, "pdf", by=None)).content
     assert content.startswith(b"%PDF")
     shown = pdf_text(content)
     assert "Laporan Monitoring dan Evaluasi SOP" in shown
@@ -161,7 +161,7 @@ async def test_the_workbook_holds_the_figures_as_numbers_and_charts(
     ctx: Context, office: Office, clock: FrozenClock
 ) -> None:
     await two_cases(ctx, office, clock)
-    content = await laporan_file.make(ctx, "xlsx", by=office["karo"])
+    content = (await laporan_file.make(ctx, "xlsx", by=office["karo"])).content
     book = load_workbook(io.BytesIO(content))
     assert book.sheetnames == ["Per langkah", "Per pejabat", "Ketepatan waktu", "Monitoring"]
     sheet = book["Per langkah"]

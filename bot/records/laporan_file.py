@@ -5,6 +5,7 @@ cases, the file's SHA-256)."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import Literal
 
 from bot.records import laporan_pdf, laporan_xlsx
@@ -18,6 +19,12 @@ Format = Literal["pdf", "xlsx"]
 FORMATS: tuple[Format, ...] = ("pdf", "xlsx")
 
 
+@dataclass(frozen=True)
+class Made:
+    content: bytes
+    cases: int  # the cases it covers
+
+
 async def make(
     ctx: Context,
     form: Format,
@@ -26,12 +33,13 @@ async def make(
     viewer: access.Viewer | None = None,
     sop_code: str | None = None,
     period: Period | None = None,
-) -> bytes:
+) -> Made:
     """The report of what `viewer` may see (None: every case, for the console), issued by `by`."""
     period = period or Period()
     figures = await report(ctx, viewer=viewer, sop_code=sop_code, period=period)
     writer = laporan_pdf if form == "pdf" else laporan_xlsx
     content: bytes = writer.write(figures, ctx.settings.zone)
+    count = sum(s.cases for s in figures.sops)
     await issued(
         ctx,
         "laporan",
@@ -40,7 +48,7 @@ async def make(
         sop=sop_code,
         start=period.start.isoformat() if period.start else None,
         end=period.end.isoformat() if period.end else None,
-        cases=sum(s.cases for s in figures.sops),
+        cases=count,
         sha256=hashlib.sha256(content).hexdigest(),
     )
-    return content
+    return Made(content, count)
