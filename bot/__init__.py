@@ -7,6 +7,7 @@ The package is layered; each layer may import only the layers below it, and
     bot.app        the composition root: builds the PTB application from the layers below
     handlers       Telegram updates → one service call → a rendered reply
     bot.runtime    the Telegram machinery: inbox, outbox sender, jobs, message composition
+    bot.records    the office's records (register, compliance report…), beside the runtime
     bot.services   the use cases, each one unit of work over the database
     bot.storage    database engine, SQLite driver, migrations, archive, audit chain
     models         the SQLAlchemy tables

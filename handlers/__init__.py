@@ -25,7 +25,18 @@ from bot.core import commands as built_in
 from bot.core.engine import WorkflowError
 from bot.core.sop.registry import SopRegistry
 from bot.runtime.types import CallbackContext
-from handlers import admin, commands, delegation, dispositions, files, intake, replies, start, tasks
+from handlers import (
+    admin,
+    commands,
+    delegation,
+    dispositions,
+    files,
+    intake,
+    laporan,
+    replies,
+    start,
+    tasks,
+)
 from handlers.common import answer, forget, official, refuse, reply, stranger
 from models import Official
 
@@ -50,6 +61,7 @@ COMMANDS: list[tuple[str, Action, bool]] = [
     ("riwayat", commands.history, False),
     ("cari", commands.search, False),
     ("sop", commands.sop, False),
+    ("laporan", laporan.laporan, True),
     ("bantuan", commands.help_, False),
     ("help", commands.help_, False),
     ("batal", commands.cancel, True),

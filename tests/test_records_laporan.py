@@ -11,6 +11,7 @@ step 2 open from 09:40, reminded once at 09:46 (the Head of Division). The repor
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from datetime import timedelta
 
@@ -19,6 +20,10 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from bot.core.clock import FrozenClock
+from bot.core.paths import data_dir
+from bot.core.sop.loader import SopFileError, load_sop_text
+from bot.core.sop.registry import SopRegistry
+from bot.core.sop.spec import Monitoring
 from bot.records import laporan_file, laporan_pdf
 from bot.records.cases import Period
 from bot.records.laporan import Report, StepFigures, percentile, report
@@ -121,12 +126,27 @@ async def test_the_period_and_the_viewer_bound_the_figures(
     assert b in {e.proposal_id for e in await events(ctx)}
 
 
-async def test_a_threshold_from_the_sop_file(
+def test_the_threshold_is_read_from_the_sop_file_and_is_not_content() -> None:
+    path = data_dir("sops") / "kerjasama_pihak_ketiga.yaml"
+    written = path.read_text(encoding="utf-8")
+    plain = load_sop_text(written)
+    assert plain.monitoring.threshold == 0.8  # the default, for the files written before it
+    given = load_sop_text(written + "\nmonitoring: {threshold: 0.5}\n")
+    assert given.monitoring.threshold == 0.5
+    assert given.fingerprint == plain.fingerprint  # a version in force may take it
+    with pytest.raises(SopFileError, match=r"threshold 1\.5: tulis angka lebih dari 0"):
+        load_sop_text(written + "\nmonitoring: {threshold: 1.5}\n")
+    with pytest.raises(SopFileError, match="treshold"):
+        load_sop_text(written + "\nmonitoring: {treshold: 0.5}\n")
+
+
+async def test_a_step_is_judged_at_the_sop_s_threshold(
     ctx: Context, office: Office, clock: FrozenClock
 ) -> None:
     await two_cases(ctx, office, clock)
-    spec = ctx.sops.get("kerjasama_pihak_ketiga")
-    object.__setattr__(spec.monitoring, "threshold", 0.5)
+    spec = ctx.sops.get(SOP)
+    lower = dataclasses.replace(spec, monitoring=Monitoring(threshold=0.5))
+    ctx.sops = SopRegistry.of([lower, *(s for s in ctx.sops.all() if s.code != SOP)])
     [sop] = (await report(ctx, sop_code=SOP)).sops
     assert sop.threshold == 0.5 and sop.steps["karo_terima_disposisi"].good(sop.threshold)
 
