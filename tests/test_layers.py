@@ -23,20 +23,20 @@ PROJECT = ("bot", "handlers", "models", "emulator", "demo", "bench", "migrations
 CORE = {"bot.core"}
 STORAGE = CORE | {"models", "bot.storage"}
 SERVICES = STORAGE | {"bot.services"}
-RUNTIME = SERVICES | {"bot.runtime"}
-# The office's records (register, report, sheet): read through the services, written to files.
+# The office's records (issue 14): read through the use cases' context, laid out as files.
 RECORDS = SERVICES | {"bot.records"}
+RUNTIME = SERVICES | {"bot.runtime"}
 # Handlers use the runtime's types and message composition, never the inbox, sender or jobs.
 HANDLERS = CORE | {
     "models",
     "bot.services",
+    "bot.records",
     "bot.runtime.types",
     "bot.runtime.messages",
-    "bot.records",
     "handlers",
 }
-APP = RUNTIME | {"handlers", "bot.app"}
-PRODUCT = APP | {"bot.records", "bot.tools", "bot"}
+APP = RUNTIME | RECORDS | {"handlers", "bot.app"}
+PRODUCT = APP | {"bot.tools", "bot"}
 
 # layer → the layers it may import (its own included), most specific first.
 MAY_IMPORT: dict[str, set[str]] = {
@@ -67,6 +67,7 @@ FORBIDDEN_LIBRARIES: dict[str, tuple[str, ...]] = {
     "models": ("telegram", "aiohttp"),
     "bot.storage": ("telegram",),
     "bot.services": ("telegram",),
+    "bot.records": ("telegram",),
 }
 
 

@@ -17,6 +17,7 @@ BUILT_IN: frozenset[str] = frozenset(
         "riwayat",
         "cari",
         "sop",
+        "laporan",
         "bantuan",
         "help",
         "batal",

@@ -10,7 +10,7 @@ the target); for working days, by the close of the day it fell due (`WorkCalenda
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -75,6 +75,9 @@ class StepTime:
     reminders: int = 0  # reminders sent for its tasks
     late_by: int = 0  # working minutes past its due moment (0 when within)
     open: bool = False  # a task of it is still open (then `ended_at` is None)
+    # those of `done_by` whose own task ended past the due moment (a parallel reviewer on time
+    # is not late because the other was)
+    late_done_by: list[str] = field(default_factory=list)
 
     @property
     def returned(self) -> bool:
@@ -100,9 +103,11 @@ def step_times(
         if run is None:
             run = _new(spec, step, task, took, default_minutes)
             found[(step.key, task.activation)] = run
-        _count(run, step, task, ended, took, calendar)
+        late = _count(run, step, task, ended, took, calendar)
         if name and task.action not in ("superseded", "recalled"):
             run.done_by.append(name)
+            if late:
+                run.late_done_by.append(name)
     for run in found.values():
         if run.open:
             run.ended_at = None
@@ -173,8 +178,9 @@ def _count(
     ended: datetime,
     took: int,
     calendar: WorkCalendar,
-) -> None:
-    """One of the step's tasks, done at `ended` after `took` working minutes."""
+) -> bool:
+    """One of the step's tasks, done at `ended` after `took` working minutes; whether the task
+    itself ended late."""
     run.took_minutes = max(run.took_minutes, took)  # a step ends with its last task
     if task.completed_at is None:
         run.open = True
@@ -189,10 +195,11 @@ def _count(
         due = task.limit_due_at or task.target_due_at
         run.within = run.within and (due is None or ended <= due)
         run.late_by = max(run.late_by, calendar.minutes_late(due, ended))
-    else:
-        allowed = run.limit_minutes or run.standard_minutes
-        run.within = run.took_minutes <= allowed
-        run.late_by = max(0, run.took_minutes - allowed)
+        return due is not None and ended > due
+    allowed = run.limit_minutes or run.standard_minutes
+    run.within = run.took_minutes <= allowed
+    run.late_by = max(0, run.took_minutes - allowed)
+    return took > allowed
 
 
 def _iso(moment: datetime) -> str:

@@ -7,6 +7,7 @@ disposisi db upgrade            create or migrate the schema (a no-op when up to
 disposisi audit verify          recompute the audit hash chain
 disposisi inbox                 the updates set aside after failing, with why
 disposisi rekap --out FILE      the register of cases as XLSX, a sheet per SOP
+disposisi laporan --out F.pdf   the SOP compliance report (laporan monev), PDF or XLSX
 disposisi run                   run the bot (TELEGRAM_BOT_TOKEN)
 disposisi invite ROLE           print a one-time registration link
 disposisi reminders simulate    walk a clock over some days: when reminders and digests go
@@ -15,7 +16,7 @@ disposisi playground            the emulator's web page beside the bot: play eac
 disposisi bench [--quick]       benchmarks against the baseline of a bare PTB bot (bench/)
 
 The commands themselves are in one module per family: sop_files, records (db, audit, inbox),
-serving (run, invite), reminders, emulated (demo, playground, bench).
+serving (run, invite), reminders, emulated (demo, playground, bench), laporan.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from bot.tools import failures, sop_files
 from bot.tools.emulated import bench as _bench
 from bot.tools.emulated import demo as _demo
 from bot.tools.emulated import playground as _playground
+from bot.tools.laporan import laporan as _laporan
 from bot.tools.records import audit_verify as _audit_verify
 from bot.tools.records import db_upgrade as _db_upgrade
 from bot.tools.records import inbox as _inbox
@@ -128,6 +130,14 @@ def _parser() -> argparse.ArgumentParser:
     rekap.add_argument("--to", dest="end", metavar="DATE", help="registered up to (that day too)")
     rekap.add_argument("--out", metavar="FILE.xlsx", required=True, help="the file to write")
     rekap.set_defaults(run=_rekap)
+    report = commands.add_parser(
+        "laporan", help="the SOP compliance report (laporan monev SOP), as a PDF or an XLSX"
+    )
+    report.add_argument("--sop", help="only this SOP code (default: every SOP)")
+    report.add_argument("--from", dest="start", help="cases registered from this date, YYYY-MM-DD")
+    report.add_argument("--to", dest="end", help="up to and including this date, YYYY-MM-DD")
+    report.add_argument("--out", required=True, help="the file to write: FILE.pdf or FILE.xlsx")
+    report.set_defaults(run=_laporan)
 
     demo = commands.add_parser("demo", help="play an SOP on the built-in emulator (the seed)")
     demo.add_argument("--path", choices=("fs", "kak", "rejected"), default="fs")

@@ -33,7 +33,9 @@ def plain(node: Any) -> Any:
 
 # Texts that name or describe, read by people only. Top-level blocks go whole; the others only
 # where their value is a text, so a role or document whose *key* is "title" is still content.
-_WORDING_BLOCKS = frozenset({"header", "case"})
+# `monitoring` is how the compliance report judges the steps, not how a case moves: a version in
+# force may take it, or change its threshold, without stranding its cases.
+_WORDING_BLOCKS = frozenset({"header", "case", "monitoring"})
 _WORDING_TEXTS = frozenset(
     {"title", "label", "activity", "question", "source", "output", "title_label", "origin_label"}
 )

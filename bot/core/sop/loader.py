@@ -32,6 +32,7 @@ from bot.core.sop.spec import (
     IntakeField,
     Kind,
     Level,
+    Monitoring,
     Outcome,
     Reminders,
     Role,
@@ -120,6 +121,7 @@ def _sop(r: Reader, data: Any, file: str) -> SopSpec | None:
         case=_case(r, top),
         urgency=_grades(r, top, "urgency"),
         classification=_grades(r, top, "classification"),
+        monitoring=_monitoring(r, top),
         path=file,
     )
 
@@ -257,6 +259,26 @@ def _case(r: Reader, top: Fields) -> Case:
 
 def _built_in() -> str:
     return ", ".join(sorted(commands.BUILT_IN - commands.TAKEABLE))
+
+
+def _monitoring(r: Reader, top: Fields) -> Monitoring:
+    """`monitoring: {threshold: 0.8}`: the share within the standard a step needs to be
+    reported "berjalan baik"."""
+    if "monitoring" not in top:
+        return Monitoring()
+    line = top.line("monitoring")
+    f = r.fields(top.get("monitoring"), line, "monitoring", schema(Monitoring))
+    if f is None:
+        return Monitoring(line=line)
+    threshold = f.get("threshold", Monitoring.threshold)
+    if (
+        isinstance(threshold, bool)
+        or not isinstance(threshold, int | float)
+        or not 0 < threshold <= 1
+    ):
+        f.add("threshold", say("bad_threshold", value=threshold))
+        threshold = Monitoring.threshold
+    return Monitoring(threshold=float(threshold), line=line)
 
 
 def _reminders(r: Reader, top: Fields) -> Reminders:

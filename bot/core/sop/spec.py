@@ -364,6 +364,15 @@ class Reminders:
 
 
 @dataclass(frozen=True)
+class Monitoring:
+    """How the SOP compliance report (laporan monev) judges a step: "berjalan baik" when at
+    least `threshold` of its activations were done within the standard."""
+
+    threshold: float = 0.8
+    line: int = field(default=0, metadata=NOT_WRITTEN)
+
+
+@dataclass(frozen=True)
 class SopSpec:
     code: str
     version: str
@@ -379,6 +388,7 @@ class SopSpec:
     case: Case = field(default_factory=Case)
     urgency: Grades | None = None
     classification: Grades | None = None
+    monitoring: Monitoring = field(default_factory=Monitoring)
     path: str | None = field(default=None, metadata=NOT_WRITTEN)
     # The file as read and the fingerprint of its parsed content (bot.core.sop.fingerprint): what
     # is recorded when the version's first case is registered, to notice a later edit.

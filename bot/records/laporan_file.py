@@ -1,0 +1,54 @@
+"""The compliance report made and issued: its figures measured, laid out as a PDF or a
+workbook, and recorded as a `record_issued` event (who, which SOP, which period, how many
+cases, the file's SHA-256)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.records import laporan_pdf, laporan_xlsx
+from bot.records.cases import Period
+from bot.records.issued import issued
+from bot.records.laporan import report
+from bot.services import access
+from bot.services.context import Context
+
+Format = Literal["pdf", "xlsx"]
+FORMATS: tuple[Format, ...] = ("pdf", "xlsx")
+
+
+@dataclass(frozen=True)
+class Made:
+    content: bytes
+    cases: int  # the cases it covers
+
+
+async def make(
+    ctx: Context,
+    form: Format,
+    *,
+    by: int | None,
+    viewer: access.Viewer | None = None,
+    sop_code: str | None = None,
+    period: Period | None = None,
+) -> Made:
+    """The report of what `viewer` may see (None: every case, for the console), issued by `by`."""
+    period = period or Period()
+    figures = await report(ctx, viewer=viewer, sop_code=sop_code, period=period)
+    writer = laporan_pdf if form == "pdf" else laporan_xlsx
+    content: bytes = writer.write(figures, ctx.settings.zone)
+    count = sum(s.cases for s in figures.sops)
+    await issued(
+        ctx,
+        "laporan",
+        by=by,
+        format=form,
+        sop=sop_code,
+        start=period.start.isoformat() if period.start else None,
+        end=period.end.isoformat() if period.end else None,
+        cases=count,
+        sha256=hashlib.sha256(content).hexdigest(),
+    )
+    return Made(content, count)

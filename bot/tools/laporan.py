@@ -1,0 +1,78 @@
+"""`disposisi laporan`: the SOP compliance report (laporan monev SOP) of every case, from the
+console, written to a PDF or a workbook (the figures and the writers are `bot.records`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+from bot.core.config import Settings, load_settings
+from bot.core.texts import text
+from bot.tools.sop_files import sop_codes
+
+
+def laporan(args: argparse.Namespace) -> int:
+    from bot.records.cases import Period
+    from bot.records.laporan_file import FORMATS, make
+    from bot.services.context import build_context
+
+    settings = load_settings()
+    out = Path(args.out)
+    form = out.suffix.lower().lstrip(".")
+    if form not in FORMATS:
+        print(text("cli", "laporan_format", file=str(out)), file=sys.stderr)
+        return 2
+    if args.sop is not None and args.sop not in sop_codes(settings):
+        print(text("cli", "unknown_sop", option="--sop", code=args.sop), file=sys.stderr)
+        return 2
+    try:
+        start, end = _day(args.start, "--from"), _day(args.end, "--to")
+    except ValueError:
+        return 2
+    if start and end and end < start:
+        print(text("cli", "laporan_backwards", start=start, end=end), file=sys.stderr)
+        return 2
+    if not out.parent.is_dir():
+        print(text("cli", "laporan_no_folder", folder=str(out.parent)), file=sys.stderr)
+        return 2
+    period = Period(_moment(start, settings), _moment(end, settings, after=True))
+
+    async def run() -> tuple[bytes, int]:
+        ctx = build_context(settings)
+        try:
+            made = await make(ctx, form, by=None, sop_code=args.sop, period=period)
+            return made.content, made.cases
+        finally:
+            await ctx.close()
+
+    content, cases = asyncio.run(run())
+    try:
+        out.write_bytes(content)
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+        print(text("cli", "laporan_unwritable", file=str(out), reason=why), file=sys.stderr)
+        return 2
+    print(text("cli", "laporan_written", file=str(out), cases=cases))
+    return 0
+
+
+def _day(given: str | None, option: str) -> date | None:
+    """A date YYYY-MM-DD; None when not given; ValueError, told, when unreadable."""
+    if given is None:
+        return None
+    try:
+        return date.fromisoformat(given.strip())
+    except ValueError:
+        print(text("cli", "laporan_date", option=option, value=given), file=sys.stderr)
+        raise
+
+
+def _moment(day: date | None, settings: Settings, *, after: bool = False) -> datetime | None:
+    """The start of `day` in the office's zone (of the day after, for --to: it is inclusive)."""
+    if day is None:
+        return None
+    start = datetime.combine(day + timedelta(days=1) if after else day, time(), settings.zone)
+    return start

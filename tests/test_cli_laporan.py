@@ -1,0 +1,76 @@
+"""`disposisi laporan`: the compliance report from the console, its options refused in plain
+Indonesian (exit 2), the file written and the issue recorded."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from bot.storage.db import create_engine, read_session
+from bot.tools.cli import main
+from models import Event
+
+
+@pytest.fixture
+def console(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)  # no .env of the developer's
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("ARCHIVE_DIR", str(tmp_path / "arsip"))
+    return tmp_path
+
+
+def issued(url: str) -> list[dict[str, object]]:
+    async def read() -> list[dict[str, object]]:
+        engine = create_engine(url)
+        try:
+            async with read_session(engine) as session:
+                found = await session.scalars(select(Event).where(Event.type == "record_issued"))
+                return [e.payload for e in found]
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read())
+
+
+def test_a_pdf_and_a_workbook_are_written_and_issued(
+    console: Path, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = console / "laporan.pdf"
+    given = ["--sop", "kerjasama_pihak_ketiga", "--from", "2026-07-01", "--to", "2026-12-31"]
+    assert main(["laporan", *given, "--out", str(out)]) == 0
+    assert "Laporan monev SOP ditulis ke" in capsys.readouterr().out
+    shown = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(out.read_bytes())).pages)
+    assert "Periode: 1 Juli 2026 s.d. 31 Desember 2026" in shown
+    assert "Tidak ada kasus SOP ini dalam periode." in shown
+    assert main(["laporan", "--out", str(console / "laporan.xlsx")]) == 0
+    book = load_workbook(console / "laporan.xlsx")
+    assert book.active is not None
+    [pdf, xlsx] = issued(database_url)
+    assert pdf["format"] == "pdf" and pdf["sop"] == "kerjasama_pihak_ketiga"
+    assert str(pdf["start"]).startswith("2026-07-01T00:00:00")
+    assert str(pdf["end"]).startswith("2027-01-01T00:00:00")  # the --to day is included
+    assert xlsx["format"] == "xlsx" and xlsx["cases"] == 0
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        (["--out", "laporan.doc"], "berakhiran .pdf atau .xlsx"),
+        (["--out", "x.pdf", "--sop", "tidak_ada"], "SOP tidak dikenal: 'tidak_ada'"),
+        (["--out", "x.pdf", "--from", "1/11/2026"], "--from: bukan tanggal yang dikenal"),
+        (["--out", "x.pdf", "--from", "2026-12-01", "--to", "2026-11-01"], "lebih awal"),
+        (["--out", "tidak/ada/x.pdf"], "folder 'tidak/ada' tidak ada"),
+    ],
+)
+def test_a_wrong_option_is_told_in_plain_words(
+    console: Path, given: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["laporan", *given]) == 2
+    assert said in capsys.readouterr().err
+    assert not (console / "x.pdf").exists()
