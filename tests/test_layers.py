@@ -24,15 +24,18 @@ CORE = {"bot.core"}
 STORAGE = CORE | {"models", "bot.storage"}
 SERVICES = STORAGE | {"bot.services"}
 RUNTIME = SERVICES | {"bot.runtime"}
+# The office's records (register, report, sheet) are read from what the services keep.
+RECORDS = SERVICES | {"bot.records"}
 # Handlers use the runtime's types and message composition, never the inbox, sender or jobs.
 HANDLERS = CORE | {
     "models",
     "bot.services",
+    "bot.records",
     "bot.runtime.types",
     "bot.runtime.messages",
     "handlers",
 }
-APP = RUNTIME | {"handlers", "bot.app"}
+APP = RUNTIME | RECORDS | {"handlers", "bot.app"}
 PRODUCT = APP | {"bot.tools", "bot"}
 
 # layer → the layers it may import (its own included), most specific first.
@@ -41,6 +44,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "models": {"models"},
     "bot.storage": STORAGE,
     "bot.services": SERVICES,
+    "bot.records": RECORDS,
     "bot.runtime": RUNTIME,
     "handlers": HANDLERS,
     "bot.app": APP,
@@ -63,6 +67,7 @@ FORBIDDEN_LIBRARIES: dict[str, tuple[str, ...]] = {
     "models": ("telegram", "aiohttp"),
     "bot.storage": ("telegram",),
     "bot.services": ("telegram",),
+    "bot.records": ("telegram",),
 }
 
 
