@@ -25,7 +25,18 @@ from bot.core import commands as built_in
 from bot.core.engine import WorkflowError
 from bot.core.sop.registry import SopRegistry
 from bot.runtime.types import CallbackContext
-from handlers import admin, commands, delegation, dispositions, files, intake, replies, start, tasks
+from handlers import (
+    admin,
+    commands,
+    delegation,
+    dispositions,
+    files,
+    intake,
+    lembar,
+    replies,
+    start,
+    tasks,
+)
 from handlers.common import answer, forget, official, refuse, reply, stranger
 from models import Official
 
@@ -36,6 +47,7 @@ PRESSES: dict[str, Press] = {
     **tasks.PRESSES,
     **dispositions.PRESSES,
     **intake.PRESSES,
+    **lembar.PRESSES,
     "dg": delegation.press,
     "dd": delegation.press,
 }
@@ -49,6 +61,7 @@ COMMANDS: list[tuple[str, Action, bool]] = [
     ("status", commands.status, False),
     ("riwayat", commands.history, False),
     ("cari", commands.search, False),
+    ("cek", lembar.check_code, False),
     ("sop", commands.sop, False),
     ("bantuan", commands.help_, False),
     ("help", commands.help_, False),
