@@ -33,6 +33,7 @@ from handlers import (
     files,
     intake,
     laporan,
+    lembar,
     rekap,
     replies,
     start,
@@ -48,6 +49,7 @@ PRESSES: dict[str, Press] = {
     **tasks.PRESSES,
     **dispositions.PRESSES,
     **intake.PRESSES,
+    **lembar.PRESSES,
     "dg": delegation.press,
     "dd": delegation.press,
 }
@@ -61,6 +63,7 @@ COMMANDS: list[tuple[str, Action, bool]] = [
     ("status", commands.status, False),
     ("riwayat", commands.history, False),
     ("cari", commands.search, False),
+    ("cek", lembar.check_code, False),
     ("sop", commands.sop, False),
     ("laporan", laporan.laporan, True),
     ("bantuan", commands.help_, False),

@@ -63,7 +63,12 @@ async def status(update: Update, context: CallbackContext, me: Official) -> None
     card = await queries.proposal_status(context.bot_data.ctx, number, viewer(update, me))
     chat = update.effective_chat
     in_group = chat is not None and chat.type != "private"
-    await reply(update, context, "group_card", in_group=in_group, **card)
+    markup = None
+    if not in_group:  # the sheet an office prints for the case (handlers/lembar.py)
+        renderer = context.bot_data.renderer
+        proposal = int(card["proposal"]["id"])
+        markup = InlineKeyboardMarkup([[button(renderer, "lembar", "ld", proposal)]])
+    await reply(update, context, "group_card", markup, in_group=in_group, **card)
 
 
 async def history(update: Update, context: CallbackContext, me: Official) -> None:
@@ -85,7 +90,9 @@ async def show_history(
         turns.append(button(renderer, "earlier", "hs", proposal, found.page - 1))
     if found.page < found.pages - 1:
         turns.append(button(renderer, "later", "hs", proposal, found.page + 1))
-    markup = InlineKeyboardMarkup([turns]) if turns else None
+    # The sheet an office prints for the case, as of now (handlers/lembar.py).
+    rows = [turns, [button(renderer, "lembar", "ld", proposal)]]
+    markup = InlineKeyboardMarkup([r for r in rows if r])
     await reply(update, context, "history", markup, history=found)
 
 

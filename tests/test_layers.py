@@ -26,6 +26,8 @@ SERVICES = STORAGE | {"bot.services"}
 # The office's records (issue 14): read through the use cases' context, laid out as files.
 RECORDS = SERVICES | {"bot.records"}
 RUNTIME = SERVICES | {"bot.runtime"}
+# The office's records (register, report, sheet) are read from what the services keep.
+RECORDS = SERVICES | {"bot.records"}
 # Handlers use the runtime's types and message composition, never the inbox, sender or jobs.
 HANDLERS = CORE | {
     "models",

@@ -36,6 +36,7 @@ VERBS = {
     "nt": Verb("note: ask for the text (task, version)", 2, 2),
     "hs": Verb("history (proposal[, page])", 1, 2),
     "dl": Verb("send a stored document (document)", 1, 1),
+    "ld": Verb("send the case's disposition sheet, a PDF (proposal)", 1, 1),
     "tk": Verb("show a task again (task)", 1, 1),
     "dp": Verb("disposition: whom to (task, version)", 2, 2),
     "dw": Verb("disposition: instruction for (task, version, official)", 3, 3),

@@ -16,6 +16,7 @@ BUILT_IN: frozenset[str] = frozenset(
         "status",
         "riwayat",
         "cari",
+        "cek",
         "sop",
         "laporan",
         "bantuan",

@@ -98,9 +98,10 @@ async def cases(
     sop_code: str | None = None,
     period: Period = Period(),
     batch: int = BATCH,
+    number: str | None = None,
 ) -> AsyncIterator[CaseRecord]:
     """Each case of `sop_code` (or of every SOP) registered in `period` that `viewer` may see,
-    by registration (id) order, with its steps measured as of now."""
+    by registration (id) order, with its steps measured as of now; with `number`, that one."""
     now = ctx.clock.now()
     last = 0
     async with read_session(ctx.engine) as session:
@@ -112,6 +113,8 @@ async def cases(
         which = and_(period.condition(), seeing)
         if sop_code is not None:
             which = and_(which, Proposal.sop_code == sop_code)
+        if number is not None:
+            which = and_(which, Proposal.number == number.strip())
         registrar = aliased(Official)
         while True:
             rows = (

@@ -5,6 +5,8 @@ disposisi sop show FILE         the steps as a table, then the flowchart as Merm
 disposisi sop roles [FILE...]   the role keys `invite` takes, their titles, who registers
 disposisi db upgrade            create or migrate the schema (a no-op when up to date)
 disposisi audit verify          recompute the audit hash chain
+disposisi audit cek KODE        was a disposition sheet with this code issued? for which case?
+disposisi lembar NOMOR --out F  a case's disposition sheet (PDF), with its verification code
 disposisi inbox                 the updates set aside after failing, with why
 disposisi rekap --out FILE      the register of cases as XLSX, a sheet per SOP
 disposisi laporan --out F.pdf   the SOP compliance report (laporan monev), PDF or XLSX
@@ -16,7 +18,8 @@ disposisi playground            the emulator's web page beside the bot: play eac
 disposisi bench [--quick]       benchmarks against the baseline of a bare PTB bot (bench/)
 
 The commands themselves are in one module per family: sop_files, records (db, audit, inbox),
-serving (run, invite), reminders, emulated (demo, playground, bench), laporan.
+serving (run, invite), reminders, emulated (demo, playground, bench), laporan, lembar (lembar,
+audit cek).
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ from bot.tools.emulated import bench as _bench
 from bot.tools.emulated import demo as _demo
 from bot.tools.emulated import playground as _playground
 from bot.tools.laporan import laporan as _laporan
+from bot.tools.lembar import check as _audit_check
+from bot.tools.lembar import lembar as _lembar
 from bot.tools.records import audit_verify as _audit_verify
 from bot.tools.records import db_upgrade as _db_upgrade
 from bot.tools.records import inbox as _inbox
@@ -120,6 +125,14 @@ def _parser() -> argparse.ArgumentParser:
     audit = commands.add_parser("audit", help="the audit trail").add_subparsers(title="audit")
     verify = audit.add_parser("verify", help="recompute the event hash chain")
     verify.set_defaults(run=_audit_verify)
+    cek = audit.add_parser("cek", help="check a disposition sheet's verification code")
+    cek.add_argument("code", help="the code printed beside the sheet's QR code")
+    cek.set_defaults(run=_audit_check)
+
+    sheet = commands.add_parser("lembar", help="a case's disposition sheet (lembar disposisi), PDF")
+    sheet.add_argument("number", help="the case's registration number, e.g. 0001/SM/2026")
+    sheet.add_argument("--out", required=True, metavar="FILE.pdf", help="where to write it")
+    sheet.set_defaults(run=_lembar)
 
     inbox = commands.add_parser("inbox", help="updates set aside after failing, with why")
     inbox.set_defaults(run=_inbox)

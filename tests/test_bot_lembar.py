@@ -1,0 +1,80 @@
+"""The disposition sheet in Telegram, against the emulator: the button on a case's history sends
+the PDF (made off the bot's loop) to one who may see the case, and /cek KODE answers any
+registered official — the case's title only to one who may see it."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from bot.core.config import Settings
+from bot.records import lembar
+from tests.bot_world import Json, World, intake, office_world
+
+
+@pytest.fixture
+async def world(settings: Settings, tmp_path: Path) -> AsyncIterator[World]:
+    async with office_world(settings, tmp_path) as w:
+        yield w
+
+
+async def _sheet(world: World, who: str, number: str, command: str) -> tuple[str, bytes]:
+    """Ask for the case with `command`, tap the sheet's button: its caption and its PDF."""
+    since = max(m["message_id"] for m in await world.tg.messages(world.uid(who)))
+    await world.say(who, f"/{command} {number}")
+    card = await _with_sheet_button(world, who, number, since)
+    await world.press(who, card, "🗒️ Lembar disposisi")
+    sent = await world.latest(who, "kode verifikasi")
+    assert sent["document"]["file_name"] == f"Lembar disposisi {number.replace('/', '-')}.pdf"
+    _, content = await world.tg.file(sent["document"]["file_id"])
+    return sent["text"], content
+
+
+async def _with_sheet_button(world: World, who: str, number: str, since: int) -> Json:
+    """The bot's answer after `since` that offers the sheet (a task message may come first)."""
+    while True:
+        found = await world.tg.wait(
+            world.uid(who), contains=number, since_message_id=since, seconds=10
+        )
+        for message in found:
+            labels = [b["text"] for row in message.get("buttons") or [] for b in row]
+            if "🗒️ Lembar disposisi" in labels:
+                return message
+        since = found[-1]["message_id"]
+
+
+async def test_the_sheet_from_the_history_then_cek(world: World) -> None:
+    number = await intake(world)
+    await world.approve("karo", number)
+    caption, content = await _sheet(world, "karo", number, "riwayat")
+    pages = PdfReader(io.BytesIO(content)).pages
+    said = " ".join((p.extract_text() or "") for p in pages)
+    assert "LEMBAR DISPOSISI" in said and number in said
+    code = caption.rsplit(" ", 1)[-1]
+    assert lembar.normalized(code) is not None and code in said
+    # The one who may see the case reads its title; someone else its number only.
+    await world.say("karo", f"/cek {code}")
+    checked = await world.latest("karo", "Lembar disposisi asli")
+    assert number in checked["text"] and "Posisi saat dicetak: langkah 2" in checked["text"]
+    await world.say("staf", f"/cek {code.lower()}")
+    other = await world.latest("staf", "Lembar disposisi asli")
+    assert number in other["text"] and "Pembangunan" not in other["text"]
+    # The case moves on: the sheet no longer tells where it stands.
+    await world.approve("kabag_ks", number)
+    await world.say("karo", f"/cek {code}")
+    assert "sudah bergerak" in (await world.latest("karo", "sudah bergerak"))["text"]
+    altered = code[:-1] + next(s for s in lembar.ALPHABET if s != code[-1])
+    await world.say("karo", f"/cek {altered}")
+    assert "tidak sah" in (await world.latest("karo", "tidak sah"))["text"]
+
+
+async def test_the_sheet_from_the_status_card_and_cek_without_a_code(world: World) -> None:
+    number = await intake(world)
+    caption, content = await _sheet(world, "karo", number, "status")
+    assert content.startswith(b"%PDF-") and number in caption
+    await world.say("karo", "/cek")
+    assert "Tulis: /cek KODE" in (await world.latest("karo", "/cek KODE"))["text"]
