@@ -2,10 +2,11 @@
 for (after 📎, or at the intake), or one sent as a reply to a task's message, which attaches it
 to that task without 📎.
 
-A reply goes through the same gate as 📎 (`tasks.check`, "attach"). The document it is: the one
-upload the step still lacks; if it lacks several, or none (then as a supporting document, from
-the same list 📎 offers), the official picks with one tap (`pick_document`, the `up` buttons
-marked as for the file already sent), the file remembered meanwhile by its Telegram id."""
+A reply goes through the same gate as 📎 (`tasks.check`, "attach"). The document it is: for a
+reply to a letter draft, that letter; else the one upload the step still lacks; if it lacks
+several, or none (then as a supporting document, from the same list 📎 offers), the official
+picks with one tap (`pick_document`, the `up` buttons marked as for the file already sent), the
+file remembered meanwhile by its Telegram id."""
 
 from __future__ import annotations
 
@@ -69,6 +70,15 @@ async def _replied_task(update: Update, context: CallbackContext, message: Messa
     return None
 
 
+async def _replied_letter(update: Update, context: CallbackContext) -> str | None:
+    """The document a letter draft replied to becomes, if the message replied to is one."""
+    assert update.message is not None
+    replied, chat = update.message.reply_to_message, update.effective_chat
+    if replied is None or chat is None:
+        return None
+    return await queries.letter_of_message(context.bot_data.ctx, chat.id, replied.message_id)
+
+
 async def _receive(context: CallbackContext, me: Official, task: int, message: Message) -> Upload:
     try:
         return await received(context, message)
@@ -115,8 +125,12 @@ async def _by_reply(update: Update, context: CallbackContext, me: Official, task
         await reply(update, context, "reply_file", stage="no_file", view=view)
         return
     upload = await _receive(context, me, task, update.message)
-    if len(view.missing) == 1:
-        kind, title = view.missing[0]  # whatever else the bot waits for (an intake) waits on
+    letter = await _replied_letter(update, context)
+    drafted = [(kind, title) for kind, title in view.uploads if kind == letter]
+    if drafted or len(view.missing) == 1:
+        # The reply to a letter draft is that letter; else the one document the step lacks.
+        # Whatever else the bot waits for (an intake) waits on.
+        kind, title = drafted[0] if drafted else view.missing[0]
         await _store(update, context, me, task, kind, title, upload, answered=False)
         return
     await tasks.check_file(ctx, task, me.id, upload)  # a wrong file is told before the pick

@@ -18,6 +18,7 @@ SUPERSEDED = "superseded"  # an edit overtaken by a newer edit of the same messa
 
 SEND = "send"
 EDIT = "edit"
+DOCUMENT = "document"  # a file from the archive, with its caption (a letter draft)
 
 
 class OutboxMessage(Base):

@@ -50,7 +50,13 @@ def test_the_fs_path_visits_all_eleven_steps_in_order(capsys: pytest.CaptureFixt
     assert any(t.startswith("⏰ Pengingat") for t in shown_to(result, "Doni Saputra"))
     late = [s for s in result["steps"] if not s["within"]]
     assert [s["number"] for s in late] == [4]
-    assert result["messages"]["sendDocument"] == 1
+    # The download the Head of Subdivision taps, and the letter drafts of steps 8 and 10.
+    drafts = [s for e in result["entries"] for s in e["shown"] if s["document"]]
+    assert [d["document"] for d in drafts if d["document"].endswith(".docx")] == [
+        "Konsep surat usulan 0001-KS-2026.docx",
+        "Surat usulan 0001-KS-2026.docx",
+    ]
+    assert result["messages"]["sendDocument"] == 3
     # Counted from the story's start: every message the tape shows, and no registration.
     new = sum(not s["edited"] for e in result["entries"] for s in e["shown"] if not s["document"])
     assert result["messages"]["sendMessage"] >= new > 30

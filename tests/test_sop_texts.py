@@ -32,6 +32,7 @@ SOP = Path(__file__).resolve().parents[1] / "bot" / "core" / "sop"
 # Words the code spells as the SOP format does: the area's name, the format's own values and
 # the fields of `number_format` (and the encoding a file is read in, UTF-8).
 FORMAT_WORDS = {AREA, "yaml", "utf", "all", "any", "true", "false", "null", "seq", "year"}
+FORMAT_WORDS |= {"docx"}  # what a letter's template is (`letter.template`)
 # Words of the catalogue's Indonesian that English spells alike, for the code's own English (a
 # programming error such as Target's "a target is either a step or an end").
 ENGLISH_TOO = {"target"}

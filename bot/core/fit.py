@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 MAX_TEXT = 4096  # a message's text
+MAX_CAPTION = 1024  # a document's caption
 MAX_CALLBACK_ANSWER = 200  # the text of a button's answer (a notification or an alert)
 LINE_SLACK = 600  # how far back a line break may be to cut there rather than at a space
 WORD_SLACK = 60  # how far back a space may be to cut there rather than in a word

@@ -12,13 +12,27 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from bot.core.fit import MAX_CALLBACK_ANSWER, fit, fit_plain
+from bot.core.fit import MAX_CALLBACK_ANSWER, MAX_CAPTION, fit, fit_plain
 from bot.core.paths import data_dir
 from bot.core.sop.duration import format_minutes
 
 DAYS = ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min")
 DAY_NAMES = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
+MONTH_NAMES = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
 ZONE_NAMES = {
     "Asia/Jakarta": "WIB",
     "Asia/Pontianak": "WIB",
@@ -61,6 +75,10 @@ class Renderer:
         text = self._render(template, context)
         return fit(text, self.cut_mark) if self.html else text
 
+    def render_caption(self, template: str, context: dict[str, object]) -> str:
+        """A document's caption (Telegram HTML), cut to Telegram's 1,024."""
+        return fit(self._render(template, context), self.cut_mark, MAX_CAPTION)
+
     def render_answer(self, template: str, context: dict[str, object]) -> str:
         """The text of a button's answer (plain text), within Telegram's 200 characters."""
         return fit_plain(self.plain(template, context), self.cut_mark, MAX_CALLBACK_ANSWER)
@@ -97,6 +115,13 @@ def day_text(day: date | str) -> str:
     if isinstance(day, str):
         day = date.fromisoformat(day)
     return f"{DAY_NAMES[day.weekday()]}, {day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def long_date(day: date | str) -> str:
+    """'23 November 2026', as a letter is dated."""
+    if isinstance(day, str):
+        day = date.fromisoformat(day[:10])
+    return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
 
 
 def number(value: int) -> str:

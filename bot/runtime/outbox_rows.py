@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.runtime.messages import OFFICE_HOURS_ONLY
 from bot.storage.db import read_connection
 from models import OutboxMessage
-from models.outbox import DEAD, EDIT, FAILED, PENDING, SEND, SENT, SUPERSEDED
+from models.outbox import DEAD, EDIT, FAILED, PENDING, SENT, SUPERSEDED
 
 OUTBOX = cast(Table, OutboxMessage.__table__)
 PER_CHAT = 3  # rows of one chat in one claim: a chat's messages go in order, one at a time
@@ -99,7 +99,7 @@ async def claim(
         .where(
             held.c.status == PENDING,
             held.c.next_attempt_at > now,
-            held.c.kind == SEND,
+            held.c.kind != EDIT,  # a message or a document
             held.c.template.not_in(sorted(OFFICE_HOURS_ONLY)),
         )
         .group_by(held.c.chat_id)

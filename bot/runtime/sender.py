@@ -32,7 +32,7 @@ from bot.runtime.outbox_rows import PER_CHAT, Originals, Queued
 from bot.runtime.ratelimit import TelegramLimits
 from bot.services.context import Context
 from bot.services.uow import UnitOfWork
-from models.outbox import DEAD, EDIT, FAILED, PENDING, SENT, SUPERSEDED
+from models.outbox import DEAD, DOCUMENT, EDIT, FAILED, PENDING, SENT, SUPERSEDED
 
 log = logging.getLogger(__name__)
 # PTB 22 warns on every read of RetryAfter.retry_after (its type changes in 23); _retry_after
@@ -204,7 +204,12 @@ class Sender:
                 await self._put_back([row], delay=opening - now)
                 return True
         try:
-            message_id = await (self._edit(row, originals) if row.kind == EDIT else self._send(row))
+            if row.kind == EDIT:
+                message_id = await self._edit(row, originals)
+            elif row.kind == DOCUMENT:
+                message_id = await self._send_document(row)
+            else:
+                message_id = await self._send(row)
         except Postpone as wait:
             await self._put_back([row], delay=max(timedelta(seconds=1), wait.until - now))
             return False
@@ -236,6 +241,21 @@ class Sender:
         message = await self.bot.send_message(
             row.chat_id, out.text, reply_markup=out.markup, link_preview_options=NO_PREVIEW
         )
+        return message.message_id
+
+    async def _send_document(self, row: Queued) -> int:
+        """A file from the archive (a letter draft), its template the caption. Read again at
+        each attempt, so a retry sends the same bytes."""
+        file = row.context["file"]
+        caption = self.renderer.render_caption(row.template, row.context)
+        with self.ctx.archive.path_of(file["archive_path"]).open("rb") as handle:
+            message = await self.bot.send_document(
+                row.chat_id,
+                handle,
+                filename=file["name"],
+                caption=caption,
+                protect_content=bool(row.context.get("protect")),
+            )
         return message.message_id
 
     async def _edit(self, row: Queued, originals: Originals) -> int | None:

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from bot.services import notify
+from bot.services.letters import send_draft
 from bot.services.notices import (
     proposal_of,
     send_digests,
@@ -66,8 +67,8 @@ def _first_or_escalated(recorded: Recorded) -> bool:
 
 
 EFFECTS: dict[str, tuple[Effect | Card, ...]] = {
-    "task_started": (tell_actor, CARD),
-    "task_assigned": (tell_actor,),
+    "task_started": (tell_actor, send_draft, CARD),
+    "task_assigned": (tell_actor, send_draft),
     "task_approve": (close_messages, CARD),
     "task_reject": (close_messages, CARD),
     "task_decide": (close_messages, CARD),
@@ -75,8 +76,8 @@ EFFECTS: dict[str, tuple[Effect | Card, ...]] = {
     "task_recalled": (close_messages,),
     "disposition_recalled": (tell_recalled,),
     "task_superseded": (close_messages,),
-    "task_forwarded": (redraw_after_forward, tell_forwardee, CARD),
-    "task_handed_over": (redraw_after_handover, tell_actor, CARD),
+    "task_forwarded": (redraw_after_forward, tell_forwardee, send_draft, CARD),
+    "task_handed_over": (redraw_after_handover, tell_actor, send_draft, CARD),
     "document_attached": (redraw_messages, CARD),
     "note_added": (tell_note_from_above,),
     "task_escalated": (tell_superiors,),

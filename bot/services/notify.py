@@ -84,6 +84,8 @@ async def task_context(
             for c in engine.choices(step, proposal.kind)
         ],
         "disposition": await disposition_context(uow, task, spec) if task.seat else None,
+        # The step sends a letter draft with the task (`letters.send_draft`): its document.
+        "letter": spec.documents[step.letter.document].title if step.letter else None,
     }
 
 

@@ -23,7 +23,7 @@ from bot.services.once import CURRENT
 from bot.services.roster import in_force
 from bot.storage.db import read_session
 from models import Document, Event, Official, OutboxMessage, Proposal, RoleAssignment, Task
-from models.outbox import SEND
+from models.outbox import DOCUMENT, SEND
 
 
 @asynccontextmanager
@@ -311,21 +311,39 @@ async def open_tasks_of(ctx: Context, proposal_id: int) -> list[Task]:
 
 
 async def task_of_message(ctx: Context, chat_id: int, message_id: int) -> int | None:
-    """The task a message the bot sent is about (its task message, a reminder, an escalation:
-    every one the outbox sent with its task), by the chat and the message id Telegram gave it;
-    None for any other message. Edits keep the message id, so a closed task's message still
-    names its task (and the gate then says it is handled)."""
+    """The task a message the bot sent is about (its task message, a reminder, an escalation,
+    a letter draft: every one the outbox sent with its task), by the chat and the message id
+    Telegram gave it; None for any other message. Edits keep the message id, so a closed task's
+    message still names its task (and the gate then says it is handled)."""
     async with reading(ctx) as session:
         return await session.scalar(
             select(OutboxMessage.task_id)
             .where(
                 OutboxMessage.chat_id == chat_id,
                 OutboxMessage.telegram_message_id == message_id,
-                OutboxMessage.kind == SEND,
+                OutboxMessage.kind.in_((SEND, DOCUMENT)),  # a letter draft sent with it too
                 OutboxMessage.task_id.is_not(None),
             )
             .limit(1)
         )
+
+
+async def letter_of_message(ctx: Context, chat_id: int, message_id: int) -> str | None:
+    """The document a letter draft the bot sent becomes (its key), by the chat and the message
+    id Telegram gave it; None for any other message. A file sent as a reply to the draft is
+    that letter, final."""
+    async with reading(ctx) as session:
+        context = await session.scalar(
+            select(OutboxMessage.context)
+            .where(
+                OutboxMessage.chat_id == chat_id,
+                OutboxMessage.telegram_message_id == message_id,
+                OutboxMessage.kind == DOCUMENT,
+            )
+            .limit(1)
+        )
+    kind = context.get("kind") if isinstance(context, dict) else None
+    return kind if isinstance(kind, str) else None
 
 
 def active_official(telegram_user_id: int) -> Select[Official]:

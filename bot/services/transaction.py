@@ -24,7 +24,7 @@ from bot.services.context import Context
 from bot.services.reads import Reads
 from bot.storage import audit
 from models import Event, OutboxMessage, Proposal, Task
-from models.outbox import EDIT, SEND
+from models.outbox import DOCUMENT, EDIT, SEND
 
 
 @dataclass
@@ -48,6 +48,13 @@ class _Pending:
     task_id: int | None = None
     edit_of: int | None = None  # the outbox row whose Telegram message this edits
     key: str | None = None  # an idempotency key of the caller's, instead of the cause's
+    document: bool = False  # a file from the archive, `context["file"]`, the text its caption
+
+    @property
+    def kind(self) -> str:
+        if self.document:
+            return DOCUMENT
+        return SEND if self.edit_of is None else EDIT
 
 
 class Transaction:
@@ -143,13 +150,17 @@ class Transaction:
         task_id: int | None = None,
         edit_of: int | None = None,
         key: str | None = None,
+        document: bool = False,
     ) -> None:
-        """Queue a message (or, with `edit_of`, an edit of one) for the outbox; `cause` makes
-        its idempotency key unless `key` is given (for a message that must exist once whoever
-        causes it, like a day's digest)."""
+        """Queue a message (or, with `edit_of`, an edit of one; with `document`, a file from
+        the archive named in `context["file"]`, the template its caption) for the outbox;
+        `cause` makes its idempotency key unless `key` is given (for a message that must exist
+        once whoever causes it, like a day's digest)."""
         if chat_id is None:  # an official who has not yet started the bot
             return
-        pending = _Pending(chat_id, template, context, cause, proposal_id, task_id, edit_of, key)
+        pending = _Pending(
+            chat_id, template, context, cause, proposal_id, task_id, edit_of, key, document
+        )
         self._outbox.append(pending)
 
     def card(
@@ -178,7 +189,7 @@ class Transaction:
                     idempotency_key=_key(item),
                     proposal_id=item.proposal_id,
                     task_id=item.task_id,
-                    kind=SEND if item.edit_of is None else EDIT,
+                    kind=item.kind,
                     edit_of_id=item.edit_of,
                     next_attempt_at=self.now,
                     created_at=self.now,

@@ -4,9 +4,9 @@ Cases refer to their SOP by `(code, version)`, so what matters is the parsed con
 blank lines, quoting and key order leave the fingerprint alone, a renamed step key changes it.
 The canonical form is the parsed YAML as plain JSON (sorted keys, no spaces), without its
 *wording*: the header, what a case is called, and every title, label, activity, question,
-source and output text, and how intake asks for a case's title and origin. Rewording a step
-cannot strand a case waiting in it, so an office may give its steps short titles, or fix a
-typo, under the same version.
+source and output text, how intake asks for a case's title and origin, and a step's letter.
+Rewording a step cannot strand a case waiting in it, so an office may give its steps short
+titles, or fix a typo, under the same version.
 """
 
 from __future__ import annotations
@@ -41,11 +41,19 @@ _WORDING_TEXTS = frozenset(
 )
 
 
+# What a step says to its reader and leads nowhere: a letter draft (its template, and the
+# document the draft becomes) is made when the step starts, so a case waiting in the step is
+# never stranded by a new or changed one. A template's own content is not read here either: it
+# is checked whenever the file is loaded (every start), and each draft's audit event carries
+# the SHA-256 of the template it was made from.
+_WORDING_IN_STEPS = frozenset({"letter"})
+
+
 def structure(node: Any, top: bool = True) -> Any:
     """The plain content without its wording (see above)."""
     if isinstance(node, dict):
         return {
-            k: structure(v, False)
+            k: structure(_steps_without_wording(v) if top and k == "steps" else v, False)
             for k, v in node.items()
             if not (top and k in _WORDING_BLOCKS)
             and not (k in _WORDING_TEXTS and (v is None or isinstance(v, str)))
@@ -53,6 +61,15 @@ def structure(node: Any, top: bool = True) -> Any:
     if isinstance(node, list):
         return [structure(v, False) for v in node]
     return node
+
+
+def _steps_without_wording(steps: Any) -> Any:
+    if not isinstance(steps, list):
+        return steps
+    return [
+        {k: v for k, v in s.items() if k not in _WORDING_IN_STEPS} if isinstance(s, dict) else s
+        for s in steps
+    ]
 
 
 def _key(key: Any) -> str:

@@ -181,6 +181,21 @@ class Disposition:
 
 
 @dataclass(frozen=True)
+class Letter:
+    """A letter draft sent with the step's task: `template` (a .docx, relative to the SOP file)
+    filled with the case's data when the step starts; the official edits it and uploads the
+    final letter as `document`, which the step's `requires` asks for (`bot.core.sop.letters`)."""
+
+    template: str
+    document: str
+    line: int = field(default=0, metadata=NOT_WRITTEN)
+    # The template as read and checked when the file was loaded: drafts are made from this,
+    # so a file edited later takes effect at the next start, checked again then.
+    content: bytes = field(default=b"", repr=False, compare=False, metadata=NOT_WRITTEN)
+    sha256: str = field(default="", repr=False, compare=False, metadata=NOT_WRITTEN)
+
+
+@dataclass(frozen=True)
 class Step:
     key: str
     number: int
@@ -201,7 +216,15 @@ class Step:
     source: str | None = None  # citation of the row in the source document
     # A few words for a phone screen ("Telaah dokumen"); the activity stays one tap away.
     title: str | None = None
+    letter: Letter | None = None  # a draft of the letter the step produces, sent with its task
     line: int = field(default=0, metadata=NOT_WRITTEN)
+
+    def uploads(self) -> set[str]:
+        """The documents its actor attaches here: the step's own, and any option's."""
+        found = {r.document for r in self.requires if r.upload}
+        for option in self.decision.options if self.decision else ():
+            found |= {r.document for r in option.requires if r.upload}
+        return found
 
     @property
     def short_title(self) -> str:

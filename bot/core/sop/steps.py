@@ -4,10 +4,13 @@ it leads (transitions, or a decision's options).
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
+from bot.core.paths import data_dir
 from bot.core.sop.duration import parse_time_standard
 from bot.core.sop.fields import Fields, Reader
 from bot.core.sop.schema import schema
@@ -16,6 +19,7 @@ from bot.core.sop.spec import (
     Decision,
     Disposition,
     Instruction,
+    Letter,
     Option,
     Requirement,
     Step,
@@ -69,6 +73,7 @@ def _step(r: Reader, node: Any, line: int) -> Step | None:
         disposition=_disposition(r, s),
         source=s.text("source"),
         title=_title(s),
+        letter=_letter(r, s),
         line=line,
     )
 
@@ -79,6 +84,59 @@ def _title(s: Fields) -> str | None:
         s.add("title", say("title_too_long", length=len(title), longest=TITLE_LIMIT))
         return None
     return title
+
+
+def _letter(r: Reader, s: Fields) -> Letter | None:
+    """`letter: {template: letters/x.docx, document: key}`: the template is read now, relative
+    to the SOP file, and tried (`bot.core.sop.letters.problem`); the document is checked with the
+    step's references (`validate`)."""
+    if "letter" not in s:
+        return None
+    line = s.line("letter")
+    f = r.fields(s.get("letter"), line, "letter", schema(Letter), s.step)
+    if f is None:
+        return None
+    f.record(("letter", s.step or ""), "template", "document")
+    template, document = f.text("template"), f.text("document", key_like=True)
+    if template is None or document is None:
+        return None
+    content = _template(f, template)
+    if content is None:
+        return None
+    return Letter(template, document, line, content, hashlib.sha256(content).hexdigest())
+
+
+def _template(f: Fields, written: str) -> bytes | None:
+    """The template's bytes, or None with the problem noted at its line."""
+    from bot.core.sop import letters  # docxtpl only for SOPs that have letters
+
+    if Path(written).suffix.lower() != ".docx":
+        f.add("template", say("letter_not_docx_name", file=written))
+        return None
+    folders = template_folders(f.reader.file)
+    path = next((p / written for p in folders if (p / written).is_file()), None)
+    if path is None:
+        shown = " " + say("letter_or") + " "
+        f.add("template", say("letter_missing", file=written, folder=shown.join(map(str, folders))))
+        return None
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        f.add("template", say("letter_unreadable", file=written, error=exc.strerror or exc))
+        return None
+    why = letters.problem(content)
+    if why is not None:
+        f.add("template", say("letter_refused", file=written, why=why))
+        return None
+    return content
+
+
+def template_folders(sop_file: str) -> list[Path]:
+    """Where a letter's template is looked for, in turn: beside the SOP file, then among the
+    bot's own SOPs, so that a copy of the seed elsewhere (a `SOP_DIR` of the office's) keeps
+    the seed's letters until the office puts its own beside it."""
+    found = [Path(sop_file).parent, data_dir("sops")]
+    return [p for i, p in enumerate(found) if p.resolve() not in {q.resolve() for q in found[:i]}]
 
 
 def _time(r: Reader, s: Fields) -> TimeStandard:

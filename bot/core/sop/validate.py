@@ -313,6 +313,8 @@ class _Checker:
         self.roles_known(step.actors, self.at(step.line, "step", key, "actors"), "actors", key)
         for req in step.requires:
             self.document_known(req, key)
+        if step.letter is not None:
+            self.check_letter(step)
         for name in ("on_approve", "on_reject"):
             transition: Transition | None = getattr(step, name)
             if transition is not None:
@@ -327,6 +329,21 @@ class _Checker:
                 self.detours.append(Detour(i, self.meant(None, i), problem))
             return
         self.check_decision(step, i)
+
+    def check_letter(self, step: Step) -> None:
+        """The draft becomes a document the step's actor uploads here: one the file knows, that
+        the step (or one of its options) requires with `upload: true`."""
+        letter, key = step.letter, step.key
+        assert letter is not None
+        line = self.at(letter.line, "letter", key, "document")
+        if letter.document not in self.spec.documents:
+            hint = _hint(letter.document, self.spec.documents)
+            message = say("unknown_document", what="letter", document=letter.document, hint=hint)
+            self.add(line, message, key)
+        elif letter.document not in step.uploads():
+            uploads = ", ".join(sorted(step.uploads())) or say("letter_no_uploads")
+            message = say("letter_not_uploaded", document=letter.document, uploads=uploads)
+            self.add(line, message, key)
 
     def several(self, step: Step) -> bool:
         """May the step have several tasks, each able to settle it? Several actor roles, or the
