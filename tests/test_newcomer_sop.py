@@ -237,9 +237,11 @@ async def test_returned_tasks_say_who_returned_them_and_why(office: World) -> No
     world = office
     number = await _to_step_3(world)
     who = "kabid_poldagri"
+    # Taken before acting: once approved, its message loses its buttons, and a wait for "the
+    # task message of step 3" would wait for the one the return has not yet caused.
+    first = await world.task(who, number, step=3)
     await world.attach(who, number, "konsep-skp.pdf", step=3)
     await world.approve(who, number, step=3)
-    first = await world.task(who, number, step=3)
     await world.press("sekretaris", await world.task("sekretaris", number), "↩️ Kembalikan")
     await world.latest("sekretaris", "alasan")
     await world.say("sekretaris", "Lokasi penelitian belum sesuai surat pengantar")
@@ -259,7 +261,7 @@ async def test_returned_tasks_say_who_returned_them_and_why(office: World) -> No
     await world.approve(who, number, step=3)
     paraf = await _fresh_task(world, "sekretaris", number, 4, paraf["message_id"])
     await world.press("sekretaris", paraf, "✅ Setujui")
-    second = await world.task(who, number, step=3)
+    second = again[-1]  # the returned task: the next return comes after it
     task = await world.task("kepala_badan", number, step=5)
     await world.press("kepala_badan", task, "Kembalikan untuk perbaikan")
     await world.latest("kepala_badan", "alasan")
