@@ -24,7 +24,7 @@ from bot.storage.db import create_engine
 
 # What a child does with the database (python -m bench.records_child WHAT URL OUT): read every
 # case as the records do, or write one of the records.
-WORK = ("stream",)
+WORK = ("stream", "rekap", "laporan_pdf", "laporan_xlsx")
 
 
 async def records(scratch: Path, plan: Plan, database_url: str) -> dict[str, Any]:

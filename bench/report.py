@@ -135,7 +135,9 @@ def _records(block: Any) -> list[str]:
         else:
             lines.append(
                 f"  {what}: {row['seconds']} s ({row['cpu_seconds']} s CPU), "
-                f"peak {row['peak_mb']} MB ({row['said']})"
+                f"peak {row['peak_mb']} MB ({row['said']}"
+                + (f", {row['bytes'] // 1024} KB" if row.get("bytes") else "")
+                + ")"
             )
     return lines
 
