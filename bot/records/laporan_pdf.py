@@ -84,6 +84,7 @@ def _table(pdf: FPDF, widths: tuple[int, ...], head: list[str], rows: list[list[
         col_widths=widths,
         width=sum(widths),
         align="LEFT",
+        text_align="LEFT",  # not justified: "1 jam 5 menit" must not be stretched in a cell
         headings_style=HEADING,
         line_height=4.2,
         padding=1,
