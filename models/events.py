@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -16,6 +16,8 @@ EventId = BigInteger().with_variant(Integer(), "sqlite")
 
 class Event(Base):
     __tablename__ = "events"
+    # A disposition sheet is found again by its code among the `record_issued` events.
+    __table_args__ = (Index(None, "type"),)
 
     # Ids are given by the writer holding the chain head lock: gap-free, so a removal shows.
     id: Mapped[int] = mapped_column(EventId, primary_key=True, autoincrement=False)
