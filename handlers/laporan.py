@@ -22,7 +22,7 @@ async def laporan(update: Update, context: CallbackContext, me: Official) -> Non
     code = " ".join(context.args or []).strip() or None
     if code is not None and code not in ctx.sops:
         codes = sorted({spec.code for spec in ctx.sops.latest()})
-        await reply(update, context, "laporan", stage="unknown", given=code, codes=codes)
+        await reply(update, context, "laporan", stage="unknown", given=code[:64], codes=codes)
         return
     await reply(update, context, "laporan", stage="making")
     who = viewer(update, me)

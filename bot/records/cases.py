@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -82,6 +83,13 @@ class Period:
     start: datetime | None = None
     end: datetime | None = None
 
+    @classmethod
+    def of_days(cls, first: date | None, last: date | None, zone: ZoneInfo) -> Period:
+        """From the start of `first` to the end of `last` (both included), in the office's
+        zone. A day at the calendar's end (--to 9999-12-31, --from 0001-01-01) bounds nothing:
+        every case lies within it, and its moment cannot be written in UTC."""
+        return cls(_start_of(first, zone), _start_of(last, zone, after=True))
+
     def condition(self) -> ColumnElement[bool]:
         found: list[ColumnElement[bool]] = []
         if self.start is not None:
@@ -89,6 +97,18 @@ class Period:
         if self.end is not None:
             found.append(Proposal.registered_at < self.end)
         return and_(true(), *found)
+
+
+def _start_of(day: date | None, zone: ZoneInfo, *, after: bool = False) -> datetime | None:
+    """The start of `day` (of the day after it), or None where that moment is out of range."""
+    if day is None:
+        return None
+    try:
+        moment = datetime.combine(day + timedelta(days=1) if after else day, time(0), zone)
+        moment.astimezone(UTC)
+    except OverflowError:
+        return None
+    return moment
 
 
 async def cases(

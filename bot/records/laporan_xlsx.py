@@ -6,9 +6,11 @@ One SOP's sheets are named plainly; with several, each SOP's carry its number ("
 from __future__ import annotations
 
 import io
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
@@ -20,6 +22,19 @@ from bot.records.laporan import Report, SopFigures
 BOLD = Font(bold=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
 HEAD_ROWS = 4  # title, SOP, period, made; the table's headings on the next row but one
+CELL_LIMIT = 32_767  # characters an Excel cell holds
+
+
+def _append(sheet: Worksheet, values: list[Any]) -> None:
+    """A row whose texts are content, never formulas (an official's name is their Telegram
+    name, and may start with "="), without the control characters a workbook refuses."""
+    cleaned = [
+        ILLEGAL_CHARACTERS_RE.sub("", v)[:CELL_LIMIT] if isinstance(v, str) else v for v in values
+    ]
+    sheet.append(cleaned)
+    for cell in sheet[sheet.max_row]:
+        if cell.data_type == "f":
+            cell.data_type = "s"
 
 
 def write(report: Report, zone: ZoneInfo) -> bytes:
@@ -36,8 +51,8 @@ def write(report: Report, zone: ZoneInfo) -> bytes:
         _monitoring(sheet, report, zone, sop, renderer)
     if not report.sops:
         sheet = book.create_sheet(view.say("sheet_steps"))
-        sheet.append([view.say("title")])
-        sheet.append([view.say("no_sops")])
+        _append(sheet, [view.say("title")])
+        _append(sheet, [view.say("no_sops")])
     found = io.BytesIO()
     book.save(found)
     return found.getvalue()
@@ -45,12 +60,12 @@ def write(report: Report, zone: ZoneInfo) -> bytes:
 
 def _head(sheet: Worksheet, report: Report, zone: ZoneInfo, sop: SopFigures) -> int:
     """The sheet's title lines; returns the row of the table's headings."""
-    sheet.append([view.say("title")])
+    _append(sheet, [view.say("title")])
     sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append([f"{sop.name} — {view.say('sop_line', number=sop.number, version=sop.version)}"])
-    sheet.append([view.period_line(report, zone)])
-    sheet.append([view.made_line(report, zone)])
-    sheet.append([])
+    _append(sheet, [f"{sop.name} — {view.say('sop_line', number=sop.number, version=sop.version)}"])
+    _append(sheet, [view.period_line(report, zone)])
+    _append(sheet, [view.made_line(report, zone)])
+    _append(sheet, [])
     return HEAD_ROWS + 2
 
 
@@ -83,7 +98,8 @@ def _steps(sheet: Worksheet, report: Report, zone: ZoneInfo, sop: SopFigures) ->
     top = _head(sheet, report, zone, sop)
     _headings(sheet, top, STEP_KEYS, [5, 40, 18, 12, 10, 12, 12, 12, 12, 12, 11, 12, 10])
     for s in sop.ordered_steps:
-        sheet.append(
+        _append(
+            sheet,
             [
                 s.number,
                 s.title,
@@ -98,7 +114,7 @@ def _steps(sheet: Worksheet, report: Report, zone: ZoneInfo, sop: SopFigures) ->
                 s.forwarded,
                 s.missing_documents,
                 s.running,
-            ]
+            ],
         )
         sheet.cell(row=sheet.max_row, column=9).number_format = "0%"
     last = sheet.max_row
@@ -122,7 +138,7 @@ def _officials(sheet: Worksheet, report: Report, zone: ZoneInfo, sop: SopFigures
     top = _head(sheet, report, zone, sop)
     _headings(sheet, top, list(view.OFFICIAL_COLUMNS), [36, 14, 14, 18])
     for o in sop.ordered_officials:
-        sheet.append([o.name, o.tasks, o.late, o.reminders])
+        _append(sheet, [o.name, o.tasks, o.late, o.reminders])
     sheet.auto_filter.ref = f"A{top}:D{max(sheet.max_row, top)}"
 
 
@@ -131,7 +147,7 @@ def _trend(sheet: Worksheet, report: Report, zone: ZoneInfo, sop: SopFigures) ->
     keys = ["col_period_start", "col_period_handled", "col_period_within", "col_period_share"]
     _headings(sheet, top, keys, [14, 16, 16, 16])
     for t in sop.ordered_trend:
-        sheet.append([t.start, t.handled, t.within, t.share])
+        _append(sheet, [t.start, t.handled, t.within, t.share])
         sheet.cell(row=sheet.max_row, column=1).number_format = "DD-MM-YYYY"
         sheet.cell(row=sheet.max_row, column=4).number_format = "0%"
     last = sheet.max_row
@@ -155,9 +171,9 @@ def _monitoring(
     _headings(sheet, top, list(view.MONITORING_COLUMNS), [5, 40, 20, 80, 40])
     for s in sop.ordered_steps:
         note = view.note(renderer, s, sop.threshold)
-        sheet.append([s.number, s.title, view.assessment(s, sop.threshold), note, None])
+        _append(sheet, [s.number, s.title, view.assessment(s, sop.threshold), note, None])
         for cell in sheet[sheet.max_row]:
             cell.alignment = WRAP
-    sheet.append([])
+    _append(sheet, [])
     for line in view.signature(sop, report.made_at.astimezone(zone).date()):
-        sheet.append([None, None, None, None, line])
+        _append(sheet, [None, None, None, None, line])

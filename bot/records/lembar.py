@@ -96,6 +96,12 @@ def normalized(typed: str) -> str | None:
     return code
 
 
+def typed_text(typed: str) -> str:
+    """What was typed, as text the database and the audit chain can hold: bytes that were not
+    UTF-8 (given at the console, Python keeps them as lone surrogates) become "?"."""
+    return typed.encode("utf-8", "replace").decode("utf-8")
+
+
 def well_formed(code: str) -> bool:
     return _check_sign(code[:-1]) == code[-1]
 
@@ -169,6 +175,7 @@ async def gather(
 ) -> Sheet:
     """Everything the sheet of case `number` shows, as of now, if `viewer` may see it (None:
     the console); NotVisible otherwise, whether it exists or not."""
+    number = typed_text(number)
     record = None
     async for found in cases(ctx, viewer=viewer, number=number):
         record = found
@@ -396,6 +403,7 @@ async def check(
 ) -> Checked:
     """Whether a sheet was issued with the code `typed`, for which case and at which state, and
     whether the case has moved since. A refusal is recorded (`record_check_refused`)."""
+    typed = typed_text(typed)
     code = normalized(typed)
     kept = " ".join(typed.split())[:24]
     if code is None:

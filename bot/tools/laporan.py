@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
+import os
 import sys
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from pathlib import Path
 
-from bot.core.config import Settings, load_settings
+from bot.core.config import load_settings
 from bot.core.texts import text
 from bot.tools.sop_files import sop_codes
 
@@ -38,7 +40,14 @@ def laporan(args: argparse.Namespace) -> int:
     if not out.parent.is_dir():
         print(text("cli", "laporan_no_folder", folder=str(out.parent)), file=sys.stderr)
         return 2
-    period = Period(_moment(start, settings), _moment(end, settings, after=True))
+    blocked = errno.EISDIR if out.is_dir() else None
+    if blocked is None and not os.access(out.parent, os.W_OK):
+        blocked = errno.EACCES
+    if blocked is not None:  # asked first: a report made is recorded issued
+        why = os.strerror(blocked)
+        print(text("cli", "laporan_unwritable", file=str(out), reason=why), file=sys.stderr)
+        return 2
+    period = Period.of_days(start, end, settings.zone)
 
     async def run() -> tuple[bytes, int]:
         ctx = build_context(settings)
@@ -68,11 +77,3 @@ def _day(given: str | None, option: str) -> date | None:
     except ValueError:
         print(text("cli", "laporan_date", option=option, value=given), file=sys.stderr)
         raise
-
-
-def _moment(day: date | None, settings: Settings, *, after: bool = False) -> datetime | None:
-    """The start of `day` in the office's zone (of the day after, for --to: it is inclusive)."""
-    if day is None:
-        return None
-    start = datetime.combine(day + timedelta(days=1) if after else day, time(), settings.zone)
-    return start

@@ -12,10 +12,9 @@ import asyncio
 import errno
 import os
 import sys
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from bot.core.config import load_settings
 from bot.core.texts import text
@@ -44,7 +43,7 @@ def rekap(args: argparse.Namespace) -> int:
         said = text("cli", "rekap_unwritable", path=out, reason=text("cli", "rekap_is_folder"))
         print(said, file=sys.stderr)
         return 2
-    period = _period(start, end, settings.zone)
+    period = Period.of_days(start, end, settings.zone)
 
     async def run() -> int:
         ctx = build_context(settings)
@@ -101,14 +100,6 @@ def _day(given: str | None, option: str) -> date | None:
     except ValueError:
         print(text("cli", "rekap_bad_date", option=option, value=given), file=sys.stderr)
         return None
-
-
-def _period(start: date | None, end: date | None, zone: ZoneInfo) -> Period:
-    """From the start of `start` to the end of `end` (both days included), in the office's zone."""
-    return Period(
-        start=datetime.combine(start, time(0), tzinfo=zone) if start else None,
-        end=datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone) if end else None,
-    )
 
 
 def _why(error: OSError) -> str:
