@@ -90,9 +90,13 @@ async def show_history(
         turns.append(button(renderer, "earlier", "hs", proposal, found.page - 1))
     if found.page < found.pages - 1:
         turns.append(button(renderer, "later", "hs", proposal, found.page + 1))
-    # The sheet an office prints for the case, as of now (handlers/lembar.py).
-    rows = [turns, [button(renderer, "lembar", "ld", proposal)]]
-    markup = InlineKeyboardMarkup([r for r in rows if r])
+    # The sheet an office prints for the case, as of now (handlers/lembar.py); as on /status,
+    # not in a group, where the whole group would be handed the case's papers.
+    chat = update.effective_chat
+    private = chat is not None and chat.type == "private"
+    sheet = [button(renderer, "lembar", "ld", proposal)] if private else []
+    rows = [r for r in (turns, sheet) if r]
+    markup = InlineKeyboardMarkup(rows) if rows else None  # Telegram refuses an empty keyboard
     await reply(update, context, "history", markup, history=found)
 
 

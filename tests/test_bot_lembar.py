@@ -78,3 +78,15 @@ async def test_the_sheet_from_the_status_card_and_cek_without_a_code(world: Worl
     assert content.startswith(b"%PDF-") and number in caption
     await world.say("karo", "/cek")
     assert "Tulis: /cek KODE" in (await world.latest("karo", "/cek KODE"))["text"]
+
+
+async def test_no_sheet_button_in_a_group(world: World) -> None:
+    """/riwayat in the team's group answers with the history, as /status does with the card,
+    but offers no sheet: the whole group would be handed the case's papers."""
+    number = await intake(world)
+    group = world.group
+    assert group is not None
+    await world.tg.send(world.uid("admin"), f"/riwayat {number}", chat_id=group)
+    found = await world.tg.wait(group, contains="Riwayat", seconds=10)
+    labels = [b["text"] for m in found for row in m.get("buttons") or [] for b in row]
+    assert "🗒️ Lembar disposisi" not in labels
