@@ -212,3 +212,11 @@ async def seed_office(ctx: Context) -> Office:
     ids["admin"] = await add_official(ctx, name="Admin TI", telegram_user_id=2003, is_admin=True)
     chats["admin"] = 2003
     return Office(ids, chats)
+
+
+@pytest.fixture
+def console(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)  # no .env of the developer's
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("ARCHIVE_DIR", str(tmp_path / "arsip"))
+    return tmp_path

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import select
 
 from bot.core.engine import Action, Approve
@@ -12,6 +14,7 @@ from bot.services.documents import Upload
 from bot.services.officials import add_official, assign_role
 from bot.services.proposals import Registered, register_proposal
 from bot.services.queries import reading
+from bot.storage.db import create_engine, read_session
 from models import Event, Official, OutboxMessage, Proposal, Task
 from tests.conftest import AGENCY, Office
 
@@ -132,3 +135,18 @@ async def leave_office(ctx: Context) -> dict[str, int]:
         unit = "Bidang A" if role == "pegawai" else None
         await assign_role(ctx, official_id=people[role], role=role, unit=unit)
     return people
+
+
+def issued(url: str) -> list[dict[str, object]]:
+    """The payloads of the records issued, read from the database at `url` (for CLI tests)."""
+
+    async def read() -> list[dict[str, object]]:
+        engine = create_engine(url)
+        try:
+            async with read_session(engine) as session:
+                found = await session.scalars(select(Event).where(Event.type == "record_issued"))
+                return [e.payload for e in found]
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read())

@@ -3,39 +3,15 @@ Indonesian (exit 2), the file written and the issue recorded."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
-from sqlalchemy import select
 
-from bot.storage.db import create_engine, read_session
 from bot.tools.cli import main
-from models import Event
-
-
-@pytest.fixture
-def console(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)  # no .env of the developer's
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("ARCHIVE_DIR", str(tmp_path / "arsip"))
-    return tmp_path
-
-
-def issued(url: str) -> list[dict[str, object]]:
-    async def read() -> list[dict[str, object]]:
-        engine = create_engine(url)
-        try:
-            async with read_session(engine) as session:
-                found = await session.scalars(select(Event).where(Event.type == "record_issued"))
-                return [e.payload for e in found]
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(read())
+from tests.helpers import issued
 
 
 def test_a_pdf_and_a_workbook_are_written_and_issued(

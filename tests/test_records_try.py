@@ -5,25 +5,23 @@ tests beside it (test_records_*.py, test_bot_lembar.py, test_bot_laporan.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from bot.core.config import Settings
 from bot.records import laporan_file
 from bot.services.context import Context
 from bot.services.uow import UnitOfWork
-from bot.storage.db import create_engine, read_session
 from bot.tools.cli import main
-from models import Event, Official
+from models import Official
 from tests.bot_world import World, office_world
 from tests.conftest import Office
-from tests.helpers import register, to_step
+from tests.helpers import issued, register, to_step
 
 # -- the compliance report's workbook: an official's name is theirs to choose ----------------
 
@@ -78,27 +76,6 @@ async def test_a_control_character_in_a_name_does_not_stop_the_report_workbook(
 # -- the console: dates at the calendar's ends, bytes that are not UTF-8 ---------------------
 
 
-@pytest.fixture
-def console(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)  # no .env of the developer's
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("ARCHIVE_DIR", str(tmp_path / "arsip"))
-    return tmp_path
-
-
-def _issued(url: str) -> list[dict[str, object]]:
-    async def read() -> list[dict[str, object]]:
-        engine = create_engine(url)
-        try:
-            async with read_session(engine) as session:
-                found = await session.scalars(select(Event).where(Event.type == "record_issued"))
-                return [e.payload for e in found]
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(read())
-
-
 @pytest.mark.parametrize(
     "command",
     [
@@ -149,7 +126,7 @@ def test_a_report_that_cannot_be_written_is_not_recorded_as_issued(
     (console / "laporan.pdf").mkdir()
     assert main(["laporan", "--out", "laporan.pdf"]) == 2
     assert "Traceback" not in capsys.readouterr().err
-    assert _issued(database_url) == []
+    assert issued(database_url) == []
 
 
 # -- Telegram: what an official types comes back cut short -----------------------------------

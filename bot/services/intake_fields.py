@@ -10,6 +10,7 @@ Answers are kept under `f:<key>` in the conversation, and stored with the case b
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -182,6 +183,15 @@ def shown(
         if not usual and level.key == next(iter(grades.levels)):
             continue
         rows.append({"label": grades.label or _GRADE_WORDS[name], "value": level.title})
+    rows += [{"label": f.label, "value": value} for f, value in answered(spec, values, _day)]
+    return rows
+
+
+def answered(
+    spec: SopSpec, values: dict[str, Any], day: Callable[[str], str]
+) -> Iterator[tuple[IntakeField, str]]:
+    """Each declared field answered (files aside, they are documents) with its value as text:
+    an official by name, a date as `day` writes it (kept as typed if it is no date)."""
     for f in spec.intake.fields:
         value = values.get(f.key)
         if value is None or f.type == "file":
@@ -189,9 +199,8 @@ def shown(
         if f.type == "official" and isinstance(value, dict):
             value = value.get("name", "")
         elif f.type == "date":
-            value = _day(str(value))
-        rows.append({"label": f.label, "value": str(value)})
-    return rows
+            value = day(str(value))
+        yield f, str(value)
 
 
 def _day(iso: str) -> str:

@@ -12,7 +12,6 @@ for the official's own upload of the final letter.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 from typing import Any
@@ -26,7 +25,7 @@ from bot.core.sop import letters
 from bot.core.sop.spec import Letter, SopSpec
 from bot.core.texts import text
 from bot.services import notify
-from bot.services.intake_fields import GRADES
+from bot.services.intake_fields import GRADES, answered
 from bot.services.transaction import Recorded, Transaction
 from models import Official, Proposal, Task
 
@@ -147,17 +146,16 @@ def _fields(spec: SopSpec, values: dict[str, Any]) -> dict[str, str]:
         level = grades.level(values.get(name)) if grades else None
         if level is not None:
             found[name] = level.title
-    for f in spec.intake.fields:
-        value = values.get(f.key)
-        if value is None or f.type == "file":
-            continue
-        if f.type == "official" and isinstance(value, dict):
-            value = value.get("name", "")
-        elif f.type == "date":
-            with contextlib.suppress(ValueError):  # kept as typed, if not a date
-                value = long_date(str(value))
-        found[f.key] = str(value)
+    found |= {f.key: value for f, value in answered(spec, values, _in_words)}
     return found
+
+
+def _in_words(typed: str) -> str:
+    """A date as a letter writes it ("23 November 2026"); kept as typed if it is no date."""
+    try:
+        return long_date(typed)
+    except ValueError:
+        return typed
 
 
 async def _history(uow: Transaction, proposal: Proposal, spec: SopSpec) -> list[dict[str, Any]]:
