@@ -24,6 +24,7 @@ import handlers
 from bot.core import redact
 from bot.core.config import Settings
 from bot.core.render import Renderer
+from bot.records import jadwal
 from bot.runtime import jobs
 from bot.runtime.inbox import Inbox
 from bot.runtime.ratelimit import TelegramLimits
@@ -158,7 +159,7 @@ async def _started(ctx: Context, token: str, listening: socket.socket | None) ->
     application = build(ctx, token, polling=polling)
     await application.initialize()
     await set_commands(application)
-    jobs.schedule(application, ctx)
+    jobs.schedule(application, ctx, reports=jadwal.send_due)
     await application.start()
     renderer = application.bot_data.renderer
     sender = Sender(

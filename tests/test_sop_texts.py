@@ -38,7 +38,10 @@ FORMAT_WORDS |= {"docx"}  # what a letter's template is (`letter.template`)
 ENGLISH_TOO = {"target"}
 # The SOP format's input vocabulary, by module: the module-level assignments whose literals are
 # words an author writes in an SOP file and the code recognises (units of time, "s.d.", "hari").
-INPUT_VOCABULARY = {"duration.py": frozenset({"_UNITS", "_DAY_UNITS", "_WORKING", "_RANGE_SPLIT"})}
+INPUT_VOCABULARY = {
+    "duration.py": frozenset({"_UNITS", "_DAY_UNITS", "_WORKING", "_RANGE_SPLIT"}),
+    "spec.py": frozenset({"MONTHLY", "SEMESTER", "SCHEDULES"}),  # monitoring.schedule's words
+}
 
 
 def _modules() -> list[Path]:

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from bot.services.context import Context, build_context
+from bot.services.notices import Delivery
 from bot.services.uow import UnitOfWork
 from models import Event
 
@@ -20,14 +21,30 @@ async def issued(
     """Record that `kind` ("rekap", "laporan", "lembar") was issued, by whom (None: the console),
     and what it covered; returns the event (its id and hash tie a sheet to the chain)."""
     async with UnitOfWork(ctx) as uow:
-        event = uow.record(
-            "record_issued",
-            proposal_id=proposal_id,
-            actor_id=by,
-            payload={"kind": kind, **payload},
-        )
+        event = issued_in(uow, kind, by=by, proposal_id=proposal_id, **payload)
         await uow.commit()
     return event
+
+
+def issued_in(
+    uow: UnitOfWork,
+    kind: str,
+    *,
+    by: int | None,
+    proposal_id: int | None = None,
+    deliveries: list[Delivery] | None = None,
+    **payload: Any,
+) -> Event:
+    """As `issued`, within `uow`; with `deliveries`, the record is also sent, as a document from
+    the archive, in the same transaction (`services.notices.send_issued`): it is on record if
+    and only if it is on its way."""
+    return uow.record(
+        "record_issued",
+        proposal_id=proposal_id,
+        actor_id=by,
+        payload={"kind": kind, **payload},
+        facts={"deliveries": deliveries or []},
+    )
 
 
 async def off_loop(ctx: Context, make: Callable[[Context], Awaitable[T]]) -> T:

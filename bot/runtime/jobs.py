@@ -1,14 +1,19 @@
 """Scheduled work, on PTB's JobQueue (APScheduler 3): the reminder sweep every
-NUDGE_SWEEP_SECONDS, and the morning digest at each opening of the office.
+NUDGE_SWEEP_SECONDS, and the morning digest and the scheduled compliance reports at each
+opening of the office.
 
 The scheduler only says *when to look*; what is due lives in the database (see
-`services.reminders` and `services.digest`), so a restart or a second instance changes nothing.
+`services.reminders`, `services.digest` and `records.jadwal`), so a restart or a second instance
+changes nothing. The reports are the records layer's, above this one: the composition root
+(`bot.app`) hands their job in as `reports`.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import cast
 
 from apscheduler.triggers.base import BaseTrigger
 
@@ -40,10 +45,19 @@ class OpeningTrigger(BaseTrigger):  # type: ignore[misc]  # APScheduler 3 has no
         return "at each opening of the office"
 
 
-def schedule(application: TelegramApp, ctx: Context) -> None:
+# A job run at each opening that queues what is due and says how many (`records.jadwal`).
+AtOpening = Callable[[Context], Awaitable[int]]
+
+
+def schedule(application: TelegramApp, ctx: Context, *, reports: AtOpening | None = None) -> None:
     jobs = application.job_queue
     if jobs is None:  # pragma: no cover - the job-queue extra is a dependency
         raise RuntimeError("PTB's JobQueue is missing: install python-telegram-bot[job-queue]")
+    opening = {
+        "trigger": OpeningTrigger(ctx.calendar),
+        "misfire_grace_time": 3600,  # a busy loop must not skip a day's digest or report
+        "coalesce": True,
+    }
     jobs.run_repeating(
         sweep_reminders, interval=ctx.settings.nudge_sweep_seconds, first=0, name="reminders"
     )
@@ -51,15 +65,11 @@ def schedule(application: TelegramApp, ctx: Context) -> None:
     if ctx.settings.daily_digest:
         # A late start (a restart at 10:00) still sends the day's digest, once.
         jobs.run_once(send_digest, 0, name="digest-catch-up")
-        jobs.run_custom(
-            send_digest,
-            job_kwargs={
-                "trigger": OpeningTrigger(ctx.calendar),
-                "misfire_grace_time": 3600,  # a busy loop must not skip a day's digest
-                "coalesce": True,
-            },
-            name="digest",
-        )
+        jobs.run_custom(send_digest, job_kwargs=opening, name="digest")
+    if reports is not None:
+        # A bot down on the first working day sends the report at its next start, once.
+        jobs.run_once(send_reports, 0, data=reports, name="reports-catch-up")
+        jobs.run_custom(send_reports, job_kwargs=opening, data=reports, name="reports")
 
 
 STRANGERS_SECONDS = 600
@@ -88,3 +98,15 @@ async def send_digest(context: CallbackContext) -> None:
         return
     if sent:
         log.info("daily digest queued for %d group(s)", sent)
+
+
+async def send_reports(context: CallbackContext) -> None:
+    assert context.job is not None
+    reports = cast(AtOpening, context.job.data)  # as `schedule` gave it
+    try:
+        sent = await reports(context.bot_data.ctx)
+    except Exception:  # the next opening tries again; what was queued stays queued
+        log.exception("scheduled reports failed")
+        return
+    if sent:
+        log.info("scheduled report queued for %d official(s)", sent)

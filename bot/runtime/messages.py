@@ -15,7 +15,7 @@ TASK_TEMPLATES = frozenset(reads.ACTING)
 # A superior's (or, for a task nobody may act on, an admin's) view: pass it on, not decide it.
 OVERSIGHT = frozenset(reads.OVERSEEING)
 # Sent only in office hours: one that was queued before closing waits for the next opening.
-OFFICE_HOURS_ONLY = frozenset({"task_nudge", "task_escalated", "digest"})
+OFFICE_HOURS_ONLY = frozenset({"task_nudge", "task_escalated", "digest", "laporan_terjadwal"})
 MAX_DOCUMENT_BUTTONS = 6
 
 

@@ -24,6 +24,7 @@ from bot.services.letters import send_draft
 from bot.services.notices import (
     proposal_of,
     send_digests,
+    send_issued,
     tell_admins,
     tell_admins_of_failure,
     tell_outcome,
@@ -87,6 +88,7 @@ EFFECTS: dict[str, tuple[Effect | Card, ...]] = {
     "update_set_aside": (tell_admins,),
     "message_failed": (tell_admins_of_failure,),
     "digest_sent": (send_digests,),
+    "record_issued": (send_issued,),  # a record delivered as it is issued (scheduled report)
 }
 
 

@@ -1,10 +1,14 @@
 """The notices an event causes beyond a task's messages (`effects.EFFECTS` says which event).
 
 A proposal's: the roles a route or an outcome names, the originating agency and the registrar.
-The office's own: the admins, of what only they can mend, and the groups, of the day's digest.
+The office's own: the admins, of what only they can mend, the groups, of the day's digest, and
+whoever a record issued is delivered to (a scheduled report).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 from bot.core.sop.spec import SopSpec
 from bot.services import notify
@@ -91,6 +95,23 @@ async def tell_admins_of_failure(uow: Transaction, recorded: Recorded) -> None:
     }
     for admin in await notify.admins(uow):
         uow.send(admin.telegram_user_id, "send_failed", context, cause=recorded.event)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A record issued (a scheduled report), to send as a document: to `chat`, its caption the
+    template with `context` (`context["file"]` the archived file), once by `key`."""
+
+    chat: int
+    template: str
+    context: dict[str, Any]
+    key: str
+
+
+async def send_issued(uow: Transaction, recorded: Recorded) -> None:
+    """A record issued to whoever it is delivered to (`facts["deliveries"]`), if any."""
+    for d in recorded.facts.get("deliveries", ()):
+        uow.send(d.chat, d.template, d.context, cause=recorded.event, key=d.key, document=True)
 
 
 async def send_digests(uow: Transaction, recorded: Recorded) -> None:

@@ -24,6 +24,7 @@ from bot.core.sop.problems import FILE, LineIndex, SopFileError, SopProblem, in_
 from bot.core.sop.schema import file_name, is_required, schema, written_fields
 from bot.core.sop.spec import (
     FIELD_TYPES,
+    SCHEDULES,
     Case,
     DocumentKind,
     Grades,
@@ -278,7 +279,24 @@ def _monitoring(r: Reader, top: Fields) -> Monitoring:
     ):
         f.add("threshold", say("bad_threshold", value=threshold))
         threshold = Monitoring.threshold
-    return Monitoring(threshold=float(threshold), line=line)
+    f.record(("monitoring",), "schedule", "to")
+    schedule, to = _schedule(f), f.texts("to", nonempty=True)
+    if "schedule" in f and "to" not in f:
+        f.add("schedule", say("schedule_without_to"))
+    elif "to" in f and "schedule" not in f:
+        f.add("to", say("to_without_schedule"))
+    return Monitoring(threshold=float(threshold), schedule=schedule, to=to, line=line)
+
+
+def _schedule(f: Fields) -> str | None:
+    """`schedule: bulanan | semester` (or monthly, semesteran), as what it means."""
+    if "schedule" not in f:
+        return None
+    written = f.get("schedule")
+    meant = SCHEDULES.get(written.strip().lower()) if isinstance(written, str) else None
+    if meant is None:
+        f.add("schedule", say("bad_schedule", value=written, known=", ".join(SCHEDULES)))
+    return meant
 
 
 def _reminders(r: Reader, top: Fields) -> Reminders:

@@ -386,12 +386,23 @@ class Reminders:
     line: int = field(default=0, metadata=NOT_WRITTEN)
 
 
+# How often the compliance report is sent by itself (`monitoring.schedule`), as the file may
+# write it -> what it means: each month, or each half year (January-June, July-December).
+MONTHLY = "bulanan"
+SEMESTER = "semester"
+SCHEDULES = {"bulanan": MONTHLY, "monthly": MONTHLY, "semester": SEMESTER, "semesteran": SEMESTER}
+
+
 @dataclass(frozen=True)
 class Monitoring:
     """How the SOP compliance report (laporan monev) judges a step: "berjalan baik" when at
-    least `threshold` of its activations were done within the standard."""
+    least `threshold` of its activations were done within the standard; and, with `schedule`
+    (MONTHLY or SEMESTER), to which roles (`to`) it is sent on the first working day after
+    each period."""
 
     threshold: float = 0.8
+    schedule: str | None = None
+    to: tuple[str, ...] = ()
     line: int = field(default=0, metadata=NOT_WRITTEN)
 
 

@@ -150,6 +150,7 @@ class _Checker:
 
     def run(self) -> dict[SopProblem, FollowOns]:
         self.check_roles()
+        self.check_monitoring()
         self.check_intake()
         self.check_fields()
         self.check_outcomes()
@@ -248,6 +249,12 @@ class _Checker:
                     path = " → ".join([*loop, current])
                     at = self.at(roles[loop[0]].line, "roles", loop[0], "superior")
                     self.add(at, say("superior_loop", chain=path))
+
+    def check_monitoring(self) -> None:
+        """The roles a scheduled report goes to (`monitoring.to`) are the SOP's own."""
+        monitoring = self.spec.monitoring
+        line = self.at(monitoring.line, "monitoring", "to")
+        self.roles_known(monitoring.to, line, "monitoring: to", None)
 
     def check_intake(self) -> None:
         intake = self.spec.intake
