@@ -18,6 +18,7 @@ from datetime import timedelta
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
+from sqlalchemy import update
 
 from bot.core.clock import FrozenClock
 from bot.core.paths import data_dir
@@ -30,6 +31,7 @@ from bot.records.laporan import Report, StepFigures, percentile, report
 from bot.services import reminders, tasks
 from bot.services.context import Context
 from bot.services.errors import DocumentMissing
+from models import Official
 from tests.conftest import MONDAY_0800, Office
 from tests.helpers import SOP, do, events, open_tasks, pdf, register, viewer
 
@@ -222,3 +224,20 @@ async def test_a_document_refused_at_the_first_try_is_counted_once_per_task(
             await do(ctx, office, reg.proposal_id, "analis_ls")
     await tasks.attach_document(ctx, task.id, office["analis_ls"], "hasil_telaah", pdf())
     assert steps(await report(ctx, sop_code=SOP))[4].missing_documents == 1
+
+
+async def test_two_officials_of_one_name_are_two_rows(ctx: Context, office: Office) -> None:
+    """Both analysts are called Siti Aminah (a common name): each has her own row, her own task."""
+    async with ctx.sessions() as session, session.begin():
+        for role in ("analis_ls", "analis_pks"):
+            await session.execute(
+                update(Official).where(Official.id == office[role]).values(name="Siti Aminah")
+            )
+    reg = await register(ctx, office)
+    for role in ("karo", "kabag_ks", "kasubbag_kss_ln"):
+        await do(ctx, office, reg.proposal_id, role)
+    for role in ("analis_ls", "analis_pks"):
+        await do(ctx, office, reg.proposal_id, role, attach="hasil_telaah")
+    [sop] = (await report(ctx)).sops
+    same = [o for o in sop.ordered_officials if o.name == "Siti Aminah"]
+    assert [o.tasks for o in same] == [1, 1]

@@ -151,8 +151,11 @@ class SopFigures:
     def ordered_trend(self) -> list[Trend]:
         return [self.trend[k] for k in sorted(self.trend)]
 
-    def official(self, name: str) -> OfficialFigures:
-        return self.officials.setdefault(name, OfficialFigures(name))
+    def official(self, name: str, who: int | None = None) -> OfficialFigures:
+        """The figures of one official: by id (two may share a name), else by name."""
+        return self.officials.setdefault(
+            str(who) if who is not None else name, OfficialFigures(name)
+        )
 
 
 @dataclass
@@ -263,10 +266,10 @@ def _count(figures: SopFigures, case: CaseRecord, zone: ZoneInfo) -> None:
         if step is None:  # pragma: no cover - a case's steps are its version's
             continue
         step.count(run)
-        for name in run.done_by:
-            figures.official(name).tasks += 1
-        for name in run.late_done_by:
-            figures.official(name).late += 1
+        for name, who in zip(run.done_by, run.done_by_ids, strict=True):
+            figures.official(name, who).tasks += 1
+        for name, who in zip(run.late_done_by, run.late_done_by_ids, strict=True):
+            figures.official(name, who).late += 1
         if run.ended_at is not None:
             ended = datetime.fromisoformat(run.ended_at).astimezone(zone).date()
             day = figures.days.setdefault(ended, Trend(ended))
@@ -297,7 +300,7 @@ async def _events(ctx: Context, pending: dict[int, SopFigures]) -> None:
             step.missing_documents += 1
     for (proposal_id, official), count in reminded.items():
         if official in names:
-            pending[proposal_id].official(names[official]).reminders += count
+            pending[proposal_id].official(names[official], official).reminders += count
 
 
 async def _names(session: AsyncSession, ids: Iterable[int]) -> dict[int, str]:

@@ -33,6 +33,7 @@ class TaskLike(Protocol):
     option: str | None
     forwarded_to_id: int | None
     reminders_sent: int
+    completed_by_id: int | None
 
 
 TASK_COLUMNS = (
@@ -47,6 +48,7 @@ TASK_COLUMNS = (
     Task.option,
     Task.forwarded_to_id,
     Task.reminders_sent,
+    Task.completed_by_id,
 )
 TaskRow = tuple[TaskLike, str | None]  # a task and the name of whoever completed it
 
@@ -78,6 +80,9 @@ class StepTime:
     # those of `done_by` whose own task ended past the due moment (a parallel reviewer on time
     # is not late because the other was)
     late_done_by: list[str] = field(default_factory=list)
+    # who they are, in the same order: two officials may share a name
+    done_by_ids: list[int | None] = field(default_factory=list)
+    late_done_by_ids: list[int | None] = field(default_factory=list)
 
     @property
     def returned(self) -> bool:
@@ -106,8 +111,10 @@ def step_times(
         late = _count(run, step, task, ended, took, calendar)
         if name and task.action not in ("superseded", "recalled"):
             run.done_by.append(name)
+            run.done_by_ids.append(task.completed_by_id)
             if late:
                 run.late_done_by.append(name)
+                run.late_done_by_ids.append(task.completed_by_id)
     for run in found.values():
         if run.open:
             run.ended_at = None
