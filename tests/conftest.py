@@ -19,6 +19,7 @@ from sqlalchemy import text
 
 from bot.core.clock import FrozenClock
 from bot.core.config import Settings
+from bot.core.paths import data_dir
 from bot.services.context import Context, build_context
 from bot.services.officials import add_official, assign_role
 from bot.storage.audit import GENESIS
@@ -220,3 +221,16 @@ def console(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("ARCHIVE_DIR", str(tmp_path / "arsip"))
     return tmp_path
+
+
+@pytest.fixture
+async def letters_office(
+    settings: Settings, clock: FrozenClock, tmp_path: Path
+) -> AsyncIterator[Context]:
+    """A context with the shipped incoming-letters SOP alone in its SOP_DIR."""
+    sops = tmp_path / "sops"
+    sops.mkdir()
+    shutil.copy(data_dir("sops") / "surat_masuk.yaml", sops / "surat_masuk.yaml")
+    context = build_context(settings.model_copy(update={"sop_dir": sops}), clock=clock)
+    yield context
+    await context.close()

@@ -5,8 +5,6 @@ SOP), played through the emulator to each outcome, and driven through the servic
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -15,13 +13,12 @@ import pytest
 from sqlalchemy import select
 
 from bot.core.clock import FrozenClock
-from bot.core.config import Settings
 from bot.core.engine import ActionNotAllowed
 from bot.core.render import Renderer
 from bot.core.sop.loader import SopFileError, load_sop, load_sop_text
 from bot.runtime.messages import compose
 from bot.services import dispositions, queries, reminders, tasks
-from bot.services.context import Context, build_context
+from bot.services.context import Context
 from bot.services.dispositions import TooLate
 from bot.services.errors import AlreadyHandled, InvalidInput, NotVisible, NotYourTask
 from bot.services.officials import add_official, assign_role, delegate
@@ -114,16 +111,6 @@ def test_a_misspelt_field_of_an_instruction_is_named() -> None:
 # -- through the services ---------------------------------------------------------------------
 
 
-@pytest.fixture
-async def office(settings: Settings, clock: FrozenClock, tmp_path: Path) -> AsyncIterator[Context]:
-    sops = tmp_path / "sops"
-    sops.mkdir()
-    shutil.copy(SOP, sops / "surat_masuk.yaml")
-    context = build_context(settings.model_copy(update={"sop_dir": sops}), clock=clock)
-    yield context
-    await context.close()
-
-
 ROLES = {
     "admin_umum": "agendaris",
     "kabid": "kabid",
@@ -169,8 +156,8 @@ async def _their_tasks(ctx: Context, proposal_id: int) -> dict[int, Task]:
         return {t.assignee_id or 0: t for t in found}
 
 
-async def test_several_recipients_each_with_an_instruction(office: Context) -> None:
-    ctx = office
+async def test_several_recipients_each_with_an_instruction(letters_office: Context) -> None:
+    ctx = letters_office
     people = await _people(ctx)
     proposal_id, head = await _letter(ctx, people)
     picks = {
@@ -200,8 +187,10 @@ async def test_several_recipients_each_with_an_instruction(office: Context) -> N
     assert (await proposal(ctx, proposal_id)).outcome == "ditindaklanjuti"
 
 
-async def test_an_informed_recipient_sees_the_case_and_confirms_reading(office: Context) -> None:
-    ctx = office
+async def test_an_informed_recipient_sees_the_case_and_confirms_reading(
+    letters_office: Context,
+) -> None:
+    ctx = letters_office
     people = await _people(ctx)
     proposal_id, head = await _letter(ctx, people)
     picks = {people["kasi_1"]: "tindak_lanjuti", people["staf"]: "diketahui"}
@@ -223,8 +212,8 @@ async def test_an_informed_recipient_sees_the_case_and_confirms_reading(office: 
     assert len(read) == 1 and read[0].actor_id == people["staf"]
 
 
-async def test_only_the_offered_may_be_chosen(office: Context) -> None:
-    ctx = office
+async def test_only_the_offered_may_be_chosen(letters_office: Context) -> None:
+    ctx = letters_office
     people = await _people(ctx)
     _, head = await _letter(ctx, people)
     kabid = people["kabid"]
@@ -246,8 +235,8 @@ async def test_only_the_offered_may_be_chosen(office: Context) -> None:
     assert len(refused) >= 6  # each refusal recorded
 
 
-async def test_only_informing_files_the_letter(office: Context) -> None:
-    ctx = office
+async def test_only_informing_files_the_letter(letters_office: Context) -> None:
+    ctx = letters_office
     people = await _people(ctx)
     proposal_id, head = await _letter(ctx, people)
     await dispositions.give(ctx, head.id, people["kabid"], {people["staf"]: "arsipkan"}, None)
@@ -258,8 +247,8 @@ async def test_only_informing_files_the_letter(office: Context) -> None:
     assert out.markup is None and "dapat ditarik" not in out.text
 
 
-async def test_recall_while_nobody_acted_gives_the_step_back(office: Context) -> None:
-    ctx = office
+async def test_recall_while_nobody_acted_gives_the_step_back(letters_office: Context) -> None:
+    ctx = letters_office
     people = await _people(ctx)
     proposal_id, head = await _letter(ctx, people)
     picks = {people["kasi_1"]: "tindak_lanjuti", people["staf"]: "diketahui"}
@@ -291,8 +280,8 @@ async def test_recall_while_nobody_acted_gives_the_step_back(office: Context) ->
     assert open_now[people["kasi_2"]].completed_at is None
 
 
-async def test_recall_after_a_recipient_acted_is_refused(office: Context) -> None:
-    ctx = office
+async def test_recall_after_a_recipient_acted_is_refused(letters_office: Context) -> None:
+    ctx = letters_office
     people = await _people(ctx)
     proposal_id, head = await _letter(ctx, people)
     picks = {people["kasi_1"]: "tindak_lanjuti", people["kasi_2"]: "pelajari"}
@@ -307,11 +296,11 @@ async def test_recall_after_a_recipient_acted_is_refused(office: Context) -> Non
 
 
 async def test_an_overdue_recipient_is_reported_to_the_giver_alone(
-    office: Context, clock: FrozenClock
+    letters_office: Context, clock: FrozenClock
 ) -> None:
     """The section head's superior role is every head of division; the one to hear that the
     task is overdue is the head who gave the disposition, and the other head never sees it."""
-    ctx = office
+    ctx = letters_office
     people = await _people(ctx)
     proposal_id, head = await _letter(ctx, people)
     await dispositions.give(ctx, head.id, people["kabid"], {people["kasi_1"]: "pelajari"}, None)
@@ -329,11 +318,11 @@ async def test_an_overdue_recipient_is_reported_to_the_giver_alone(
 
 
 async def test_a_disposition_given_by_a_plh_may_be_recalled_by_the_holder(
-    office: Context, clock: FrozenClock
+    letters_office: Context, clock: FrozenClock
 ) -> None:
     """The head of division was away; her Plh gave the disposition. Back, she may take it back;
     the refusals say what they are about, not "Tugas ini"."""
-    ctx = office
+    ctx = letters_office
     people = await _people(ctx)
     now = clock.now()
     await delegate(

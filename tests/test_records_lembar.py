@@ -12,7 +12,6 @@ import asyncio
 import io
 import shutil
 import subprocess
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -24,11 +23,10 @@ from pypdf import PdfReader
 from sqlalchemy import select, text
 
 from bot.core.clock import FrozenClock
-from bot.core.config import Settings
 from bot.core.render import Renderer
 from bot.records import lembar, lembar_pdf
 from bot.services import dispositions, tasks
-from bot.services.context import Context, build_context
+from bot.services.context import Context
 from bot.services.errors import NotVisible, RestrictedInGroup
 from bot.services.officials import add_official, assign_role
 from bot.services.proposals import register_proposal
@@ -46,16 +44,6 @@ ROLES = {
     "Eka Staf": "staf",
     "Fajar Kabid Lain": "kabid",
 }
-
-
-@pytest.fixture
-async def office(settings: Settings, clock: FrozenClock, tmp_path: Path) -> AsyncIterator[Context]:
-    sops = tmp_path / "sops"
-    sops.mkdir()
-    shutil.copy(SOP, sops / "surat_masuk.yaml")
-    context = build_context(settings.model_copy(update={"sop_dir": sops}), clock=clock)
-    yield context
-    await context.close()
 
 
 async def _people(ctx: Context) -> dict[str, int]:
@@ -111,8 +99,8 @@ class Letter:
 
 
 @pytest.fixture
-async def letter(office: Context, clock: FrozenClock) -> Letter:
-    made = Letter(office, clock, await _people(office))
+async def letter(letters_office: Context, clock: FrozenClock) -> Letter:
+    made = Letter(letters_office, clock, await _people(letters_office))
     await made.register()
     await made.dispose()
     return made
@@ -238,16 +226,16 @@ async def test_the_sheet_follows_the_visibility_rule(letter: Letter) -> None:
 
 
 async def test_a_restricted_case_is_no_sheet_for_a_group(
-    office: Context, clock: FrozenClock
+    letters_office: Context, clock: FrozenClock
 ) -> None:
-    made = Letter(office, clock, await _people(office))
+    made = Letter(letters_office, clock, await _people(letters_office))
     await made.register(classification="rahasia")
-    kabid = await viewer(office, made.people["kabid"])
-    sheet = await lembar.issue(office, made.number, viewer=kabid, by=kabid.official.id)
+    kabid = await viewer(letters_office, made.people["kabid"])
+    sheet = await lembar.issue(letters_office, made.number, viewer=kabid, by=kabid.official.id)
     assert sheet.restricted  # sent protected
-    in_group = await viewer(office, made.people["kabid"], group_chat_id=-100)
+    in_group = await viewer(letters_office, made.people["kabid"], group_chat_id=-100)
     with pytest.raises((RestrictedInGroup, NotVisible)):
-        await lembar.issue(office, made.number, viewer=in_group, by=kabid.official.id)
+        await lembar.issue(letters_office, made.number, viewer=in_group, by=kabid.official.id)
 
 
 # -- the code ---------------------------------------------------------------------------------
