@@ -119,6 +119,8 @@ class WorkCalendar:
             self._overrides[override.day] = override
         self._day_periods: dict[date, tuple[datetime, datetime] | None] = {}
         self._open_before: list[int] = [0]  # working µs before _ORIGIN + i days
+        # per local day: working µs before it, and its office hours (None: closed)
+        self._day_positions: dict[date, tuple[int, datetime | None, datetime | None]] = {}
 
     def _holidays_in(self, year: int) -> dict[date, str]:
         # One year at a time, on demand: a deadline search never needs more than a year or two.
@@ -285,18 +287,25 @@ class WorkCalendar:
     def _position(self, moment: datetime) -> int | None:
         """Working µs from _ORIGIN to `moment`; None before _ORIGIN."""
         day = moment.astimezone(self.tz).date()
+        known = self._day_positions.get(day)
+        if known is None:
+            if day < _ORIGIN:
+                return None
+            known = self._day_positions[day] = self._day_position(day)
+        before, opens, closes = known
+        if opens is None or closes is None or moment <= opens:
+            return before
+        return before + (min(moment, closes) - opens) // _MICROSECOND
+
+    def _day_position(self, day: date) -> tuple[int, datetime | None, datetime | None]:
         index = (day - _ORIGIN).days
-        if index < 0:
-            return None
         counted = self._open_before
         while len(counted) <= index:
             period = self._day_period(_ORIGIN + timedelta(days=len(counted) - 1))
             length = (period[1] - period[0]) // _MICROSECOND if period else 0
             counted.append(counted[-1] + length)
         period = self._day_period(day)
-        if period is None or moment <= period[0]:
-            return counted[index]
-        return counted[index] + (min(moment, period[1]) - period[0]) // _MICROSECOND
+        return (counted[index], *period) if period else (counted[index], None, None)
 
     def _day_period(self, day: date) -> tuple[datetime, datetime] | None:
         if day not in self._day_periods:

@@ -8,25 +8,62 @@ may have a record follows the visibility rule (`access.visible`); the operator a
 
 from __future__ import annotations
 
+import gc
+import threading
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+from contextlib import aclosing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, select, true
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, Row, String, and_, select, true, type_coerce
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.core.sop.spec import SopSpec
-from bot.records.timeline import TASK_COLUMNS, StepTime, TaskRow, step_times
+from bot.records.timeline import StepTime, TaskRow, step_times
 from bot.services import access, intake_fields
 from bot.services.context import Context
 from bot.storage.db import read_session
 from models import Document, Official, Proposal, Task
+from models.base import stored_moment
 
 BATCH = 500
+# What a register line reads of a proposal: plain rows, not ORM objects.
+PROPOSAL_COLUMNS = (
+    Proposal.id,
+    Proposal.number,
+    Proposal.sop_code,
+    Proposal.sop_version,
+    Proposal.registered_at,
+    Proposal.closed_at,
+    Proposal.title,
+    Proposal.kind,
+    Proposal.origin,
+    Proposal.status,
+    Proposal.outcome,
+    Proposal.verdict,
+    Proposal.fields,
+)
+
+
+@dataclass(slots=True)
+class TaskTimes:
+    """What the measure reads of a task (`timeline.TaskLike`), as a bulk read gives it."""
+
+    step_key: str
+    activation: int
+    started_at: datetime
+    completed_at: datetime | None
+    target_due_at: datetime | None
+    limit_due_at: datetime | None
+    action: str | None
+    option: str | None
+    forwarded_to_id: int | None
+    reminders_sent: int
+    completed_by_id: int | None
 
 
 @dataclass
@@ -123,23 +160,34 @@ async def cases(
     """Each case of `sop_code` (or of every SOP) registered in `period` that `viewer` may see,
     by registration (id) order, with its steps measured as of now; with `number`, that one."""
     now = ctx.clock.now()
+    with _fewer_collections():
+        async with aclosing(_read(ctx, viewer, sop_code, period, batch, number, now)) as read:
+            async for record in read:
+                yield record
+
+
+async def _read(
+    ctx: Context,
+    viewer: access.Viewer | None,
+    sop_code: str | None,
+    period: Period,
+    batch: int,
+    number: str | None,
+    now: datetime,
+) -> AsyncGenerator[CaseRecord, None]:
     last = 0
     async with read_session(ctx.engine) as session:
-        seeing: ColumnElement[bool] = true()
-        params: dict[str, object] = {}
-        if viewer is not None:
-            seeing = await access.visible(session, viewer, ctx.sops, now)
-            params = access.params(viewer, now)
-        which = and_(period.condition(), seeing)
+        which, params = await _covered(session, ctx, viewer, period, now)
         if sop_code is not None:
             which = and_(which, Proposal.sop_code == sop_code)
         if number is not None:
             which = and_(which, Proposal.number == number.strip())
         registrar = aliased(Official)
+        connection = await session.connection()
         while True:
             rows = (
-                await session.execute(
-                    select(Proposal, registrar.name)
+                await connection.execute(
+                    select(*PROPOSAL_COLUMNS, registrar.name.label("registrar"))
                     .join(registrar, registrar.id == Proposal.registered_by_id)
                     .where(which, Proposal.id > last)
                     .order_by(Proposal.id)
@@ -149,58 +197,149 @@ async def cases(
             ).all()
             if not rows:
                 return
-            ids = [p.id for p, _ in rows]
-            tasks = await _tasks(session, ids)
-            docs = await _documents(session, ids)
-            for proposal, registrar_name in rows:
-                spec = _spec(ctx, proposal)
+            ids = [row.id for row in rows]
+            tasks = await _tasks(connection, ids)
+            docs = await _documents(connection, ids)
+            for row in rows:
+                spec = _spec(ctx, row.sop_code, row.sop_version)
                 if spec is None:
                     continue  # its SOP version has left SOP_DIR: nothing to measure it by
-                yield _record(
-                    ctx, spec, proposal, registrar_name, tasks[proposal.id], docs[proposal.id], now
-                )
+                yield _record(ctx, spec, row, tasks[row.id], docs[row.id], now)
             last = ids[-1]
 
 
-def _spec(ctx: Context, proposal: Proposal) -> SopSpec | None:
+async def sops_with_cases(
+    ctx: Context,
+    *,
+    viewer: access.Viewer | None = None,
+    codes: list[str],
+    period: Period = Period(),
+) -> set[str]:
+    """Those of `codes` with a case in `period` that `viewer` may see."""
+    async with read_session(ctx.engine) as session:
+        which, params = await _covered(session, ctx, viewer, period, ctx.clock.now())
+        found = await session.scalars(
+            select(Proposal.sop_code).distinct().where(which, Proposal.sop_code.in_(codes)),
+            params,
+        )
+        return set(found)
+
+
+async def _covered(
+    session: AsyncSession,
+    ctx: Context,
+    viewer: access.Viewer | None,
+    period: Period,
+    now: datetime,
+) -> tuple[ColumnElement[bool], dict[str, object]]:
+    """The cases a record covers: registered in `period`, that `viewer` may see (the console,
+    None, sees all); and the parameters the condition binds."""
+    if viewer is None:
+        return period.condition(), {}
+    seeing = await access.visible(session, viewer, ctx.sops, now)
+    return and_(period.condition(), seeing), access.params(viewer, now)
+
+
+# While records are read, the garbage collector runs less often. A read makes millions of
+# short-lived objects and no cycles of them; at Python's default (a collection per 700 new
+# objects, a full one per 70,000 or so) the collector was a fifth of a large register's time.
+# Process-wide, so counted: the default is back when the last read running ends.
+_READING_THRESHOLD = (50_000, 20, 100)
+_readers = 0
+_readers_lock = threading.Lock()
+_threshold: tuple[int, int, int] = gc.get_threshold()
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    global _readers, _threshold
+    with _readers_lock:
+        if _readers == 0:
+            _threshold = gc.get_threshold()
+            gc.set_threshold(*_READING_THRESHOLD)
+        _readers += 1
     try:
-        return ctx.spec_of(proposal)
+        yield
+    finally:
+        with _readers_lock:
+            _readers -= 1
+            if _readers == 0:
+                gc.set_threshold(*_threshold)
+
+
+def _spec(ctx: Context, code: str, version: str) -> SopSpec | None:
+    try:
+        return ctx.sops.get(code, version)
     except KeyError:
         return None
 
 
-async def _tasks(session: AsyncSession, ids: list[int]) -> dict[int, list[TaskRow]]:
+def _stored(column: Any) -> Any:
+    """The column as the driver returns it: a register reads millions of moments, and the
+    column type's conversion of each costs more than the read (`stored_moment` does it)."""
+    return type_coerce(column, String()).label(column.key)
+
+
+async def _tasks(connection: AsyncConnection, ids: list[int]) -> dict[int, list[TaskRow]]:
     done_by = aliased(Official)
     found: dict[int, list[TaskRow]] = defaultdict(list)
-    # Plain rows, not ORM objects: a register reads millions of tasks, and only these columns.
-    result = await session.execute(
-        select(*TASK_COLUMNS, done_by.name.label("done_by"))
+    # Plain rows, not ORM objects, and only these columns.
+    result = await connection.execute(
+        select(
+            Task.proposal_id,
+            Task.step_key,
+            Task.activation,
+            _stored(Task.started_at),
+            _stored(Task.completed_at),
+            _stored(Task.target_due_at),
+            _stored(Task.limit_due_at),
+            Task.action,
+            Task.option,
+            Task.forwarded_to_id,
+            Task.reminders_sent,
+            Task.completed_by_id,
+            done_by.name,
+        )
         .outerjoin(done_by, done_by.id == Task.completed_by_id)
         .where(Task.proposal_id.in_(ids))
         .order_by(Task.id)
     )
-    for row in result:
-        found[row.proposal_id].append((row, row.done_by))
+    for case, key, activation, started, completed, target, limit, *rest, name in result.all():
+        started_at = stored_moment(started)
+        assert started_at is not None  # the column is NOT NULL
+        task = TaskTimes(
+            key,
+            activation,
+            started_at,
+            stored_moment(completed),
+            stored_moment(target),
+            stored_moment(limit),
+            *rest,
+        )
+        found[case].append((task, name))
     return found
 
 
-async def _documents(session: AsyncSession, ids: list[int]) -> dict[int, list[Document]]:
-    found: dict[int, list[Document]] = defaultdict(list)
-    result = await session.scalars(
-        select(Document).where(Document.proposal_id.in_(ids)).order_by(Document.id)
+async def _documents(
+    connection: AsyncConnection, ids: list[int]
+) -> dict[int, list[tuple[str, str]]]:
+    found: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    result = await connection.execute(
+        select(Document.proposal_id, Document.kind, Document.file_name)
+        .where(Document.proposal_id.in_(ids))
+        .order_by(Document.id)
     )
-    for document in result:
-        found[document.proposal_id].append(document)
+    for case, kind, file_name in result.all():
+        found[case].append((kind, file_name))
     return found
 
 
 def _record(
     ctx: Context,
     spec: SopSpec,
-    proposal: Proposal,
-    registrar: str,
+    proposal: Row[Any],
     rows: list[TaskRow],
-    documents: list[Document],
+    documents: list[tuple[str, str]],
     now: datetime,
 ) -> CaseRecord:
     kind = spec.kinds.get(proposal.kind) if proposal.kind else None
@@ -220,7 +359,7 @@ def _record(
         kind_title=kind.title if kind else None,
         origin=proposal.origin,
         origin_label=spec.intake.origin_shown,
-        registrar=registrar,
+        registrar=proposal.registrar,
         status=proposal.status,
         outcome=proposal.outcome,
         outcome_title=outcome.title if outcome else None,
@@ -228,6 +367,6 @@ def _record(
         fields=intake_fields.shown(spec, proposal.fields),
         restricted=spec.restricted(proposal.fields),
         steps=steps,
-        documents=[(titles.get(d.kind, d.kind), d.file_name) for d in documents],
+        documents=[(titles.get(kind, kind), name) for kind, name in documents],
         answers=dict(proposal.fields or {}),
     )

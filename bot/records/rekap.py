@@ -8,29 +8,31 @@ then per step number who carried it out and its working minutes, the total again
 standard, and the documents. The figures are `timeline.step_times`, through `cases.cases`: this
 module only lays them out.
 
-Written in openpyxl's write-only mode: rows stream from `cases` to the file, so a register of
-100,000 cases never holds them in memory. Column widths, the frozen header and the autofilter
-are set around the rows (widths before the first, the filter's range after the last).
+Written by rustpy-xlsxwriter (the Rust rust_xlsxwriter behind a Python API): it asks a
+generator for each row while it writes, so rows stream from `cases` to the file and a register
+of 100,000 cases is never held in memory, and it writes a row some ten times faster than
+openpyxl (whose per-cell cost made most of a large register's time; bench/records.py). The
+writer runs on a thread of its own; the event loop reads the cases and hands it the rows
+(`_Feed`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+import queue
+import re
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import IO, Any, Literal
+from typing import Any, BinaryIO, Literal
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from rustpy_xlsxwriter import FastExcel, Format
 
 from bot.core.sop.spec import SopSpec
 from bot.core.texts import text
-from bot.records.cases import CaseRecord, Period, cases
+from bot.records.cases import CaseRecord, Period, cases, sops_with_cases
 from bot.records.timeline import StepTime
 from bot.services import access
 from bot.services.context import Context
@@ -51,6 +53,9 @@ MOMENT_FORMAT = "dd/mm/yyyy hh:mm"
 DAY_FORMAT = "dd/mm/yyyy"
 CELL_LIMIT = 32_767  # characters an Excel cell holds
 SHEET_NAME_LIMIT = 31
+ROWS_PER_HAND_OFF = 200  # rows handed to the writer's thread at a time
+# The control characters a spreadsheet cell refuses (as openpyxl's ILLEGAL_CHARACTERS_RE).
+ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 EVERY = Period()  # every case, whenever registered
 
 
@@ -134,31 +139,33 @@ class Layout:
             Column(say("documents"), "documents"),
         ]
         self.columns = columns
+        # The writer takes a row as {header: value}: a header the SOP repeats (an intake field
+        # labelled as a built-in column) is told apart by its place.
+        seen: set[str] = set()
+        self.headers = []
+        for index, column in enumerate(columns, start=1):
+            header = column.header if column.header not in seen else f"{column.header} ({index})"
+            seen.add(header)
+            self.headers.append(header)
 
-    def header(self, sheet: WriteOnlyWorksheet) -> list[Cell]:
-        bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
-        cells = []
-        for column in self.columns:
-            cell = WriteOnlyCell(sheet, column.header)
-            cell.font, cell.alignment = bold, wrap
-            cells.append(cell)
-        return cells
+    def row(self, case: CaseRecord, spec: SopSpec) -> dict[str, Any]:
+        return dict(zip(self.headers, self.values(case, spec), strict=True))
 
-    def row(self, sheet: WriteOnlyWorksheet, case: CaseRecord, spec: SopSpec) -> list[Any]:
+    def values(self, case: CaseRecord, spec: SopSpec) -> list[Any]:
         current = case.current
         if current is not None:
             where = say("waiting_in", number=current.number, title=current.title)
         else:
             where = case.outcome_title or case.outcome or ""
         values: list[Any] = [
-            _text(sheet, case.number),
-            self._moment(sheet, case.registered_at),
-            self._moment(sheet, case.closed_at),
-            _text(sheet, case.title),
-            *([_text(sheet, case.kind_title or case.kind or "")] if self.kinds else []),
-            _text(sheet, case.origin),
-            _text(sheet, case.registrar),
-            _text(sheet, where),
+            _text(case.number),
+            self._moment(case.registered_at),
+            self._moment(case.closed_at),
+            _text(case.title),
+            *([_text(case.kind_title or case.kind or "")] if self.kinds else []),
+            _text(case.origin),
+            _text(case.registrar),
+            _text(where),
             _status(case.status),
         ]
         if self.classified:
@@ -168,14 +175,14 @@ class Layout:
             level = grades.level(case.answers.get(grade)) if grades else None
             values.append(level.title if level else None)
         for key in self.asked:
-            values.append(self._answer(sheet, spec, key, case.answers.get(key)))
+            values.append(self._answer(spec, key, case.answers.get(key)))
         by_number = _by_number(case.steps)
         for number in self.numbers:
             runs = by_number.get(number)
             if not runs:
                 values += [None, None]
                 continue
-            values.append(_text(sheet, _who(runs, spec, case.answers)))
+            values.append(_text(_who(runs, spec, case.answers)))
             values.append(sum(r.took_minutes for r in runs))
         values += [case.took_minutes, case.standard_minutes]
         if self.in_days:
@@ -184,39 +191,88 @@ class Layout:
         values += [
             say("yes") if case.within else say("no"),
             ", ".join(str(n) for n in late),
-            _text(sheet, "; ".join(f"{title}: {name}" for title, name in case.documents)),
+            _text("; ".join(f"{title}: {name}" for title, name in case.documents)),
         ]
         return values
 
-    def _moment(self, sheet: WriteOnlyWorksheet, moment: datetime | None) -> Cell | None:
-        """A date-time cell in the office's zone (a spreadsheet's cells have no zone)."""
+    def _moment(self, moment: datetime | None) -> datetime | None:
+        """A date-time in the office's zone (a spreadsheet's cells have no zone); the column's
+        format shows it as one."""
         if moment is None:
             return None
-        local = moment.astimezone(self.zone).replace(tzinfo=None, microsecond=0)
-        cell = WriteOnlyCell(sheet, local)
-        cell.number_format = MOMENT_FORMAT
-        return cell
+        return moment.astimezone(self.zone).replace(tzinfo=None, microsecond=0)
 
-    def _answer(self, sheet: WriteOnlyWorksheet, spec: SopSpec, key: str, value: Any) -> Any:
+    def _answer(self, spec: SopSpec, key: str, value: Any) -> Any:
         asked = spec.intake.asks(key)
         if value is None or asked is None:
             return None
         if asked.type == "official" and isinstance(value, dict):
-            return _text(sheet, str(value.get("name", "")))
+            return _text(str(value.get("name", "")))
         if asked.type == "date":
             try:
-                day = date.fromisoformat(str(value))
+                return datetime.combine(date.fromisoformat(str(value)), time(0))  # at midnight
             except ValueError:
-                return _text(sheet, str(value))
-            cell = WriteOnlyCell(sheet, datetime.combine(day, time(0)))  # a day: at midnight
-            cell.number_format = DAY_FORMAT
-            return cell
-        return _text(sheet, str(value))
+                return _text(str(value))  # kept as typed: the column's format leaves text be
+        return _text(str(value))
+
+    def sheet(self, book: FastExcel, rows: Iterator[dict[str, Any]]) -> None:
+        """Add this SOP's sheet to `book`: the header frozen and filtered, the widths, and the
+        formats of its date columns; `rows` are asked for as the book is written."""
+        formats = {"moment": MOMENT_FORMAT, "day": DAY_FORMAT}
+        book.sheet(
+            self.code[:SHEET_NAME_LIMIT],
+            rows,
+            column_widths=[WIDTHS[column.kind] for column in self.columns],
+            column_formats={
+                header: Format().set_num_format(formats[column.kind])
+                for header, column in zip(self.headers, self.columns, strict=True)
+                if column.kind in formats
+            },
+            header_format=Format().set_bold().set_text_wrap().set_align("top"),
+            autofilter=True,
+        )
+
+
+class _Feed:
+    """Rows handed from the event loop, which reads the cases, to the writer's thread, which
+    asks each sheet's generator for its rows in turn. A bounded queue: the reader waits when the
+    writer is behind, so rows never pile up in memory."""
+
+    END = object()  # a sheet's last row was handed over
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=8)
+        self.stopped = threading.Event()  # the writer is done or has failed
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        """One sheet's rows, on the writer's thread."""
+        while True:
+            batch = self._queue.get()
+            if batch is _Feed.END:
+                return
+            if isinstance(batch, BaseException):
+                raise batch
+            yield from batch
+
+    async def hand(self, batch: Any) -> None:
+        """Give the writer a batch of rows (or END, or the reason to stop), waiting, off the
+        loop, while its queue is full; refused when the writer is gone."""
+        await asyncio.to_thread(self._put, batch)
+
+    def _put(self, batch: Any) -> None:
+        while not self.stopped.is_set():
+            try:
+                self._queue.put(batch, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+        if not isinstance(batch, BaseException):
+            raise RuntimeError("the register's writer stopped before its rows were all written")
 
 
 async def write_register(
     ctx: Context,
-    out: str | IO[bytes],
+    out: str | BinaryIO,
     *,
     viewer: access.Viewer | None = None,
     sop_code: str | None = None,
@@ -226,29 +282,48 @@ async def write_register(
     `sop_code` (or of every SOP), registered in `period`, to `out`: a sheet per SOP that has
     any, or, when none has, the empty sheets of the SOPs asked for (headers only)."""
     codes = [sop_code] if sop_code is not None else sorted({s.code for s in ctx.sops.all()})
-    book = Workbook(write_only=True)
+    having = await sops_with_cases(ctx, viewer=viewer, codes=codes, period=period)
+    shown = [code for code in codes if code in having] or codes  # none: the empty sheets
+    layouts = [Layout(_versions(ctx, code), ctx.settings.zone) for code in shown]
+    book = FastExcel(out).freeze(row=1)
+    feed = _Feed()
+    for layout in layouts:
+        layout.sheet(book, feed.rows())
+    writing = asyncio.ensure_future(asyncio.to_thread(_save, book, feed))
     made = Made()
-    zone = ctx.settings.zone
-    for code in codes:
-        layout = Layout(_versions(ctx, code), zone)
-        sheet: WriteOnlyWorksheet | None = None
-        rows = 0
-        async for case in cases(ctx, viewer=viewer, sop_code=code, period=period):
-            if sheet is None:
-                sheet = _sheet(book, layout)
-            sheet.append(layout.row(sheet, case, ctx.sops.get(case.sop_code, case.sop_version)))
-            rows += 1
-            made.restricted += case.restricted
-        if sheet is not None:
-            _close(sheet, layout, rows)
-            made.sheets.append(code)
-            made.cases += rows
-    if not made.sheets:  # nothing to show: the sheets' headers, so the file still opens
-        for code in codes:
-            layout = Layout(_versions(ctx, code), zone)
-            _close(_sheet(book, layout), layout, 0)
-    book.save(out)
+    try:
+        for layout in layouts:
+            if layout.code not in having:  # a sheet of headers only, so the file still opens
+                await feed.hand([dict.fromkeys(layout.headers)])
+                await feed.hand(_Feed.END)
+                continue
+            batch: list[dict[str, Any]] = []
+            async for case in cases(ctx, viewer=viewer, sop_code=layout.code, period=period):
+                batch.append(layout.row(case, ctx.sops.get(case.sop_code, case.sop_version)))
+                made.cases += 1
+                made.restricted += case.restricted
+                if len(batch) >= ROWS_PER_HAND_OFF:
+                    await feed.hand(batch)
+                    batch = []
+            await feed.hand(batch)
+            await feed.hand(_Feed.END)
+            made.sheets.append(layout.code)
+    except BaseException as error:
+        writer_failed = feed.stopped.is_set()  # the writer stopped first: its error is the cause
+        await feed.hand(error)  # the writer stops too, and the file is not finished
+        [outcome] = await asyncio.gather(writing, return_exceptions=True)
+        if writer_failed and isinstance(outcome, Exception):
+            raise outcome from None
+        raise
+    await writing
     return made
+
+
+def _save(book: FastExcel, feed: _Feed) -> None:
+    try:
+        book.save()
+    finally:
+        feed.stopped.set()
 
 
 def _versions(ctx: Context, code: str) -> list[SopSpec]:
@@ -261,23 +336,6 @@ def _typed(versions: list[SopSpec], key: str) -> str | None:
         if asked is not None:
             return asked.type
     return None
-
-
-def _sheet(book: Workbook, layout: Layout) -> WriteOnlyWorksheet:
-    sheet: WriteOnlyWorksheet = book.create_sheet(layout.code[:SHEET_NAME_LIMIT])
-    shaped: Any = sheet  # the stubs leave out what a write-only sheet takes before its rows
-    for index, column in enumerate(layout.columns, start=1):
-        shaped.column_dimensions[get_column_letter(index)].width = WIDTHS[column.kind]
-    shaped.freeze_panes = "A2"
-    sheet.append(layout.header(sheet))
-    return sheet
-
-
-def _close(sheet: WriteOnlyWorksheet, layout: Layout, rows: int) -> None:
-    """The autofilter over the header and every row written."""
-    last = get_column_letter(len(layout.columns))
-    shaped: Any = sheet
-    shaped.auto_filter.ref = f"A1:{last}{rows + 1}"
 
 
 def _by_number(steps: Iterable[StepTime]) -> dict[int, list[StepTime]]:
@@ -310,12 +368,8 @@ def _status(status: str) -> str:
         return status
 
 
-def _text(sheet: WriteOnlyWorksheet, value: str) -> str | Cell:
-    """User content as a text cell: without the control characters a spreadsheet refuses, cut
-    to what a cell holds, and never a formula (a title may start with "=")."""
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)[:CELL_LIMIT]
-    if not value.startswith("="):
-        return value
-    cell = WriteOnlyCell(sheet, value)
-    cell.data_type = "s"
-    return cell
+def _text(value: str) -> str:
+    """User content as text: without the control characters a spreadsheet refuses, and cut to
+    what a cell holds. The writer writes a string as a string, never a formula (a title may
+    start with "=")."""
+    return ILLEGAL.sub("", value)[:CELL_LIMIT]

@@ -17,7 +17,6 @@ from typing import Protocol
 from bot.core.calendar import WorkCalendar
 from bot.core.sop.duration import format_day_standard
 from bot.core.sop.spec import SopSpec, Step
-from models import Task
 
 
 class TaskLike(Protocol):
@@ -36,24 +35,10 @@ class TaskLike(Protocol):
     completed_by_id: int | None
 
 
-TASK_COLUMNS = (
-    Task.proposal_id,
-    Task.step_key,
-    Task.activation,
-    Task.started_at,
-    Task.completed_at,
-    Task.target_due_at,
-    Task.limit_due_at,
-    Task.action,
-    Task.option,
-    Task.forwarded_to_id,
-    Task.reminders_sent,
-    Task.completed_by_id,
-)
 TaskRow = tuple[TaskLike, str | None]  # a task and the name of whoever completed it
 
 
-@dataclass
+@dataclass(slots=True)
 class StepTime:
     number: int
     activity: str
@@ -99,15 +84,20 @@ def step_times(
 ) -> list[StepTime]:
     """Each step activation of one case, in the order it started, from its tasks (by id)."""
     found: dict[tuple[str, int], StepTime] = {}
+    ends: dict[tuple[str, int], datetime] = {}  # each run's latest end, as a moment
     steps = _steps(spec)
     for task, name in rows:
         step = steps[task.step_key]
         ended = task.completed_at or now
         took = round(calendar.working_minutes_between(task.started_at, ended))
-        run = found.get((step.key, task.activation))
+        at = (step.key, task.activation)
+        run = found.get(at)
         if run is None:
-            run = _new(spec, step, task, took, default_minutes)
-            found[(step.key, task.activation)] = run
+            run = found[at] = _new(spec, step, task, took, default_minutes)
+        if task.completed_at is None:
+            run.open = True
+        elif at not in ends or task.completed_at > ends[at]:
+            ends[at] = task.completed_at
         late = _count(run, step, task, ended, took, calendar)
         if name and task.action not in ("superseded", "recalled"):
             run.done_by.append(name)
@@ -115,9 +105,9 @@ def step_times(
             if late:
                 run.late_done_by.append(name)
                 run.late_done_by_ids.append(task.completed_by_id)
-    for run in found.values():
-        if run.open:
-            run.ended_at = None
+    for at, run in found.items():
+        # ISO text once per run, not per task: the JSON of the demo and the records carry it
+        run.ended_at = None if run.open or at not in ends else _iso(ends[at])
     return list(found.values())
 
 
@@ -189,10 +179,6 @@ def _count(
     """One of the step's tasks, done at `ended` after `took` working minutes; whether the task
     itself ended late."""
     run.took_minutes = max(run.took_minutes, took)  # a step ends with its last task
-    if task.completed_at is None:
-        run.open = True
-    elif run.ended_at is None or _iso(task.completed_at) > run.ended_at:  # UTC: ordered as text
-        run.ended_at = _iso(task.completed_at)
     settles = task.action in ("approve", "reject", "decide", "dispose")
     if settles and (run.action is None or task.action != "approve"):  # the settling act
         run.action, run.option = task.action, task.option
@@ -210,4 +196,4 @@ def _count(
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
+    return (moment if moment.tzinfo is UTC else moment.astimezone(UTC)).isoformat()
