@@ -51,6 +51,8 @@ class NoWorkingTimeError(RuntimeError):
 
 
 def _aware(moment: datetime, name: str) -> datetime:
+    if moment.tzinfo is UTC:  # as the database gives it: the records' millions of moments
+        return moment
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{name} must be a timezone-aware datetime, got {moment!r}")
     return moment.astimezone(UTC)

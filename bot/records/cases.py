@@ -304,19 +304,23 @@ async def _tasks(connection: AsyncConnection, ids: list[int]) -> dict[int, list[
         .where(Task.proposal_id.in_(ids))
         .order_by(Task.id)
     )
-    for case, key, activation, started, completed, target, limit, *rest, name in result.all():
-        started_at = stored_moment(started)
+    for row in result.all():
+        started_at = stored_moment(row[3])
         assert started_at is not None  # the column is NOT NULL
         task = TaskTimes(
-            key,
-            activation,
+            row[1],
+            row[2],
             started_at,
-            stored_moment(completed),
-            stored_moment(target),
-            stored_moment(limit),
-            *rest,
+            stored_moment(row[4]),
+            stored_moment(row[5]),
+            stored_moment(row[6]),
+            row[7],
+            row[8],
+            row[9],
+            row[10],
+            row[11],
         )
-        found[case].append((task, name))
+        found[row[0]].append((task, row[12]))
     return found
 
 
