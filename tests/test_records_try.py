@@ -148,19 +148,26 @@ async def test_an_unknown_sop_code_of_4000_characters_is_still_answered(world: W
     assert "kerjasama_pihak_ketiga" in said["text"] and len(said["text"]) < 500
 
 
-# -- not fixed: what the sheet's font cannot write --------------------------------------------
+# -- what the sheet's font cannot write ------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="DejaVu Sans has no emoji: fpdf2 drops them, warning only")
-async def test_an_emoji_in_a_title_is_on_the_sheet(ctx: Context, office: Office) -> None:
-    """A title "Festival ✅🚀" is printed "Festival " on the disposition sheet: the glyphs the
-    font lacks are left out without a mark (Arabic, which DejaVu has, is printed). Needs a font
-    with emoji beside DejaVu (fpdf2's fallback fonts), or a visible stand-in for each."""
+async def test_an_emoji_in_a_title_shows_as_a_mark_on_the_sheet_and_the_report(
+    ctx: Context, office: Office
+) -> None:
+    """A title "Festival ✅🚀" was printed "Festival " on the disposition sheet: DejaVu Sans has
+    no emoji and fpdf2 left them out without a mark. Now each is a white square (□); a sign
+    DejaVu has (❤) is printed; and Arabic is shaped, its letters joined, right to left."""
     from pypdf import PdfReader
 
-    from bot.records import lembar
+    from bot.records import laporan_pdf, lembar
+    from bot.records.laporan import report
 
-    registered = await register(ctx, office, title="Festival ✅🚀 bahari")
+    registered = await register(ctx, office, title="Festival ✅🚀 bahari ❤️ سلام")
     made = await lembar.issue(ctx, registered.number, viewer=None, by=None)
     shown = " ".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(made.content)).pages)
-    assert "✅" in shown and "🚀" in shown
+    assert "Festival" in shown and "bahari" in shown
+    assert "Festival \u25a1\u25a1 bahari ❤" in shown  # DejaVu has the heart
+    assert "سلام" in shown  # shaped, in reading order (unshaped it came out "مالس")
+
+    content = laporan_pdf.write(await report(ctx), ctx.settings.zone)
+    assert PdfReader(io.BytesIO(content)).pages  # the report writes the same way

@@ -19,6 +19,7 @@ from bot.core.render import Renderer
 from bot.records import laporan_charts as charts
 from bot.records import laporan_view as view
 from bot.records.laporan import Report, SopFigures
+from bot.records.pdf_glyphs import MarkedPDF
 
 FONT = "DejaVu"
 FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -29,11 +30,10 @@ MONITORING_WIDTHS = (10, 62, 32, 110, 50)
 
 
 def write(report: Report, zone: ZoneInfo) -> bytes:
-    pdf = FPDF(orientation="L", format="A4")
+    pdf = MarkedPDF(orientation="L", format="A4")
     pdf.set_auto_page_break(auto=True, margin=12)
     pdf.set_margins(10, 10, 10)
-    pdf.add_font(FONT, "", str(FONTS / "DejaVuSans.ttf"))
-    pdf.add_font(FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    pdf.use_fonts(FONT, FONTS / "DejaVuSans.ttf", FONTS / "DejaVuSans-Bold.ttf")
     pdf.set_title(view.say("title"))
     renderer = Renderer(zone, html=False)
     if not report.sops:

@@ -16,13 +16,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import segno
-from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
 from bot.core.render import Renderer, duration
 from bot.core.texts import text
 from bot.records.lembar import Sheet, SheetStep, shown
+from bot.records.pdf_glyphs import MarkedPDF
 
 FAMILY = "DejaVu"
 QR_MM = 32
@@ -48,14 +48,13 @@ def words(key: str, **fields: object) -> str:
     return text("lembar", key, **fields)
 
 
-class _Page(FPDF):
+class _Page(MarkedPDF):
     def __init__(self, footer_text: str, fonts: tuple[Path, Path] | None) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.footer_text = footer_text
         self.unicode = fonts is not None
         if fonts is not None:
-            self.add_font(FAMILY, "", str(fonts[0]))
-            self.add_font(FAMILY, "B", str(fonts[1]))
+            self.use_fonts(FAMILY, *fonts)
         self.family = FAMILY if self.unicode else "helvetica"
         self.set_margins(15, 15, 15)
         self.set_auto_page_break(True, margin=18)
