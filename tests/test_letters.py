@@ -196,3 +196,20 @@ async def test_a_draft_held_back_holds_its_chats_later_messages(ctx: Context) ->
     await sender._put_back([draft], delay=timedelta(seconds=30))
     await sender._put_back(claimed[1:])
     assert await sender.claim() == []  # the message after it waits for the draft
+
+
+async def test_a_restricted_cases_draft_can_be_saved_to_be_edited(
+    ctx: Context, office: Office, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A draft of a restricted case was sent protected: Telegram then lets no one save the file,
+    so the official could not edit it. It goes unprotected, to the actor's private chat only,
+    and its caption asks that it not be passed on."""
+    from bot.core.sop.spec import SopSpec
+
+    monkeypatch.setattr(SopSpec, "restricted", lambda self, fields: True)
+    registered = await register(ctx, office, title="Kerja sama terbatas")
+    await to_step(ctx, office, registered.proposal_id, "tkksd_bahas")
+    row, _ = await _draft(ctx, registered.proposal_id, office.chats["tkksd"])
+    assert not row.context.get("protect") and row.context["restricted"] is True
+    caption = Renderer(WIB).render_caption(row.template, row.context)
+    assert "jangan diteruskan" in caption and "tidak dapat" not in caption

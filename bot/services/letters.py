@@ -80,7 +80,9 @@ async def send_draft(uow: Transaction, recorded: Recorded) -> None:
             "document": spec.documents[letter.document].title,
             "kind": letter.document,  # a file sent as a reply to the draft is kept as this
             "file": {"archive_path": stored.path, "name": name, "sha256": stored.sha256},
-            "protect": spec.restricted(proposal.fields),
+            # Not sent protected even when the case is restricted: a protected file cannot be
+            # saved, so the official could not edit it; it goes to the actor's private chat only.
+            "restricted": spec.restricted(proposal.fields),
         },
         cause=recorded.event,
         proposal_id=proposal.id,
