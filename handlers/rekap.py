@@ -1,4 +1,5 @@
-"""/rekap [KODE_SOP]: the register of the cases the official may see, as an XLSX document.
+"""/rekap [KODE_SOP] [PERIODE]: the register of the cases the official may see, registered in the
+period asked for (handlers/periode.py), as an XLSX document.
 
 Made off the bot's loop (`records.issued.off_loop`), so the bot keeps answering while a large one
 is written, and recorded as issued before it is sent."""
@@ -15,6 +16,7 @@ from bot.records.rekap import Made, write_register
 from bot.runtime.types import CallbackContext
 from bot.services.context import Context
 from handlers.common import reply, text, viewer
+from handlers.periode import chosen
 from models import Official
 
 
@@ -22,28 +24,35 @@ async def rekap(update: Update, context: CallbackContext, me: Official) -> None:
     ctx = context.bot_data.ctx
     chat = update.effective_chat
     assert chat is not None
-    code = " ".join(context.args or []).strip() or None
-    if code is not None and code not in ctx.sops:
-        codes = [spec.code for spec in ctx.sops.latest()]
-        await reply(
-            update, context, "rekap", state="unknown_sop", code=code[:64], codes=codes, noun=None
-        )
+    asked = await chosen(update, context, "rekap")
+    if asked is None:
         return
+    code, span, period = asked.sop, asked.span, asked.period
     noun = ctx.sops.get(code).case.noun if code is not None else None
     who = viewer(update, me)
     day = ctx.clock.now().astimezone(ctx.settings.zone).date()
-    name = f"rekap-{day.isoformat()}.xlsx"
+    name = f"rekap-{span.label if span else day.isoformat()}.xlsx"
     with tempfile.TemporaryDirectory(prefix="disposisi-rekap-") as folder:
         path = Path(folder) / name
 
         async def make(worker: Context) -> Made:
-            return await write_register(worker, str(path), viewer=who, sop_code=code)
+            return await write_register(worker, str(path), viewer=who, sop_code=code, period=period)
 
         made = await off_loop(ctx, make)
         if not made.cases:
-            await reply(update, context, "rekap", state="empty", sop=code, noun=noun)
+            await reply(update, context, "rekap", state="empty", sop=code, noun=noun, period=span)
             return
-        await issued(ctx, "rekap", by=me.id, sop=code, cases=made.cases, restricted=made.restricted)
+        await issued(
+            ctx,
+            "rekap",
+            by=me.id,
+            sop=code,
+            # as the console's `disposisi rekap` records its period
+            start=period.start.isoformat() if period.start else None,
+            end=period.end.isoformat() if period.end else None,
+            cases=made.cases,
+            restricted=made.restricted,
+        )
         if len(made.sheets) == 1:  # one SOP's cases: its own word for them
             noun = ctx.sops.get(made.sheets[0]).case.noun
         caption = text(
@@ -55,6 +64,7 @@ async def rekap(update: Update, context: CallbackContext, me: Official) -> None:
             sop=code,
             noun=noun,
             day=day,
+            period=span,
         )
         with path.open("rb") as handle:
             await context.bot.send_document(

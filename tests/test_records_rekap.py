@@ -238,7 +238,14 @@ async def test_rekap_sends_the_officials_own_register_as_a_document(world: World
 
         karo = await session.get(Official, made.actor_id)
     assert karo is not None and karo.telegram_user_id == world.uid("karo")
-    assert made.payload == {"kind": "rekap", "sop": None, "cases": 1, "restricted": 0}
+    assert made.payload == {
+        "kind": "rekap",
+        "sop": None,
+        "start": None,  # every case: no period asked for
+        "end": None,
+        "cases": 1,
+        "restricted": 0,
+    }
 
 
 async def test_rekap_gives_an_outsider_nothing_and_names_an_unknown_sop(world: World) -> None:

@@ -140,11 +140,12 @@ async def world(settings: Settings, tmp_path: Path) -> AsyncIterator[World]:
 
 async def test_an_unknown_sop_code_of_4000_characters_is_still_answered(world: World) -> None:
     """/laporan echoed the code typed whole: a message of Telegram's 4,096 characters made an
-    answer longer than Telegram takes, so the official was told nothing. /rekap cuts it to 64."""
+    answer longer than Telegram takes, so the official was told nothing. Now what follows the
+    command is refused as too long before it is read, with an example naming an SOP."""
     staf = world.uid("staf")
     typed = "x" * (4096 - len("/laporan "))
     await world.tg.send(staf, f"/laporan {typed}")
-    [said] = await world.tg.wait(staf, contains="tidak ada", seconds=10)
+    [said] = await world.tg.wait(staf, contains="Terlalu panjang", seconds=10)
     assert "kerjasama_pihak_ketiga" in said["text"] and len(said["text"]) < 500
 
 

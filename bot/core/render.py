@@ -60,6 +60,7 @@ class Renderer:
         self.env.filters["waktu"] = self.local_time
         self.env.filters["durasi"] = duration
         self.env.filters["tanggal"] = day_text
+        self.env.filters["tgl"] = short_date
         self.env.filters["jam"] = self.clock_time
         self.env.filters["angka"] = number
         self.env.filters["kapital"] = first_upper
@@ -115,6 +116,11 @@ def day_text(day: date | str) -> str:
     if isinstance(day, str):
         day = date.fromisoformat(day)
     return f"{DAY_NAMES[day.weekday()]}, {day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def short_date(day: date) -> str:
+    """'23 Nov 2026': a period's bounds, where a weekday would only crowd the line."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def long_date(day: date | str) -> str:

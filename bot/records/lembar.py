@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.core.sop.spec import SopSpec
+from bot.records import cek_throttle
 from bot.records.cases import CaseRecord, cases
 from bot.records.issued import issued
 from bot.records.timeline import StepTime
@@ -43,12 +44,14 @@ KIND = "lembar"
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # 31 signs: no 0/O, no 1/I/L
 BODY = 9  # signs drawn from the digest (44 bits); one more checks them
 GROUP = 5  # shown as two groups: "ABCDE-FGHJK"
+HELD = "ditahan"  # `Checked.refused` for an official held back (`cek_throttle`)
 
 # Events after a sheet that do not change what it shows: the case has not moved for them.
 STILL = frozenset(
     {
         "record_issued",
         "record_check_refused",
+        "record_check_throttled",
         "action_refused",
         "input_refused",
         "task_nudged",
@@ -380,10 +383,12 @@ async def issue(
 class Checked:
     """What `/cek KODE` answers. `refused`: why the code is not a sheet's ("bentuk": not a code
     at all, "salah": a sign altered or mistyped, "tidak_ada": no sheet was issued with it,
-    "rusak": the record of its issue was tampered with); otherwise the sheet's facts."""
+    "rusak": the record of its issue was tampered with), or "ditahan": not checked, the official
+    gave too many wrong codes (`cek_throttle`), for `wait_minutes`; otherwise the sheet's facts."""
 
     code: str  # as typed, cut short (for the refusal)
     refused: str | None = None
+    wait_minutes: int = 0
     number: str | None = None
     title: str | None = None  # only for one who may see the case
     issued_at: datetime | None = None
@@ -402,10 +407,15 @@ async def check(
     ctx: Context, typed: str, *, viewer: access.Viewer | None, by: int | None
 ) -> Checked:
     """Whether a sheet was issued with the code `typed`, for which case and at which state, and
-    whether the case has moved since. A refusal is recorded (`record_check_refused`)."""
+    whether the case has moved since. A refusal is recorded (`record_check_refused`); an
+    official `by` who gave too many wrong codes lately is not checked at all (`cek_throttle`)."""
     typed = typed_text(typed)
     code = normalized(typed)
     kept = " ".join(typed.split())[:24]
+    if by is not None and await cek_throttle.held(ctx, by) is not None:
+        back = await _held_back(ctx, kept, by)
+        if back is not None:  # else the hold ended a moment ago: check as usual
+            return back
     if code is None:
         return await _refuse(ctx, kept, "bentuk", by)
     if not well_formed(code):
@@ -517,12 +527,29 @@ async def _standing(ctx: Context, proposal: Proposal) -> dict[str, Any]:
 async def _refuse(
     ctx: Context, code: str, reason: str, by: int | None, proposal_id: int | None = None
 ) -> Checked:
+    """The refusal recorded; unless `by` turns out to be held (a try of theirs at the same
+    time was the one refusal too many), when only the hold is."""
     async with UnitOfWork(ctx) as uow:
-        uow.record(
-            "record_check_refused",
-            actor_id=by,
-            proposal_id=proposal_id,
-            payload={"kind": KIND, "code": code, "reason": reason},
-        )
+        held = await cek_throttle.gate(uow, by) if by is not None else None
+        if held is None:
+            uow.record(
+                cek_throttle.REFUSED,
+                actor_id=by,
+                proposal_id=proposal_id,
+                payload={"kind": KIND, "code": code, "reason": reason},
+            )
         await uow.commit()
+    if held is not None:
+        return Checked(code=code, refused=HELD, wait_minutes=held.minutes_left(uow.now))
     return Checked(code=code, refused=reason)
+
+
+async def _held_back(ctx: Context, code: str, by: int) -> Checked | None:
+    """The answer to an official held back (the hold recorded once, as it starts); None if the
+    hold has ended after all."""
+    async with UnitOfWork(ctx) as uow:
+        held = await cek_throttle.gate(uow, by)
+        await uow.commit()
+    if held is None:
+        return None
+    return Checked(code=code, refused=HELD, wait_minutes=held.minutes_left(uow.now))

@@ -1,0 +1,44 @@
+"""What follows /laporan and /rekap: an SOP code and a period (`bot.records.periode`), or, when
+it cannot be read, a short answer saying why, with examples (templates/periode.j2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import Update
+
+from bot.records.cases import Period
+from bot.records.periode import Span, Unreadable, parse
+from bot.runtime.types import CallbackContext
+from handlers.common import reply
+
+
+@dataclass(frozen=True)
+class Chosen:
+    sop: str | None
+    span: Span | None  # the days asked for; None: every case
+    period: Period  # the same days, as moments in the office's zone
+
+
+async def chosen(update: Update, context: CallbackContext, command: str) -> Chosen | None:
+    """The SOP and period typed after `command`; None once the official is told why not."""
+    ctx = context.bot_data.ctx
+    codes = sorted({spec.code for spec in ctx.sops.latest()})
+    try:
+        asked = parse(" ".join(context.args or []), codes)
+    except Unreadable as refusal:
+        year = ctx.clock.now().astimezone(ctx.settings.zone).year
+        await reply(
+            update,
+            context,
+            "periode",
+            command=command,
+            reason=refusal.reason,
+            details=refusal.details,
+            codes=codes,
+            year=year,
+        )
+        return None
+    span = asked.span
+    period = Period.of_days(span.first, span.last, ctx.settings.zone) if span else Period()
+    return Chosen(asked.sop, span, period)
