@@ -9,7 +9,7 @@ import io
 import json
 import sqlite3
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,10 +46,15 @@ def _rows(content: bytes) -> dict[str, list[dict[str, Cell]]]:
     book = load_workbook(io.BytesIO(content))
     found = {}
     for sheet in book.worksheets:
+        if sheet.title == ABOUT:
+            continue  # what the register covers, not cases (test_the_last_sheet_says_...)
         header, *rows = list(sheet.iter_rows())
         names = [c.value for c in header]
         found[sheet.title] = [dict(zip(names, row, strict=True)) for row in rows]
     return found
+
+
+ABOUT = "Tentang rekap"
 
 
 def _values(row: dict[str, Cell]) -> dict[str, Any]:
@@ -376,3 +381,27 @@ def test_demo_keep_then_rekap_on_the_kept_database(
     for number, minutes in by_number.items():
         assert shown[f"{number} · Waktu kerja (menit)"] == minutes
     assert shown["Waktu kerja total (menit)"] == sum(by_number.values())
+
+
+async def test_the_last_sheet_says_what_the_register_covers(
+    ctx: Context, office: Office, clock: FrozenClock
+) -> None:
+    """A register is kept and passed on: its last sheet says whose it is, when it was made and in
+    whose view, the period, each sheet's SOP and cases, so the file tells it, not its name."""
+    await register(ctx, office)
+    await register(ctx, office)
+    out = io.BytesIO()
+    zone = ctx.settings.zone
+    period = Period.of_days(date(2026, 11, 1), date(2026, 11, 30), zone)
+    karo = await viewer(ctx, office["karo"])
+    await write_register(ctx, out, viewer=karo, period=period)
+    book = load_workbook(io.BytesIO(out.getvalue()))
+    assert book.sheetnames[-1] == ABOUT and book.sheetnames[0] == SOP  # opens on the cases
+    lines = [row[0] for row in book[ABOUT].iter_rows(values_only=True)]
+    spec = ctx.sops.get(SOP)
+    assert lines[0] == "Rekapitulasi kasus (daftar rekapitulasi)"
+    assert lines[1] == spec.header.institution
+    assert lines[2].startswith("Dibuat 23 November 2026 08:00") and "Pejabat karo" in lines[2]
+    assert lines[3] == "Periode: 1 November 2026 s.d. 30 November 2026 (kasus yang didaftarkan)"
+    assert lines[4] == f"Lembar {SOP}: {spec.header.name} — 2 kasus"
+    assert lines[5] == "Jumlah kasus: 2, di antaranya terbatas (klasifikasi): 0"

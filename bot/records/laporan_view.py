@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.render import Renderer, duration
 from bot.core.texts import text
+from bot.records.cases import Period
 from bot.records.laporan import Report, SopFigures, StepFigures
 
 AREA = "laporan"
@@ -38,7 +39,12 @@ def moment_text(moment: datetime, zone: ZoneInfo) -> str:
 
 
 def period_line(report: Report, zone: ZoneInfo) -> str:
-    start, end = report.period.start, report.period.end
+    return period_words(report.period, zone)
+
+
+def period_words(period: Period, zone: ZoneInfo) -> str:
+    """The period a record covers, as its page says it ("Periode: 1 Januari 2026 s.d. …")."""
+    start, end = period.start, period.end
     if start is not None and end is not None:
         last = (end.astimezone(zone) - _TICK).date()  # the end is exclusive: its day before
         return say("period_between", start=day(start.astimezone(zone).date()), end=day(last))
@@ -50,10 +56,15 @@ def period_line(report: Report, zone: ZoneInfo) -> str:
 
 
 def made_line(report: Report, zone: ZoneInfo) -> str:
-    moment = moment_text(report.made_at, zone)
-    if report.viewer is None:
+    return made_words(report.made_at, report.viewer, zone)
+
+
+def made_words(made_at: datetime, viewer: str | None, zone: ZoneInfo) -> str:
+    """When a record was made and whose view it shows (None: the whole office)."""
+    moment = moment_text(made_at, zone)
+    if viewer is None:
         return say("made", moment=moment)
-    return say("made_for", moment=moment, who=report.viewer)
+    return say("made_for", moment=moment, who=viewer)
 
 
 def percent(share: float) -> str:

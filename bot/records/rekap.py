@@ -32,6 +32,7 @@ from rustpy_xlsxwriter import FastExcel, Format
 
 from bot.core.sop.spec import SopSpec
 from bot.core.texts import text
+from bot.records import laporan_view as view
 from bot.records.cases import CaseRecord, Period, cases, sops_with_cases
 from bot.records.timeline import StepTime
 from bot.services import access
@@ -285,20 +286,25 @@ async def write_register(
     having = await sops_with_cases(ctx, viewer=viewer, codes=codes, period=period)
     shown = [code for code in codes if code in having] or codes  # none: the empty sheets
     layouts = [Layout(_versions(ctx, code), ctx.settings.zone) for code in shown]
+    made_at = ctx.clock.now()
     book = FastExcel(out).freeze(row=1)
     feed = _Feed()
     for layout in layouts:
         layout.sheet(book, feed.rows())
+    _about_sheet(book, feed.rows())
     writing = asyncio.ensure_future(asyncio.to_thread(_save, book, feed))
     made = Made()
     try:
+        counts: dict[str, int] = {}
         for layout in layouts:
             if layout.code not in having:  # a sheet of headers only, so the file still opens
                 await feed.hand([dict.fromkeys(layout.headers)])
                 await feed.hand(_Feed.END)
                 continue
             batch: list[dict[str, Any]] = []
+            counts[layout.code] = 0
             async for case in cases(ctx, viewer=viewer, sop_code=layout.code, period=period):
+                counts[layout.code] += 1
                 batch.append(layout.row(case, ctx.sops.get(case.sop_code, case.sop_version)))
                 made.cases += 1
                 made.restricted += case.restricted
@@ -308,6 +314,9 @@ async def write_register(
             await feed.hand(batch)
             await feed.hand(_Feed.END)
             made.sheets.append(layout.code)
+        who = viewer.official.name if viewer is not None else None
+        await feed.hand(_about(ctx, made, counts, made_at, who, period))
+        await feed.hand(_Feed.END)
     except BaseException as error:
         writer_failed = feed.stopped.is_set()  # the writer stopped first: its error is the cause
         await feed.hand(error)  # the writer stops too, and the file is not finished
@@ -317,6 +326,48 @@ async def write_register(
         raise
     await writing
     return made
+
+
+def _about_sheet(book: FastExcel, rows: Iterator[dict[str, Any]]) -> None:
+    book.sheet(
+        say("about_sheet"),  # a space: never an SOP's code, so never a sheet of cases
+        rows,
+        column_widths=[110],
+        header_format=Format().set_bold(),
+    )
+
+
+def _about(
+    ctx: Context,
+    made: Made,
+    counts: dict[str, int],
+    made_at: datetime,
+    who: str | None,
+    period: Period,
+) -> list[dict[str, str]]:
+    """What the register covers, a line each: whose it is, when it was made and in whose view,
+    the period, each sheet's SOP and cases. A register is kept and passed on: the file must say
+    what it is."""
+    zone = ctx.settings.zone
+    institutions = dict.fromkeys(ctx.sops.get(code).header.institution for code in counts)
+    lines = [
+        ", ".join(institutions),
+        view.made_words(made_at, who, zone),
+        view.period_words(period, zone),
+        *(
+            say(
+                "about_sheet_of",
+                sheet=code[:SHEET_NAME_LIMIT],
+                name=ctx.sops.get(code).header.name,
+                cases=count,
+            )
+            for code, count in counts.items()
+        ),
+        say("about_cases", cases=made.cases, restricted=made.restricted),
+        say("about_minutes"),
+    ]
+    header = say("about_title")
+    return [{header: _text(line)} for line in lines if line]
 
 
 def _save(book: FastExcel, feed: _Feed) -> None:
