@@ -39,7 +39,7 @@ def test_a_pdf_and_a_workbook_are_written_and_issued(
     [
         (["--out", "laporan.doc"], "berakhiran .pdf atau .xlsx"),
         (["--out", "x.pdf", "--sop", "tidak_ada"], "SOP tidak dikenal: 'tidak_ada'"),
-        (["--out", "x.pdf", "--from", "1/11/2026"], "--from: bukan tanggal yang dikenal"),
+        (["--out", "x.pdf", "--from", "1 November"], "--from: bukan tanggal yang dikenal"),
         (["--out", "x.pdf", "--from", "2026-12-01", "--to", "2026-11-01"], "lebih awal"),
         (["--out", "tidak/ada/x.pdf"], "folder 'tidak/ada' tidak ada"),
     ],

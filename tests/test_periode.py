@@ -173,3 +173,33 @@ def test_each_refusal_says_why_then_how_to_write_it(typed: str, said: str) -> No
 def test_what_was_typed_is_escaped() -> None:
     assert "«&lt;b&gt;» bukan periode" in _answer("2026 <b>")
     assert "SOP «&lt;i&gt;x» tidak ada" in _answer("<i>x")
+
+
+@pytest.mark.parametrize(
+    ("given", "first", "last"),
+    [
+        ("2026-07-15", date(2026, 7, 15), date(2026, 7, 15)),
+        ("15/07/2026", date(2026, 7, 15), date(2026, 7, 15)),
+        ("2026-06", date(2026, 6, 1), date(2026, 6, 30)),
+        ("2026", date(2026, 1, 1), date(2026, 12, 31)),
+        ("semester2 2026", date(2026, 7, 1), date(2026, 12, 31)),
+    ],
+)
+def test_the_consoles_from_and_to_read_a_period_as_its_first_and_last_day(
+    given: str, first: date, last: date
+) -> None:
+    """`disposisi rekap --from 2026-01 --to 2026-06` is the first half year: --from takes the
+    first day of what it is given, --to the last."""
+    from bot.tools.options import bound_day
+
+    assert bound_day(given, "--from", last=False) == first
+    assert bound_day(given, "--to", last=True) == last
+
+
+def test_the_console_refuses_what_is_no_period(capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.tools.options import bound_day
+
+    assert bound_day(None, "--from", last=False) is None
+    with pytest.raises(ValueError):
+        bound_day("kemarin", "--from", last=False)
+    assert "--from: bukan tanggal yang dikenal: 'kemarin'" in capsys.readouterr().err

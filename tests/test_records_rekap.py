@@ -283,7 +283,7 @@ def console(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) 
     [
         (
             ["--from", "1 Desember"],
-            "--from: bukan tanggal yang dikenal: '1 Desember' (contoh: 2026-12-01)",
+            "--from: bukan tanggal yang dikenal: '1 Desember' (contoh: 2026-12-01, 01/12/2026",
         ),
         (["--to", "2026-13-01"], "--to: bukan tanggal yang dikenal: '2026-13-01'"),
         (["--from", "2026-12-02", "--to", "2026-12-01"], "--from 2026-12-02 jatuh sesudah --to"),

@@ -74,6 +74,15 @@ def parse(typed: str, codes: Collection[str]) -> Asked:
     return Asked(sop, _span([w.lower() for w in words]) if words else None)
 
 
+def span_of(typed: str) -> Span:
+    """A period alone, as the console's --from and --to take it ("2026-07", "15/07/2026",
+    "semester1 2026"); Unreadable if it is none."""
+    words = typed.lower().split()
+    if not words or len(typed) > MAX_TYPED:
+        raise Unreadable("tanggal", given=typed[:MAX_TYPED])
+    return _span(words)
+
+
 def _starts_period(word: str) -> bool:
     return word[:1].isdigit() or _PART.fullmatch(word) is not None or _month(word) is not None
 

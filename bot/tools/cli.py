@@ -52,6 +52,13 @@ from bot.tools.sop_files import check as _sop_check
 from bot.tools.sop_files import roles as _sop_roles
 from bot.tools.sop_files import show as _sop_show
 
+# A record's period, as /rekap and /laporan read it (bot/records/periode.py).
+FROM_HELP = (
+    "cases registered from: a day (2026-12-01, 01/12/2026), or the first day of a month,"
+    " year or semester (2026-07, 2026, 'semester1 2026')"
+)
+TO_HELP = "up to and including: a day, or the last day of a month, year or semester"
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     redact.install()  # from here on, no traceback or stray log line shows a secret
@@ -139,16 +146,16 @@ def _parser() -> argparse.ArgumentParser:
 
     rekap = commands.add_parser("rekap", help="the register of cases as XLSX, a sheet per SOP")
     rekap.add_argument("--sop", metavar="CODE", help="only this SOP (default: every SOP)")
-    rekap.add_argument("--from", dest="start", metavar="DATE", help="registered from, 2026-12-01")
-    rekap.add_argument("--to", dest="end", metavar="DATE", help="registered up to (that day too)")
+    rekap.add_argument("--from", dest="start", metavar="DATE", help=FROM_HELP)
+    rekap.add_argument("--to", dest="end", metavar="DATE", help=TO_HELP)
     rekap.add_argument("--out", metavar="FILE.xlsx", required=True, help="the file to write")
     rekap.set_defaults(run=_rekap)
     report = commands.add_parser(
         "laporan", help="the SOP compliance report (laporan monev SOP), as a PDF or an XLSX"
     )
     report.add_argument("--sop", help="only this SOP code (default: every SOP)")
-    report.add_argument("--from", dest="start", help="cases registered from this date, YYYY-MM-DD")
-    report.add_argument("--to", dest="end", help="up to and including this date, YYYY-MM-DD")
+    report.add_argument("--from", dest="start", metavar="DATE", help=FROM_HELP)
+    report.add_argument("--to", dest="end", metavar="DATE", help=TO_HELP)
     report.add_argument("--out", required=True, help="the file to write: FILE.pdf or FILE.xlsx")
     report.set_defaults(run=_laporan)
 

@@ -8,11 +8,11 @@ import asyncio
 import errno
 import os
 import sys
-from datetime import date
 from pathlib import Path
 
 from bot.core.config import load_settings
 from bot.core.texts import text
+from bot.tools.options import bound_day
 from bot.tools.sop_files import sop_codes
 
 
@@ -31,7 +31,8 @@ def laporan(args: argparse.Namespace) -> int:
         print(text("cli", "unknown_sop", option="--sop", code=args.sop), file=sys.stderr)
         return 2
     try:
-        start, end = _day(args.start, "--from"), _day(args.end, "--to")
+        start = bound_day(args.start, "--from", last=False)
+        end = bound_day(args.end, "--to", last=True)
     except ValueError:
         return 2
     if start and end and end < start:
@@ -66,14 +67,3 @@ def laporan(args: argparse.Namespace) -> int:
         return 2
     print(text("cli", "laporan_written", file=str(out), cases=cases))
     return 0
-
-
-def _day(given: str | None, option: str) -> date | None:
-    """A date YYYY-MM-DD; None when not given; ValueError, told, when unreadable."""
-    if given is None:
-        return None
-    try:
-        return date.fromisoformat(given.strip())
-    except ValueError:
-        print(text("cli", "laporan_date", option=option, value=given), file=sys.stderr)
-        raise

@@ -12,13 +12,13 @@ import asyncio
 import errno
 import os
 import sys
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.core.config import load_settings
 from bot.core.texts import text
 from bot.records.cases import Period
+from bot.tools.options import bound_day
 
 if TYPE_CHECKING:
     from bot.services.context import Context
@@ -28,9 +28,10 @@ def rekap(args: argparse.Namespace) -> int:
     from bot.services.context import build_context
 
     settings = load_settings()
-    start = _day(args.start, "--from")
-    end = _day(args.end, "--to")
-    if (args.start and start is None) or (args.end and end is None):
+    try:
+        start = bound_day(args.start, "--from", last=False)
+        end = bound_day(args.end, "--to", last=True)
+    except ValueError:
         return 2
     if start and end and start > end:
         print(text("cli", "rekap_backwards", start=start, end=end), file=sys.stderr)
@@ -90,16 +91,6 @@ async def _write(ctx: Context, out: Path, sop: str | None, period: Period) -> in
     sheets = ", ".join(made.sheets) or "-"
     print(text("cli", "rekap_written", path=out, cases=made.cases, sheets=sheets))
     return 0
-
-
-def _day(given: str | None, option: str) -> date | None:
-    if not given:
-        return None
-    try:
-        return date.fromisoformat(given.strip())
-    except ValueError:
-        print(text("cli", "rekap_bad_date", option=option, value=given), file=sys.stderr)
-        return None
 
 
 def _why(error: OSError) -> str:
