@@ -213,3 +213,46 @@ async def test_a_restricted_cases_draft_can_be_saved_to_be_edited(
     assert not row.context.get("protect") and row.context["restricted"] is True
     caption = Renderer(WIB).render_caption(row.template, row.context)
     assert "jangan diteruskan" in caption and "tidak dapat" not in caption
+
+
+async def test_the_draft_sent_back_unedited_or_another_cases_draft_is_refused(
+    ctx: Context, office: Office
+) -> None:
+    """The gate took any .docx: the bot's own draft, placeholders and all, or the draft of
+    another case, was stored as the case's letter. A file whose bytes are an issued draft is
+    refused (recorded, as every refusal is); an edited one is taken."""
+    from bot.services import tasks
+    from bot.services.documents import Upload
+    from bot.services.errors import DocumentRejected
+
+    docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    first = await register(ctx, office, title="Kerja sama pertama")
+    second = await register(ctx, office, title="Kerja sama kedua")
+    for case in (first, second):
+        await to_step(ctx, office, case.proposal_id, "tkksd_bahas")
+    _, own = await _draft(ctx, first.proposal_id, office.chats["tkksd"])
+    _, other = await _draft(ctx, second.proposal_id, office.chats["tkksd"])
+    task = (await open_tasks(ctx, first.proposal_id))["tkksd"]
+    for content, reason in ((own, "draft"), (other, "other_draft")):
+        with pytest.raises(DocumentRejected) as refused:
+            await tasks.attach_document(
+                ctx, task.id, office["tkksd"], "konsep_surat", Upload("k.docx", docx, content)
+            )
+        assert refused.value.details["reason"] == reason
+        context = {"code": refused.value.code, "details": refused.value.details}
+        said = Renderer(WIB).render("refusal", context)
+        assert ("belum disunting" if reason == "draft" else "pengajuan lain") in said
+    refusals = [e for e in await events(ctx, first.proposal_id) if e.type == "action_refused"]
+    assert [e.payload.get("code") for e in refusals][-2:] == ["document_rejected"] * 2
+    # Edited (here: a line added, as an official would in Word), it is the case's letter.
+    import io
+
+    from docx import Document as Word
+
+    word = Word(io.BytesIO(own))
+    word.add_paragraph("Disunting oleh Tim TKKSD.")
+    edited = io.BytesIO()
+    word.save(edited)
+    await tasks.attach_document(
+        ctx, task.id, office["tkksd"], "konsep_surat", Upload("k.docx", docx, edited.getvalue())
+    )

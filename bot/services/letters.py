@@ -6,12 +6,14 @@ transaction, archived by SHA-256, recorded as issued (`record_issued`, kind "sur
 template's SHA-256 and the draft's) and queued as an outbox row of kind `document`, after the
 task's message. So a draft exists if and only if its step started, and the sender delivers it
 once, as it does every message. The draft is not a document of the case: the step's gate waits
-for the official's own upload of the final letter.
+for the official's own upload of the final letter, and refuses a draft sent back unchanged
+(`refuse_drafts`: its bytes are those of an issued draft, placeholders and all).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import re
 from typing import Any
@@ -25,9 +27,10 @@ from bot.core.sop import letters
 from bot.core.sop.spec import Letter, SopSpec
 from bot.core.texts import text
 from bot.services import notify
+from bot.services.errors import DocumentRejected
 from bot.services.intake_fields import GRADES, answered
 from bot.services.transaction import Recorded, Transaction
-from models import Official, Proposal, Task
+from models import Event, Official, Proposal, Task
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +92,27 @@ async def send_draft(uow: Transaction, recorded: Recorded) -> None:
         task_id=task.id,
         document=True,
     )
+
+
+async def refuse_drafts(uow: Transaction, proposal: Proposal, content: bytes) -> None:
+    """Refuse, as a document of `proposal`, a letter draft the bot made, byte for byte: this
+    case's own (not edited yet: "[Nama Gubernur]" and the coordination initials still in it), or
+    another case's (a wrong file picked)."""
+    digest = hashlib.sha256(content).hexdigest()
+    draft_of = await uow.session.scalar(
+        select(Event.proposal_id)
+        .where(
+            Event.type == "record_issued",
+            Event.payload["kind"].as_string() == ISSUED,
+            Event.payload["sha256"].as_string() == digest,
+        )
+        .limit(1)
+    )
+    if draft_of is None:
+        return
+    if draft_of == proposal.id:
+        raise DocumentRejected("the draft, unedited", reason="draft")
+    raise DocumentRejected("another case's draft", reason="other_draft")
 
 
 def _file_name(spec: SopSpec, letter: Letter, proposal: Proposal, content: bytes) -> str:

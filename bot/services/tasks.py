@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, func, select
 
 from bot.core import engine
 from bot.core.engine import Action, Approve, Decide, Dispose, Reject
-from bot.services import documents, gate, limits, notify, progress, reminders
+from bot.services import documents, gate, letters, limits, notify, progress, reminders
 from bot.services.context import Context
 from bot.services.documents import Upload
 from bot.services.errors import (
@@ -166,6 +166,7 @@ async def attach_document(
         async with UnitOfWork(ctx) as uow:
             opened = await gate.open_task(uow, task_id, official_id, None, "attach")
             documents.check(ctx, opened.spec, kind, upload)
+            await letters.refuse_drafts(uow, opened.proposal, upload.content)
             document = await documents.record(
                 uow,
                 opened.proposal,
