@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from bot.core.clock import ShiftedClock
 from bot.core.config import Settings
 from bot.core.sop.spec import SopSpec
-from bot.records.timeline import StepTime, step_times
+from bot.records.timeline import StepTime, standard_minutes, step_times
 from bot.services.context import Context, build_context
 from bot.storage import migrate
 from demo import player
@@ -63,6 +63,8 @@ class DemoResult:
     wall_seconds: float = 0.0
     outcome_key: str | None = None
     documents: int = 0  # the files the officials sent that the case keeps (uploads)
+    # what the steps are held to in working minutes, as the register counts it (a range's limit)
+    standard_minutes: int = 0
 
 
 # The script relies on these: the shipped SOPs, the office's usual rules. An operator's own
@@ -255,6 +257,7 @@ async def _summary(
         entries=entries,
         steps=steps,
         documents=documents or 0,
+        standard_minutes=standard_minutes(steps),
     )
 
 

@@ -105,7 +105,7 @@ async def test_one_row_per_case_with_its_steps_times_as_numbers_and_dates_as_dat
     assert row["4 · Pelaksana"] is None and row["4 · Waktu kerja (menit)"] is None
     assert one["1 · Waktu kerja (menit)"].data_type == "n"
     assert row["Waktu kerja total (menit)"] == 44 and row["Standar SOP (menit)"] == 15
-    assert (row["Sesuai standar"], row["Langkah lewat standar"]) == ("Tidak", "1, 3")
+    assert (row["Semua langkah sesuai standar"], row["Langkah lewat standar"]) == ("Tidak", "1, 3")
     usulan = spec.documents[spec.intake.document or ""].title
     assert row["Dokumen"] == f"{usulan}: usulan.pdf"
     assert "Terbatas (klasifikasi)" not in row  # the seed has no klasifikasi
@@ -381,6 +381,12 @@ def test_demo_keep_then_rekap_on_the_kept_database(
     for number, minutes in by_number.items():
         assert shown[f"{number} · Waktu kerja (menit)"] == minutes
     assert shown["Waktu kerja total (menit)"] == sum(by_number.values())
+    # the standard too: a range ("30-60 menit") counts its limit in both (the summary said 30)
+    assert shown["Standar SOP (menit)"] == played["standard_minutes"]
+    assert played["standard_minutes"] == sum(
+        s["limit_minutes"] or s["standard_minutes"] for s in played["steps"]
+    )
+    assert any(s["limit_minutes"] for s in played["steps"])  # the seed has a range
 
 
 async def test_the_last_sheet_says_what_the_register_covers(

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.core.sop.spec import SopSpec
-from bot.records.timeline import StepTime, TaskRow, step_times
+from bot.records.timeline import StepTime, TaskRow, standard_minutes, step_times
 from bot.services import access, intake_fields
 from bot.services.context import Context
 from bot.storage.db import read_session
@@ -106,7 +106,7 @@ class CaseRecord:
     @property
     def standard_minutes(self) -> int:
         """The steps' standards in minutes added up (days standards are counted apart)."""
-        return sum(s.limit_minutes or s.standard_minutes for s in self.steps)
+        return standard_minutes(self.steps)
 
     @property
     def within(self) -> bool:

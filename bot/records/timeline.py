@@ -75,6 +75,12 @@ class StepTime:
         return self.action == "reject"
 
 
+def standard_minutes(steps: Iterable[StepTime]) -> int:
+    """The working minutes the steps are held to, added up: a range's limit ("30-60 menit": 60,
+    as `within` judges it), else the target; a standard in days counts apart (`standard_days`)."""
+    return sum(s.limit_minutes or s.standard_minutes for s in steps)
+
+
 def step_times(
     spec: SopSpec,
     rows: Iterable[TaskRow],
