@@ -157,7 +157,7 @@ async def test_the_sheet_shows_the_header_each_step_and_the_dispositions(
     row4 = said[step4:]
     assert "Dedi Kasi" in row4
     assert "Instruksi disposisi: Tindak lanjuti sesuai peruntukan" in row4
-    assert "Diteruskan kepada Dedi Kasi: Siapkan bahan" in row4
+    assert "Citra Kasi meneruskan kepada Dedi Kasi: Siapkan bahan" in row4  # the giver too
     assert "Diputuskan: Sudah ditindaklanjuti" in row4 and "Alasan: Sudah dihadiri" in row4
     assert "55 menit (standar 30 menit) — lewat 25 menit" in row4
     # The dispositions given: to whom, in which role, with which instruction, and the note.

@@ -119,7 +119,8 @@ class SheetStep:
     time: StepTime
     decision: str | None = None  # the option chosen, as the SOP words it
     reasons: list[str] = field(default_factory=list)  # a return's reason, a decision's note
-    instructions: list[str] = field(default_factory=list)  # "to X: instruction", in order
+    # forwards, in order: (who passed it on, "to X: instruction")
+    instructions: list[tuple[str, str]] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)  # (who, what they noted)
     received: list[str] = field(default_factory=list)  # a disposition's instruction to its actor
 
@@ -266,7 +267,7 @@ async def _steps(session: AsyncSession, spec: SopSpec, record: CaseRecord) -> li
                 elif event.payload.get("to") is not None:
                     whom = names.get(event.payload["to"], "—")
                     words = event.payload.get("instruction")
-                    line.instructions.append(f"{whom}: {words}" if words else whom)
+                    line.instructions.append((who or "—", f"{whom}: {words}" if words else whom))
         found.append(line)
     return found
 

@@ -198,7 +198,7 @@ def _what(line: SheetStep) -> list[str]:
     """The step's instruction, decision and notes, one per line."""
     time = line.time
     said: list[str] = [words("received", instruction=i) for i in line.received]
-    said += [words("forwarded", to=i) for i in line.instructions]
+    said += [words("forwarded", by=by, to=to) for by, to in line.instructions]
     if time.open:
         said.append(words("action_open"))
     elif time.action == "decide":
