@@ -194,6 +194,8 @@ async def test_the_workbook_holds_the_figures_as_numbers_and_charts(
     assert (first[4], first[5], first[6], first[7], first[8]) == (2, 3, 10, 1, 0.5)
     assert rows[4][11] == 1  # step 4: a document missing at the first try
     assert len(sheet._charts) == 1 and len(book["Ketepatan waktu"]._charts) == 1
+    assert sheet.auto_filter.ref == f"A6:M{sheet.max_row}"  # each table filters, as the others
+    assert book["Ketepatan waktu"].cell(7, 1).number_format == "dd/mm/yyyy"  # as the register
     trend = list(book["Ketepatan waktu"].iter_rows(min_row=7, values_only=True))
     assert trend[0][0].date().isoformat() == "2026-11-23" and trend[0][1:] == (5, 2, 0.4)
     monitoring = list(book["Monitoring"].iter_rows(min_row=7, max_row=17, values_only=True))

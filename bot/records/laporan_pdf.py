@@ -24,7 +24,7 @@ from bot.records.pdf_glyphs import MarkedPDF
 FONT = "DejaVu"
 FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 HEADING = FontFace(emphasis="BOLD", fill_color=(230, 236, 245))
-STEP_WIDTHS = (8, 62, 26, 16, 22, 22, 26, 22, 20, 22, 18)
+STEP_WIDTHS = (8, 60, 26, 16, 22, 22, 26, 24, 20, 22, 18)  # "Dikembalikan" on one line
 OFFICIAL_WIDTHS = (110, 40, 40, 50)
 MONITORING_WIDTHS = (10, 62, 32, 110, 50)
 

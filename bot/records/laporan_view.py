@@ -34,8 +34,9 @@ def short_day(moment: date, with_year: bool = False) -> str:
 
 
 def moment_text(moment: datetime, zone: ZoneInfo) -> str:
+    """23 November 2026 08:00 WIB: a report is read in other zones too."""
     local = moment.astimezone(zone)
-    return f"{day(local.date())} {local:%H:%M}"
+    return f"{day(local.date())} {local:%H:%M} {local.tzname() or zone.key}".rstrip()
 
 
 def period_line(report: Report, zone: ZoneInfo) -> str:

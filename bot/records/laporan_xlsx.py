@@ -13,11 +13,14 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.core.render import Renderer
 from bot.records import laporan_view as view
 from bot.records.laporan import Report, SopFigures
+
+DAY_FORMAT = "dd/mm/yyyy"  # a day as the register writes it
 
 BOLD = Font(bold=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
@@ -118,6 +121,7 @@ def _steps(sheet: Worksheet, report: Report, zone: ZoneInfo, sop: SopFigures) ->
         )
         sheet.cell(row=sheet.max_row, column=9).number_format = "0%"
     last = sheet.max_row
+    sheet.auto_filter.ref = f"A{top}:{get_column_letter(len(STEP_KEYS))}{max(last, top)}"
     if last == top:
         return
     bars = BarChart()
@@ -148,7 +152,7 @@ def _trend(sheet: Worksheet, report: Report, zone: ZoneInfo, sop: SopFigures) ->
     _headings(sheet, top, keys, [14, 16, 16, 16])
     for t in sop.ordered_trend:
         _append(sheet, [t.start, t.handled, t.within, t.share])
-        sheet.cell(row=sheet.max_row, column=1).number_format = "DD-MM-YYYY"
+        sheet.cell(row=sheet.max_row, column=1).number_format = DAY_FORMAT
         sheet.cell(row=sheet.max_row, column=4).number_format = "0%"
     last = sheet.max_row
     if last == top:
