@@ -150,13 +150,13 @@ def konsep_surat_usulan() -> DocumentObject:
     _kop(document)
     _heading(
         document,
-        hal="Usulan Kerja Sama {{ case.title }}",
+        hal="Usulan Kerja Sama “{{ case.title }}”",
         lampiran="1 (satu) berkas",
     )
     _body(
         document,
         [
-            "Menindaklanjuti usulan kerja sama {{ case.title }} dari {{ case.origin }}, "
+            "Menindaklanjuti usulan kerja sama “{{ case.title }}” dari {{ case.origin }}, "
             "berupa {{ case.kind }}, yang kami terima dan catat dengan nomor registrasi "
             "{{ case.number }} pada tanggal {{ case.registered }}, dengan hormat kami "
             "sampaikan bahwa usulan tersebut telah ditelaah oleh {{ office.unit }} dan "
@@ -181,14 +181,14 @@ def surat_usulan() -> DocumentObject:
     _kop(document)
     _heading(
         document,
-        hal="Tindak Lanjut Usulan Kerja Sama {{ case.title }}",
+        hal="Tindak Lanjut Usulan Kerja Sama “{{ case.title }}”",
         lampiran="-",
     )
     gubernur = "decided.gubernur_tandatangani"
     _body(
         document,
         [
-            "Sehubungan dengan usulan kerja sama {{ case.title }} dari {{ case.origin }}, "
+            "Sehubungan dengan usulan kerja sama “{{ case.title }}” dari {{ case.origin }}, "
             "berupa {{ case.kind }}, dengan nomor registrasi {{ case.number }} tanggal "
             "{{ case.registered }}, dan memperhatikan hasil pembahasan Tim Koordinasi Kerja "
             "Sama Daerah (TKKSD), dengan hormat kami sampaikan hal-hal sebagai berikut.",
