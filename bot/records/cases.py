@@ -11,8 +11,8 @@ from __future__ import annotations
 import gc
 import threading
 from collections import defaultdict
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator
-from contextlib import aclosing, contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -160,52 +160,40 @@ async def cases(
     """Each case of `sop_code` (or of every SOP) registered in `period` that `viewer` may see,
     by registration (id) order, with its steps measured as of now; with `number`, that one."""
     now = ctx.clock.now()
-    with _fewer_collections():
-        async with aclosing(_read(ctx, viewer, sop_code, period, batch, number, now)) as read:
-            async for record in read:
-                yield record
-
-
-async def _read(
-    ctx: Context,
-    viewer: access.Viewer | None,
-    sop_code: str | None,
-    period: Period,
-    batch: int,
-    number: str | None,
-    now: datetime,
-) -> AsyncGenerator[CaseRecord, None]:
     last = 0
-    async with read_session(ctx.engine) as session:
-        which, params = await _covered(session, ctx, viewer, period, now)
-        if sop_code is not None:
-            which = and_(which, Proposal.sop_code == sop_code)
-        if number is not None:
-            which = and_(which, Proposal.number == number.strip())
-        registrar = aliased(Official)
-        connection = await session.connection()
-        while True:
-            rows = (
-                await connection.execute(
-                    select(*PROPOSAL_COLUMNS, registrar.name.label("registrar"))
-                    .join(registrar, registrar.id == Proposal.registered_by_id)
-                    .where(which, Proposal.id > last)
-                    .order_by(Proposal.id)
-                    .limit(batch),
-                    params,
-                )
-            ).all()
-            if not rows:
-                return
-            ids = [row.id for row in rows]
-            tasks = await _tasks(connection, ids)
-            docs = await _documents(connection, ids)
-            for row in rows:
-                spec = _spec(ctx, row.sop_code, row.sop_version)
-                if spec is None:
-                    continue  # its SOP version has left SOP_DIR: nothing to measure it by
-                yield _record(ctx, spec, row, tasks[row.id], docs[row.id], now)
-            last = ids[-1]
+    # One generator, not one wrapping another: a caller that stops early leaves it to asyncio
+    # to close, and asyncio closes every generator it knows at once ("already running").
+    with _fewer_collections():
+        async with read_session(ctx.engine) as session:
+            which, params = await _covered(session, ctx, viewer, period, now)
+            if sop_code is not None:
+                which = and_(which, Proposal.sop_code == sop_code)
+            if number is not None:
+                which = and_(which, Proposal.number == number.strip())
+            registrar = aliased(Official)
+            connection = await session.connection()
+            while True:
+                rows = (
+                    await connection.execute(
+                        select(*PROPOSAL_COLUMNS, registrar.name.label("registrar"))
+                        .join(registrar, registrar.id == Proposal.registered_by_id)
+                        .where(which, Proposal.id > last)
+                        .order_by(Proposal.id)
+                        .limit(batch),
+                        params,
+                    )
+                ).all()
+                if not rows:
+                    return
+                ids = [row.id for row in rows]
+                tasks = await _tasks(connection, ids)
+                docs = await _documents(connection, ids)
+                for row in rows:
+                    spec = _spec(ctx, row.sop_code, row.sop_version)
+                    if spec is None:
+                        continue  # its SOP version has left SOP_DIR: nothing to measure it by
+                    yield _record(ctx, spec, row, tasks[row.id], docs[row.id], now)
+                last = ids[-1]
 
 
 async def sops_with_cases(
