@@ -4,6 +4,7 @@ it cannot be read, a short answer saying why, with examples (templates/periode.j
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import Update
 
@@ -42,3 +43,10 @@ async def chosen(update: Update, context: CallbackContext, command: str) -> Chos
     span = asked.span
     period = Period.of_days(span.first, span.last, ctx.settings.zone) if span else Period()
     return Chosen(asked.sop, span, period)
+
+
+def as_json(span: Span | None) -> dict[str, Any] | None:
+    """The period as a caption waiting in the outbox keeps it (the templates read either)."""
+    if span is None:
+        return None
+    return {"first": span.first.isoformat(), "last": span.last.isoformat(), "label": span.label}

@@ -13,7 +13,9 @@ from pypdf import PdfReader
 
 from bot.core.config import Settings
 from bot.records import lembar
+from models.outbox import DOCUMENT
 from tests.bot_world import Json, World, intake, office_world
+from tests.helpers import events, outbox
 
 
 @pytest.fixture
@@ -90,3 +92,17 @@ async def test_no_sheet_button_in_a_group(world: World) -> None:
     found = await world.tg.wait(group, contains="Riwayat", seconds=10)
     labels = [b["text"] for m in found for row in m.get("buttons") or [] for b in row]
     assert "🗒️ Lembar disposisi" not in labels
+
+
+async def test_the_sheet_is_on_record_once_though_telegram_failed_to_take_it(world: World) -> None:
+    """The sheet goes by the outbox: Telegram refusing it once is the sender's to retry, not
+    the official's (a second press would be a second sheet, with another code)."""
+    number = await intake(world)
+    await world.tg.fault("sendDocument", count=1, status=502)
+    caption, content = await _sheet(world, "karo", number, "status")
+    assert content.startswith(b"%PDF-")
+    [made] = [e for e in await events(world.ctx) if e.type == "record_issued"]
+    assert lembar.shown(made.payload["code"]) in caption
+    [row] = [m for m in await outbox(world.ctx) if m.kind == DOCUMENT]
+    assert (row.template, row.attempts) == ("lembar_sent", 2)
+    assert (await world.tg.stats())["faults_injected"] == 1
