@@ -25,10 +25,17 @@ async def check_code(update: Update, context: CallbackContext, me: Official) -> 
 
 async def send_sheet(update: Update, context: CallbackContext, me: Official, press: Press) -> None:
     """The case's sheet as of now, for this official (the visibility rule), recorded issued and
-    queued for the sender together."""
+    queued for the sender together. Only in a private chat: the button is never drawn in a
+    group (the whole group would be handed the case's papers), so a press there is forged."""
     ctx, seeing = context.bot_data.ctx, viewer(update, me)
     query, chat = update.callback_query, update.effective_chat
     assert query is not None and chat is not None
+    if chat.type != "private":
+        await issued.refused(
+            ctx, lembar.KIND, by=me.id, code="not_offered", chat_id=chat.id, proposal=press.args[0]
+        )
+        await answer(query, context, "stale_button", alert=True)
+        return
     number = await lembar.number_of(ctx, int(press.args[0]))
 
     async def make(worker: Context) -> on_demand.Sheet:

@@ -94,6 +94,18 @@ async def issued_to(
     return event
 
 
+async def refused(ctx: Context, kind: str, *, by: int, code: str, **payload: Any) -> None:
+    """A record asked for that is not made (a forged button), recorded as a task's refusal is
+    (`action_refused`)."""
+    async with UnitOfWork(ctx) as uow:
+        uow.record(
+            "action_refused",
+            actor_id=by,
+            payload={"action": kind, "code": code, "official_id": by, **payload},
+        )
+        await uow.commit()
+
+
 async def off_loop(ctx: Context, make: Callable[[Context], Awaitable[T]]) -> T:
     """Run `make` in a worker thread, on its own event loop and database connections: a
     register of 100,000 cases takes seconds of CPU that the bot's loop must not wait on."""
