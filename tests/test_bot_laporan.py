@@ -64,3 +64,19 @@ async def test_report_and_register_are_on_record_once_though_telegram_failed_onc
         ("rekap", SENT, 2),
     ]
     assert (await world.tg.stats())["faults_injected"] == 2
+
+
+async def test_in_a_group_rekap_and_laporan_say_to_ask_in_the_private_chat(world: World) -> None:
+    """A register lists case titles (restricted ones too) and a report is one official's
+    view: neither goes to a group, and the group is told so, not met with silence."""
+    await intake(world)
+    group = world.group
+    assert group is not None
+    for command in ("/rekap", "/laporan 2026"):
+        await world.tg.send(world.uid("admin"), command, chat_id=group)
+        name = command.split()[0]
+        [said] = await world.tg.wait(group, contains=f"{name} hanya dijawab", seconds=10)
+        assert f"tulis {name} di chat Anda dengan bot" in said["text"]
+    shown = await world.tg.messages(group)
+    assert not [m for m in shown if m["document"] or "disusun" in (m["text"] or "")]
+    assert not [e for e in await events(world.ctx) if e.type == "record_issued"]
