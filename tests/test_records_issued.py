@@ -79,6 +79,10 @@ def _register_to(chat: int) -> Outgoing:
     return Outgoing(chat, "rekap-2026-S2.xlsx", "rekap", caption, protect=True)
 
 
+BOTH = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
+
+
+@BOTH
 async def test_a_record_sent_is_recorded_and_queued_together_then_sent_from_the_archive(
     ctx: Context, office: Office
 ) -> None:
@@ -120,6 +124,7 @@ async def test_a_record_sent_is_recorded_and_queued_together_then_sent_from_the_
     assert len([e for e in await events(ctx) if e.type == "record_issued"]) == 1
 
 
+@BOTH
 async def test_a_record_that_cannot_be_queued_is_not_on_record(
     ctx: Context, office: Office, monkeypatch: pytest.MonkeyPatch
 ) -> None:
