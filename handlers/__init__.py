@@ -65,12 +65,12 @@ COMMANDS: list[tuple[str, Action, bool]] = [
     ("cari", commands.search, False),
     ("cek", lembar.check_code, False),
     ("sop", commands.sop, False),
-    ("laporan", laporan.laporan, True),
+    ("laporan", laporan.laporan, False),  # a group is told to ask in private (handlers/periode)
     ("bantuan", commands.help_, False),
     ("help", commands.help_, False),
     ("batal", commands.cancel, True),
     ("delegasi", delegation.begin, True),
-    ("rekap", rekap.rekap, True),
+    ("rekap", rekap.rekap, False),  # likewise
     ("undang", admin.invite, True),
     ("pejabat", admin.list_officials, True),
     ("cabut", admin.revoke, True),

@@ -1,22 +1,20 @@
 """/rekap [KODE_SOP] [PERIODE]: the register of the cases the official may see, registered in the
-period asked for (handlers/periode.py), as an XLSX document.
+period asked for (handlers/periode.py), as an XLSX document, in a private chat only.
 
-Made off the bot's loop (`records.issued.off_loop`), so the bot keeps answering while a large one
-is written, and recorded as issued before it is sent."""
+Made and archived off the bot's loop (`records.issued.off_loop`), so the bot keeps answering
+while a large one is written; then recorded issued and queued for the outbox sender in one
+transaction (`records.issued.issued_to`)."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from telegram import Update
 
-from bot.records.issued import issued, off_loop
-from bot.records.rekap import Made, write_register
+from bot.records import on_demand
+from bot.records.issued import Outgoing, issued_to, off_loop
 from bot.runtime.types import CallbackContext
 from bot.services.context import Context
-from handlers.common import reply, text, viewer
-from handlers.periode import chosen
+from handlers.common import reply, viewer
+from handlers.periode import as_json, chosen
 from models import Official
 
 
@@ -27,50 +25,30 @@ async def rekap(update: Update, context: CallbackContext, me: Official) -> None:
     asked = await chosen(update, context, "rekap")
     if asked is None:
         return
-    code, span, period = asked.sop, asked.span, asked.period
+    code, span = asked.sop, asked.span
     noun = ctx.sops.get(code).case.noun if code is not None else None
     who = viewer(update, me)
+
+    async def make(worker: Context) -> on_demand.Made:
+        return await on_demand.register(worker, viewer=who, sop_code=code, period=asked.period)
+
+    made = await off_loop(ctx, make)
+    if made.stored is None:
+        await reply(update, context, "rekap", state="empty", sop=code, noun=noun, period=span)
+        return
+    if len(made.sheets) == 1:  # one SOP's cases: its own word for them
+        noun = ctx.sops.get(made.sheets[0]).case.noun
     day = ctx.clock.now().astimezone(ctx.settings.zone).date()
+    caption = {
+        "state": "sent",
+        "cases": made.cases,
+        "restricted": made.restricted,
+        "sop": code,
+        "noun": noun,
+        "day": day.isoformat(),
+        "period": as_json(span),
+    }
     name = f"rekap-{span.label if span else day.isoformat()}.xlsx"
-    with tempfile.TemporaryDirectory(prefix="disposisi-rekap-") as folder:
-        path = Path(folder) / name
-
-        async def make(worker: Context) -> Made:
-            return await write_register(worker, str(path), viewer=who, sop_code=code, period=period)
-
-        made = await off_loop(ctx, make)
-        if not made.cases:
-            await reply(update, context, "rekap", state="empty", sop=code, noun=noun, period=span)
-            return
-        await issued(
-            ctx,
-            "rekap",
-            by=me.id,
-            sop=code,
-            # as the console's `disposisi rekap` records its period
-            start=period.start.isoformat() if period.start else None,
-            end=period.end.isoformat() if period.end else None,
-            cases=made.cases,
-            restricted=made.restricted,
-        )
-        if len(made.sheets) == 1:  # one SOP's cases: its own word for them
-            noun = ctx.sops.get(made.sheets[0]).case.noun
-        caption = text(
-            context,
-            "rekap",
-            state="sent",
-            cases=made.cases,
-            restricted=made.restricted,
-            sop=code,
-            noun=noun,
-            day=day,
-            period=span,
-        )
-        with path.open("rb") as handle:
-            await context.bot.send_document(
-                chat.id,
-                handle,
-                filename=name,
-                caption=caption,
-                protect_content=made.restricted > 0,  # as a restricted case's own files are
-            )
+    # Protected as a restricted case's own files are.
+    to = Outgoing(chat.id, name, "rekap", caption, protect=made.restricted > 0)
+    await issued_to(ctx, "rekap", made.stored, to, by=me.id, **made.payload)

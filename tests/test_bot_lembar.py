@@ -10,10 +10,19 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import select
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.app import api_urls
+from bot.core import callbacks
 from bot.core.config import Settings
 from bot.records import lembar
+from bot.services import queries
+from demo.world import TOKEN
+from models import Proposal
+from models.outbox import DOCUMENT
 from tests.bot_world import Json, World, intake, office_world
+from tests.helpers import events, outbox
 
 
 @pytest.fixture
@@ -90,3 +99,47 @@ async def test_no_sheet_button_in_a_group(world: World) -> None:
     found = await world.tg.wait(group, contains="Riwayat", seconds=10)
     labels = [b["text"] for m in found for row in m.get("buttons") or [] for b in row]
     assert "🗒️ Lembar disposisi" not in labels
+
+
+async def test_a_forged_sheet_press_in_a_group_is_refused_and_sends_nothing(world: World) -> None:
+    """A client may put `ld:<id>` on a message in the group: the sheet would go to the whole
+    group. Refused as a stale button, and recorded; no sheet is made, nothing is on record."""
+    number = await intake(world)
+    group = world.group
+    assert group is not None
+    async with queries.reading(world.ctx) as session:
+        proposal_id = await session.scalar(select(Proposal.id).where(Proposal.number == number))
+    assert proposal_id is not None
+    data = callbacks.encode("ld", proposal_id)
+    urls = api_urls(world.ctx.settings.telegram_api_url)
+    assert urls is not None
+    async with Bot(TOKEN, base_url=urls[0], base_file_url=urls[1]) as bot:
+        forged = InlineKeyboardMarkup([[InlineKeyboardButton("🗒️", callback_data=data)]])
+        message = await bot.send_message(group, number, reply_markup=forged)
+    admin = world.uid("admin")
+    pressed = await world.tg.press(
+        admin, message.message_id, chat_id=group, callback_data=data, wait=10
+    )
+    assert pressed["answer"] is not None and pressed["answer"]["show_alert"]
+    assert pressed["answer"]["text"] == "Tombol ini sudah tidak berlaku."
+    found = await events(world.ctx)
+    [refused] = [e for e in found if e.type == "action_refused"]
+    assert refused.payload["action"] == "lembar" and refused.payload["chat_id"] == group
+    assert refused.payload["proposal"] == proposal_id
+    assert not [e for e in found if e.type == "record_issued"]
+    assert not [m for m in await outbox(world.ctx) if m.kind == DOCUMENT]
+    assert not [m for m in await world.tg.messages(group) if m["document"]]
+
+
+async def test_the_sheet_is_on_record_once_though_telegram_failed_to_take_it(world: World) -> None:
+    """The sheet goes by the outbox: Telegram refusing it once is the sender's to retry, not
+    the official's (a second press would be a second sheet, with another code)."""
+    number = await intake(world)
+    await world.tg.fault("sendDocument", count=1, status=502)
+    caption, content = await _sheet(world, "karo", number, "status")
+    assert content.startswith(b"%PDF-")
+    [made] = [e for e in await events(world.ctx) if e.type == "record_issued"]
+    assert lembar.shown(made.payload["code"]) in caption
+    [row] = [m for m in await outbox(world.ctx) if m.kind == DOCUMENT]
+    assert (row.template, row.attempts) == ("lembar_sent", 2)
+    assert (await world.tg.stats())["faults_injected"] == 1

@@ -58,6 +58,11 @@ async def test_rekap_of_a_month_holds_its_cases_and_says_the_month(world: World)
     assert "dalam periode 1 Okt 2026 s.d. 31 Okt 2026" in empty["text"]
     assert empty["document"] is None and len(await _issued(world)) == 1
 
+    # The SOP's code in capitals is the same SOP.
+    year = await _answer(world, "karo", f"/rekap {SOP.upper()} 2026", "Rekap")
+    assert year["document"]["file_name"] == "rekap-2026.xlsx"
+    assert [p["sop"] for p in await _issued(world)] == [None, SOP]
+
 
 async def test_laporan_of_a_half_year_says_it_in_caption_file_and_pdf(world: World) -> None:
     await intake(world)
@@ -70,14 +75,15 @@ async def test_laporan_of_a_half_year_says_it_in_caption_file_and_pdf(world: Wor
     )
     assert "Periode: 1 Juli 2026 s.d. 31 Desember 2026" in shown
 
-    before = await _answer(world, "karo", "/laporan 01/01/2026 2026-06-30", "Laporan monev SOP,")
-    assert before["document"]["file_name"] == "laporan-monev-semua-sop-2026-01-01_2026-06-30.pdf"
-    assert "periode 1 Jan 2026 s.d. 30 Jun 2026: 0 kasus" in before["text"]
     periods = [(p["sop"], p["start"], p["end"], p["cases"]) for p in await _issued(world)]
-    assert periods == [
-        (SOP, "2026-07-01T00:00:00+07:00", "2027-01-01T00:00:00+07:00", 1),
-        (None, "2026-01-01T00:00:00+07:00", "2026-07-01T00:00:00+07:00", 0),
-    ]
+    assert periods == [(SOP, "2026-07-01T00:00:00+07:00", "2027-01-01T00:00:00+07:00", 1)]
+
+    # A period with no case is answered as /rekap answers it: no file, nothing on record.
+    before = await _answer(world, "karo", "/laporan 01/01/2026 2026-06-30", "Belum ada")
+    assert before["document"] is None
+    assert "Belum ada kasus yang dapat Anda lihat untuk dilaporkan" in before["text"]
+    assert "dalam periode 1 Jan 2026 s.d. 30 Jun 2026" in before["text"]
+    assert len(await _issued(world)) == 1
 
 
 @pytest.mark.parametrize(
@@ -88,6 +94,7 @@ async def test_laporan_of_a_half_year_says_it_in_caption_file_and_pdf(world: Wor
         ("/rekap 2026-07-01 2026-06-30", "Tanggal awal 1 Jul 2026 jatuh sesudah tanggal akhir"),
         (f"/laporan {SOP} semester1 2026 2025", "jatuh sesudah"),
         ("/laporan tidak_ada 2026", "SOP «tidak_ada» tidak ada"),
+        ("/laporan 2026 2026 2026", "Terlalu banyak kata: «2026» berlebih"),
         ("/rekap " + "2026 " * 800, "Terlalu panjang: 3.999 karakter"),
     ],
 )

@@ -70,6 +70,15 @@ def test_the_sop_code_comes_first_and_either_may_be_left_out() -> None:
     assert parse("semester1 2026", CODES) == Asked(None, half)
 
 
+@pytest.mark.parametrize("typed", ["KERJASAMA_PIHAK_KETIGA", "Kerjasama_Pihak_Ketiga"])
+def test_an_sop_code_is_read_in_any_case_as_the_sop_writes_it(typed: str) -> None:
+    year = Span(date(2026, 1, 1), date(2026, 12, 31), "2026")
+    assert parse(f"{typed} 2026", CODES) == Asked(SOP, year)
+    assert parse(typed, CODES) == Asked(SOP)
+    # One written exactly so comes first, should two differ in case only.
+    assert parse("Surat_Masuk", ("surat_masuk", "Surat_Masuk")).sop == "Surat_Masuk"
+
+
 def _refused(typed: str) -> Unreadable:
     with pytest.raises(Unreadable) as refused:
         parse(typed, CODES)
@@ -81,7 +90,7 @@ def _refused(typed: str) -> Unreadable:
     [
         ("tidak_ada", "tidak_ada"),
         ("tidak_ada 2026", "tidak_ada"),
-        ("Kerjasama_Pihak_Ketiga", "Kerjasama_Pihak_Ketiga"),  # codes are written as the file does
+        ("kerjasama", "kerjasama"),  # a code is named whole
         ("ju 2026", "ju"),  # two letters name no month
     ],
 )
@@ -109,7 +118,6 @@ def test_a_first_word_that_is_no_sop_nor_a_period_is_an_unknown_sop(typed: str, 
         ("semester 2026", "semester 2026"),  # the half's number left out
         ("semester1", "semester 1"),
         ("2026 kerjasama_pihak_ketiga", "kerjasama_pihak_ketiga"),  # the code comes first
-        ("2026-01-01 2026-06-30 2026-12-31", "2026-12-31"),
         ("2026-01-01 s.d.", "2026-01-01 s.d."),
         (f"{SOP} 2026-01-01 sampai kemarin", "kemarin"),
         ("²²/01/2026", "²²/01/2026"),
@@ -118,6 +126,20 @@ def test_a_first_word_that_is_no_sop_nor_a_period_is_an_unknown_sop(typed: str, 
 def test_what_is_no_period_is_named(typed: str, given: str) -> None:
     refused = _refused(typed)
     assert (refused.reason, refused.details) == ("tanggal", {"given": given})
+
+
+@pytest.mark.parametrize(
+    ("typed", "given"),
+    [
+        ("2026 2026 2026", "2026"),  # each a year: the extra one is what is wrong
+        ("2026-01-01 2026-06-30 2026-12-31", "2026-12-31"),
+        (f"{SOP} juli 2026 desember 2026 saja", "saja"),
+        ("2026 s.d. 2027 2028 2029", "2028 2029"),
+    ],
+)
+def test_words_after_a_whole_period_are_too_many(typed: str, given: str) -> None:
+    refused = _refused(typed)
+    assert (refused.reason, refused.details) == ("banyak", {"given": given})
 
 
 def test_a_start_after_the_end_is_refused_with_both() -> None:
@@ -160,6 +182,7 @@ def _answer(typed: str) -> str:
         ("2026-13-01", "«2026-13-01» bukan periode yang dikenal."),
         ("2026-07-01 2026-06-30", "Tanggal awal 1 Jul 2026 jatuh sesudah tanggal akhir 30 Jun"),
         ("x" * 5000, "Terlalu panjang: 5.000 karakter, paling banyak 120."),
+        ("2026 2026 2026", "Terlalu banyak kata: «2026» berlebih."),
     ],
 )
 def test_each_refusal_says_why_then_how_to_write_it(typed: str, said: str) -> None:

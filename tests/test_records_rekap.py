@@ -5,6 +5,7 @@ header and the filter; through /rekap, only what the official may see; the CLI's
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import sqlite3
@@ -250,6 +251,7 @@ async def test_rekap_sends_the_officials_own_register_as_a_document(world: World
         "end": None,
         "cases": 1,
         "restricted": 0,
+        "sha256": hashlib.sha256(content).hexdigest(),  # the very file received
     }
 
 

@@ -118,8 +118,10 @@ def day_text(day: date | str) -> str:
     return f"{DAY_NAMES[day.weekday()]}, {day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
-def short_date(day: date) -> str:
+def short_date(day: date | str) -> str:
     """'23 Nov 2026': a period's bounds, where a weekday would only crowd the line."""
+    if isinstance(day, str):  # as a caption waiting in the outbox holds it
+        day = date.fromisoformat(day)
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 

@@ -52,8 +52,8 @@ class Asked:
 
 class Unreadable(ValueError):
     """Why the words cannot be read. `reason`: "panjang" (too long: `length`), "sop" (the first
-    word is no SOP code nor a period: `given`), "tanggal" (`given` is no period), "terbalik"
-    (`first` after `last`)."""
+    word is no SOP code nor a period: `given`), "tanggal" (`given` is no period), "banyak"
+    (a period read, then more words: `given`), "terbalik" (`first` after `last`)."""
 
     def __init__(self, reason: str, **details: object) -> None:
         super().__init__(reason)
@@ -66,9 +66,9 @@ def parse(typed: str, codes: Collection[str]) -> Asked:
     if len(typed) > MAX_TYPED:
         raise Unreadable("panjang", length=len(typed), limit=MAX_TYPED)
     words = typed.split()
-    sop = None
-    if words and words[0] in codes:
-        sop = words.pop(0)
+    sop = _code(words[0], codes) if words else None
+    if sop is not None:
+        words.pop(0)
     elif words and not _starts_period(words[0].lower()):
         raise Unreadable("sop", given=words[0])
     return Asked(sop, _span([w.lower() for w in words]) if words else None)
@@ -81,6 +81,14 @@ def span_of(typed: str) -> Span:
     if not words or len(typed) > MAX_TYPED:
         raise Unreadable("tanggal", given=typed[:MAX_TYPED])
     return _span(words)
+
+
+def _code(word: str, codes: Collection[str]) -> str | None:
+    """The SOP code `word` names, in any case ("KERJASAMA_PIHAK_KETIGA"), as the SOP writes it;
+    one written exactly so comes first."""
+    if word in codes:
+        return word
+    return next((code for code in codes if code.lower() == word.lower()), None)
 
 
 def _starts_period(word: str) -> bool:
@@ -96,8 +104,8 @@ def _span(words: list[str]) -> Span:
     if at == len(words):
         raise Unreadable("tanggal", given=" ".join(words))
     last, at = _part(words, at)
-    if at != len(words):
-        raise Unreadable("tanggal", given=" ".join(words[at:]))
+    if at != len(words):  # each word read, but more follow: no period has three parts
+        raise Unreadable("banyak", given=" ".join(words[at:]))
     if first.first > last.last:
         raise Unreadable("terbalik", first=first.first, last=last.last)
     return Span(first.first, last.last, f"{first.label}_{last.label}")
