@@ -344,11 +344,19 @@ def file_name(number: str) -> str:
     return text("lembar", "file_name", number=safe)
 
 
-async def issue(
-    ctx: Context, number: str, *, viewer: access.Viewer | None, by: int | None
-) -> Issued:
-    """Make the sheet of case `number` for `viewer` (None: the console) and record it issued,
-    with its code and the chain's state it was made at."""
+@dataclass(frozen=True)
+class Made:
+    """A sheet made and not yet recorded: the sheet, its case, and what its `record_issued`
+    says (its code and the chain's state it was made at)."""
+
+    sheet: Issued
+    proposal_id: int
+    payload: dict[str, Any]
+
+
+async def make(ctx: Context, number: str, *, viewer: access.Viewer | None, by: int | None) -> Made:
+    """Make the sheet of case `number` for `viewer` (None: the console), its code drawn from the
+    chain's state now; the caller records it (`issue`, or with its delivery: `on_demand`)."""
     from bot.records.lembar_pdf import render
 
     sheet = await gather(ctx, number, viewer=viewer, by=by)
@@ -360,21 +368,27 @@ async def issue(
         salt=salt,
     )
     content = render(sheet, ctx.settings.zone)  # made before it is recorded: no record of none
-    await issued(
-        ctx,
-        KIND,
-        by=by,
-        proposal_id=sheet.record.id,
-        code=sheet.code,
-        last_event_id=sheet.last_event_id,
-        last_hash=sheet.last_hash,
-        head_event_id=sheet.head_id,
-        salt=salt,
-        number=sheet.record.number,
-        **sheet.state,
-    )
     record = sheet.record
-    return Issued(record.number, sheet.code, content, file_name(record.number), record.restricted)
+    payload = {
+        "code": sheet.code,
+        "last_event_id": sheet.last_event_id,
+        "last_hash": sheet.last_hash,
+        "head_event_id": sheet.head_id,
+        "salt": salt,
+        "number": record.number,
+        **sheet.state,
+    }
+    made = Issued(record.number, sheet.code, content, file_name(record.number), record.restricted)
+    return Made(made, record.id, payload)
+
+
+async def issue(
+    ctx: Context, number: str, *, viewer: access.Viewer | None, by: int | None
+) -> Issued:
+    """Make the sheet of case `number` for `viewer` (None: the console) and record it issued."""
+    made = await make(ctx, number, viewer=viewer, by=by)
+    await issued(ctx, KIND, by=by, proposal_id=made.proposal_id, **made.payload)
+    return made.sheet
 
 
 # -- checking --------------------------------------------------------------------------------

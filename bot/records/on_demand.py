@@ -8,7 +8,6 @@ cases is megabytes to hash and write."""
 
 from __future__ import annotations
 
-import secrets
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,6 @@ from typing import Any
 
 from bot.records import laporan_file, lembar
 from bot.records.cases import Period
-from bot.records.lembar_pdf import render
 from bot.records.rekap import write_register
 from bot.services import access
 from bot.services.context import Context
@@ -73,29 +71,8 @@ class Sheet:
 
 
 async def sheet(ctx: Context, number: str, *, viewer: access.Viewer, by: int) -> Sheet:
-    """The disposition sheet of case `number` for `viewer` as of now, made as `lembar.issue`
-    makes it (NotVisible, RestrictedInGroup as `lembar.gather`); its code is drawn from the
-    chain's state it was made at."""
-    found = await lembar.gather(ctx, number, viewer=viewer, by=by)
-    salt = secrets.token_hex(8)
-    found.code = lembar.derive(
-        proposal_id=found.record.id,
-        last_event_id=found.last_event_id,
-        last_hash=found.last_hash,
-        salt=salt,
-    )
-    content = render(found, ctx.settings.zone)
-    record = found.record
-    payload = {
-        "code": found.code,
-        "last_event_id": found.last_event_id,
-        "last_hash": found.last_hash,
-        "head_event_id": found.head_id,
-        "salt": salt,
-        "number": record.number,
-        **found.state,
-    }
-    issued = lembar.Issued(
-        record.number, found.code, content, lembar.file_name(record.number), record.restricted
-    )
-    return Sheet(issued, ctx.archive.store(content), record.id, payload)
+    """The disposition sheet of case `number` for `viewer` as of now (`lembar.make`; NotVisible,
+    RestrictedInGroup as `lembar.gather`), archived."""
+    made = await lembar.make(ctx, number, viewer=viewer, by=by)
+    stored = ctx.archive.store(made.sheet.content)
+    return Sheet(made.sheet, stored, made.proposal_id, made.payload)
