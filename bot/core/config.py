@@ -119,7 +119,9 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
-        return normalize_database_url(value)
+        url = normalize_database_url(value)
+        _usable_database_url(url)
+        return url
 
     @field_validator("sqlite_synchronous")
     @classmethod
@@ -197,6 +199,27 @@ def normalize_database_url(url: str) -> str:
     if url.startswith(("sqlite+inline://", "postgresql+asyncpg://")):
         return url
     raise ValueError(text("config", "bad_database_url"))
+
+
+def _usable_database_url(url: str) -> None:
+    """Refuse, in the operator's words, a URL the engine could not use: else each command would
+    fail at its first connection with a traceback (SQLAlchemy's ValueError on a port that is no
+    number, the socket's OverflowError on one past 65535), or, for `sqlite://FILE.db`, quietly
+    use a database in memory that is lost at exit. The reasons never quote the URL: it may hold
+    a password."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):  # "[::1" unclosed, a port "notaport", a bare "x:"
+        raise ValueError(text("config", "database_url_unreadable")) from None
+    if parsed.host is not None and ("@" in parsed.host or not parsed.host.strip()):
+        raise ValueError(text("config", "database_url_unreadable"))  # an "@" of the password
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        raise ValueError(text("config", "database_url_port"))
+    if parsed.get_backend_name() == "sqlite" and (parsed.host or parsed.port or parsed.username):
+        raise ValueError(text("config", "database_url_sqlite_host"))
 
 
 def load_settings(**overrides: object) -> Settings:
