@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections import defaultdict
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -513,14 +514,17 @@ async def _sees(
 
 async def _standing(ctx: Context, proposal: Proposal) -> dict[str, Any]:
     """Where the case stands now, in the terms of `Sheet.state`."""
-    async for record in cases(ctx, number=proposal.number):
-        current = record.current
-        return {
-            "status": record.status,
-            "step": current.number if current else None,
-            "step_title": current.title if current else None,
-            "outcome_title": record.outcome_title,
-        }
+    # Closed here: a generator left at its first case would be closed by the garbage collector,
+    # outside this task, with its session still open ("aclose(): ... already running").
+    async with aclosing(cases(ctx, number=proposal.number)) as found:
+        async for record in found:
+            current = record.current
+            return {
+                "status": record.status,
+                "step": current.number if current else None,
+                "step_title": current.title if current else None,
+                "outcome_title": record.outcome_title,
+            }
     return {}
 
 

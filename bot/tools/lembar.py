@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.core.config import load_settings
 from bot.core.texts import text
+from bot.tools.console import as_text
 
 
 def lembar(args: argparse.Namespace) -> int:
@@ -59,7 +60,6 @@ def _unwritable(out: Path) -> str | None:
 
 def check(args: argparse.Namespace) -> int:
     """What /cek says, for the operator: exit 0 for a sheet issued, 1 for a code refused."""
-    from bot.core.render import Renderer
     from bot.records.lembar import Checked
     from bot.records.lembar import check as check_code
     from bot.services.context import build_context
@@ -74,6 +74,6 @@ def check(args: argparse.Namespace) -> int:
             await ctx.close()
 
     found = asyncio.run(run())
-    said = Renderer(settings.zone, html=False).render("cek", {"found": found})
+    said = as_text(settings.zone, "cek", {"found": found})  # the template is Telegram's
     print(said, file=sys.stdout if found.ok else sys.stderr)
     return 0 if found.ok else 1
