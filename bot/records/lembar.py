@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections import defaultdict
-from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -514,18 +513,18 @@ async def _sees(
 
 async def _standing(ctx: Context, proposal: Proposal) -> dict[str, Any]:
     """Where the case stands now, in the terms of `Sheet.state`."""
-    # Closed here: a generator left at its first case would be closed by the garbage collector,
-    # outside this task, with its session still open ("aclose(): ... already running").
-    async with aclosing(cases(ctx, number=proposal.number)) as found:
-        async for record in found:
-            current = record.current
-            return {
-                "status": record.status,
-                "step": current.number if current else None,
-                "step_title": current.title if current else None,
-                "outcome_title": record.outcome_title,
-            }
-    return {}
+    standing: dict[str, Any] = {}
+    # To the end (the one case), as `gather` does: a generator left at its first case is closed
+    # by the garbage collector, outside this task, its session open ("aclose(): … running").
+    async for record in cases(ctx, number=proposal.number):
+        current = record.current
+        standing = {
+            "status": record.status,
+            "step": current.number if current else None,
+            "step_title": current.title if current else None,
+            "outcome_title": record.outcome_title,
+        }
+    return standing
 
 
 async def _refuse(
