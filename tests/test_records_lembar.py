@@ -400,6 +400,16 @@ async def test_cli_lembar_then_audit_cek(
     assert "tidak sah" in capsys.readouterr().err
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full to fill")
+async def test_cli_lembar_says_why_the_sheet_was_not_written(
+    console: Letter, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "penuh.pdf").symlink_to("/dev/full")  # a disk that is full
+    assert await _run(["lembar", console.number, "--out", str(tmp_path / "penuh.pdf")]) == 2
+    said = capsys.readouterr().err
+    assert said == f"--out {tmp_path}/penuh.pdf: tidak dapat ditulis (ruang penyimpanannya penuh)\n"
+
+
 def test_the_console_shows_a_telegram_message_as_telegram_does() -> None:
     title = "Kerja sama A & B <tahap 2>"  # as typed: escaped for Telegram, shown back as typed
     found = lembar.Checked(
@@ -420,7 +430,9 @@ def test_the_console_shows_a_telegram_message_as_telegram_does() -> None:
     [
         (["9999/SM/2026", "--out", "{tmp}/a.pdf"], "Tidak ada pengajuan bernomor '9999/SM/2026'"),
         (["{number}", "--out", "{tmp}/a.xlsx"], "beri nama berakhiran .pdf"),
-        (["{number}", "--out", "{tmp}/tidak/ada/a.pdf"], "tidak dapat ditulis"),
+        (["{number}", "--out", "{tmp}/tidak/ada/a.pdf"], "ditulis (folder tujuannya tidak ada)"),
+        (["{number}", "--out", "{tmp}"], "beri nama berakhiran .pdf"),
+        (["{number}", "--out", "{tmp}/folder.pdf"], "ditulis (itu sebuah folder; beri nama"),
     ],
 )
 async def test_cli_lembar_refuses_in_indonesian(
@@ -430,6 +442,7 @@ async def test_cli_lembar_refuses_in_indonesian(
     argv: list[str],
     said: str,
 ) -> None:
+    (tmp_path / "folder.pdf").mkdir()
     given = [a.format(tmp=tmp_path, number=console.number) for a in argv]
     assert await _run(["lembar", *given]) == 2
     assert said in capsys.readouterr().err

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from pathlib import Path
 
 from bot.core.config import load_settings
 from bot.core.texts import text
-from bot.tools.console import as_text
+from bot.tools.console import as_text, blocked, why
 
 
 def lembar(args: argparse.Namespace) -> int:
@@ -42,7 +41,7 @@ def lembar(args: argparse.Namespace) -> int:
     try:
         out.write_bytes(made.content)
     except OSError as exc:
-        print(text("cli", "lembar_unwritable", out=out, error=exc.strerror), file=sys.stderr)
+        print(text("cli", "lembar_unwritable", out=out, error=why(exc, out)), file=sys.stderr)
         return 2
     print(text("cli", "lembar_made", number=made.number, out=out, code=shown(made.code)))
     return 0
@@ -52,9 +51,9 @@ def _unwritable(out: Path) -> str | None:
     """Why --out cannot take the sheet, asked before it is made (a sheet made is recorded)."""
     if out.suffix.lower() != ".pdf":
         return text("cli", "lembar_not_pdf", out=out)
-    folder = out.parent if str(out.parent) else Path(".")
-    if out.is_dir() or not folder.is_dir() or not os.access(folder, os.W_OK):
-        return text("cli", "lembar_unwritable", out=out, error=text("cli", "lembar_no_folder"))
+    refused = blocked(out)
+    if refused is not None:
+        return text("cli", "lembar_unwritable", out=out, error=why(refused, out))
     return None
 
 
