@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.core.config import load_settings
 from bot.core.texts import text
 from bot.tools import console
+from bot.tools.database import ready
 from bot.tools.options import bound_day
 from bot.tools.sop_files import sop_codes
 
@@ -50,6 +51,7 @@ def laporan(args: argparse.Namespace) -> int:
     async def run() -> tuple[bytes, int]:
         ctx = build_context(settings)
         try:
+            await ready(ctx.engine)
             made = await make(ctx, form, by=None, sop_code=args.sop, period=period)
             return made.content, made.cases
         finally:

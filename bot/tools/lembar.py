@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.core.config import load_settings
 from bot.core.texts import text
 from bot.tools.console import as_text, blocked, why
+from bot.tools.database import ready
 
 
 def lembar(args: argparse.Namespace) -> int:
@@ -29,6 +30,7 @@ def lembar(args: argparse.Namespace) -> int:
     async def run() -> Issued:
         ctx = build_context(settings)
         try:
+            await ready(ctx.engine)
             return await issue(ctx, args.number, viewer=None, by=None)
         finally:
             await ctx.close()
@@ -68,6 +70,7 @@ def check(args: argparse.Namespace) -> int:
     async def run() -> Checked:
         ctx = build_context(settings)
         try:
+            await ready(ctx.engine)
             return await check_code(ctx, args.code, viewer=None, by=None)
         finally:
             await ctx.close()

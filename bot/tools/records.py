@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from bot.core.config import load_settings
 from bot.core.texts import text
+from bot.tools.database import ready
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -44,8 +45,10 @@ def audit_verify(_args: argparse.Namespace) -> int:
     settings = load_settings()
 
     async def run() -> audit.Verification:
-        async with _database(settings.database_url) as engine, read_session(engine) as session:
-            return await audit.verify(session)
+        async with _database(settings.database_url) as engine:
+            await ready(engine)
+            async with read_session(engine) as session:
+                return await audit.verify(session)
 
     result = asyncio.run(run())
     if not result.ok:
@@ -79,6 +82,7 @@ def inbox(_args: argparse.Namespace) -> int:
     async def run() -> list[updates.SetAside]:
         ctx = build_context(settings)
         try:
+            await ready(ctx.engine)
             return await updates.set_aside_list(ctx)
         finally:
             await ctx.close()

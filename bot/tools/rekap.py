@@ -18,6 +18,7 @@ from bot.core.config import load_settings
 from bot.core.texts import text
 from bot.records.cases import Period
 from bot.tools.console import why
+from bot.tools.database import ready
 from bot.tools.options import bound_day
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ def rekap(args: argparse.Namespace) -> int:
     async def run() -> int:
         ctx = build_context(settings)
         try:
+            await ready(ctx.engine)
             if args.sop is not None and args.sop not in ctx.sops:
                 known = ", ".join(spec.code for spec in ctx.sops.latest())
                 said = text("cli", "rekap_unknown_sop", code=args.sop, known=known)
