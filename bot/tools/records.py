@@ -17,6 +17,8 @@ from bot.tools.database import ready
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
+    from bot.storage import audit
+
 
 def db_upgrade(_args: argparse.Namespace) -> int:
     from bot.storage.db import redact_url
@@ -52,11 +54,19 @@ def audit_verify(_args: argparse.Namespace) -> int:
 
     result = asyncio.run(run())
     if not result.ok:
-        broken = text("cli", "audit_broken", problem=result.problem, checked=result.checked)
-        print(broken, file=sys.stderr)
+        print(text("cli", "audit_broken", problem=_break(result)), file=sys.stderr)
         return 1
     print(text("cli", "audit_intact", checked=result.checked, last_hash=result.last_hash))
     return 0
+
+
+def _break(result: audit.Verification) -> str:
+    """The chain's first break, in the operator's words."""
+    key = f"audit_{result.problem}"
+    if result.problem == "newest_removed" and result.event_id == result.head_id:
+        key = "audit_newest_removed_one"
+    event, checked = result.event_id or 0, result.checked
+    return text("cli", key, event=event, next=event + 1, head=result.head_id, checked=checked)
 
 
 @asynccontextmanager
