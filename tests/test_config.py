@@ -212,6 +212,7 @@ def test_a_usable_database_url_is_taken(monkeypatch: pytest.MonkeyPatch, url: st
         ["audit", "cek", "K3DKM-M2MWS"],
         ["audit", "verify"],
         ["db", "upgrade"],
+        ["run"],  # the bot's start
     ],
 )
 def test_every_command_refuses_a_broken_database_url_naming_the_variable(
