@@ -203,6 +203,36 @@ def test_a_usable_database_url_is_taken(monkeypatch: pytest.MonkeyPatch, url: st
     assert load_settings().database_url.endswith(url.partition("://")[2])
 
 
+def test_what_the_settings_take_sqlalchemy_reads_and_can_connect_to(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The settings read a database URL as SQLAlchemy does (the core does not import it)."""
+    from sqlalchemy.engine import make_url
+
+    hosts = ["h", "127.0.0.1", "[::1]", "[::1", "::1", "h1,h2", "", "b@h", "h:", "h:x", "h:0"]
+    hosts += ["h:5432", "h:65535", "h:65536", "h:-1", "h:99999", "[::1]:5432", "[::1]:x"]
+    users = ["", "u@", "u:p@", "u:p/q@", "u:p#q?@", "u:p%40q@", "u:@", ":p@", "u:p:q@"]
+    tails = ["", "/db", "/db?ssl=require", "/db/x", "?x=1"]
+    taken = 0
+    for user in users:
+        for host in hosts:
+            for tail in tails:
+                for scheme in ("postgresql", "sqlite"):
+                    url = f"{scheme}://{user}{host}{tail}"
+                    monkeypatch.setenv("DATABASE_URL", url)
+                    try:
+                        read = load_settings().database_url
+                    except ConfigError:
+                        continue
+                    parsed = make_url(read)  # no ValueError, no ArgumentError
+                    assert parsed.port is None or 0 < parsed.port < 65536, url
+                    assert "@" not in (parsed.host or ""), url
+                    if scheme == "sqlite":
+                        assert (parsed.host, parsed.port, parsed.username) == (None,) * 3, url
+                    taken += 1
+    assert taken > 300
+
+
 @pytest.mark.parametrize(
     "argv",
     [

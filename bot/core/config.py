@@ -34,6 +34,16 @@ _REFUSALS = {
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 _TOKEN = re.compile(r"[0-9]+:[A-Za-z0-9_-]+")
+# A database URL as SQLAlchemy reads it (sqlalchemy/engine/url.py `_parse_url`), written here
+# because the pure core does not import the database library; tests/test_config.py checks that
+# what this takes, make_url takes too.
+_DATABASE_URL = re.compile(
+    r"""[\w+]+://
+    (?:(?P<user>[^:/]*)(?::[^@]*)?@)?
+    (?:(?:\[(?P<ipv6>[^/?]+)\]|(?P<host>[^/:?]+))?(?::(?P<port>[^/?]*))?)?
+    """,
+    re.X,
+)
 
 
 class ConfigError(Exception):
@@ -207,18 +217,17 @@ def _usable_database_url(url: str) -> None:
     number, the socket's OverflowError on one past 65535), or, for `sqlite://FILE.db`, quietly
     use a database in memory that is lost at exit. The reasons never quote the URL: it may hold
     a password."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        parsed = make_url(url)
-    except (ArgumentError, ValueError):  # "[::1" unclosed, a port "notaport", a bare "x:"
-        raise ValueError(text("config", "database_url_unreadable")) from None
-    if parsed.host is not None and ("@" in parsed.host or not parsed.host.strip()):
-        raise ValueError(text("config", "database_url_unreadable"))  # an "@" of the password
-    if parsed.port is not None and not 0 < parsed.port < 65536:
+    parts = _DATABASE_URL.match(url)
+    if parts is None:  # not after normalize_database_url, which checked the scheme
+        raise ValueError(text("config", "database_url_unreadable"))
+    host, port = parts["host"], parts["port"]
+    # "[::1" unclosed, a port "notaport" or empty; an "@" of the password written as it is
+    # (SQLAlchemy takes the password up to the first "@", and the rest as the host).
+    if (host is not None and "@" in host) or (port is not None and not port.isdigit()):
+        raise ValueError(text("config", "database_url_unreadable"))
+    if port is not None and not 0 < int(port) < 65536:
         raise ValueError(text("config", "database_url_port"))
-    if parsed.get_backend_name() == "sqlite" and (parsed.host or parsed.port or parsed.username):
+    if url.startswith("sqlite") and (parts["user"] is not None or host or parts["ipv6"] or port):
         raise ValueError(text("config", "database_url_sqlite_host"))
 
 
