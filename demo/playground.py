@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import shutil
 import signal
 import tempfile
 from dataclasses import dataclass
@@ -22,10 +21,11 @@ from aiohttp import web
 from bot.core.clock import ShiftedClock
 from bot.core.config import Settings
 from bot.core.render import Renderer
+from bot.core.sop.loader import load_sop
 from bot.services.context import build_context
 from bot.storage import migrate
 from demo import player
-from demo.run import default_start, demo_settings
+from demo.run import copy_sop, default_start, demo_settings
 from demo.scenario import NAMES
 from demo.world import TOKEN, World
 from emulator.client import EmulatorClient
@@ -83,13 +83,13 @@ async def start_playground(
 
 
 def _own_sops(base: Settings, sop_file: Path | None, scratch: Path) -> Path | None:
-    """The folder of SOPs to serve: a copy holding `sop_file`, or the operator's SOP_DIR;
-    None for the seed."""
+    """The folder of SOPs to serve: a copy holding `sop_file` and its letter templates, or the
+    operator's SOP_DIR; None for the seed."""
     if sop_file is None:
         return base.sop_dir
     folder = scratch / "sops"
     folder.mkdir()
-    shutil.copy(sop_file, folder / sop_file.name)
+    copy_sop(load_sop(sop_file), folder, sop_file.name)
     return folder
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -23,7 +24,7 @@ from sqlalchemy import func, select
 
 from bot.core.clock import ShiftedClock
 from bot.core.config import Settings
-from bot.core.sop.spec import SopSpec
+from bot.core.sop.spec import Letter, SopSpec
 from bot.records.timeline import StepTime, standard_minutes, step_times
 from bot.services.context import Context, build_context
 from bot.storage import migrate
@@ -150,10 +151,39 @@ async def run_sop_demo(
     def folder(scratch: FilePath) -> dict[str, Any]:
         sops = scratch / "sops"
         sops.mkdir()
-        (sops / f"{sop.code}.yaml").write_text(sop.source, encoding="utf-8")
+        copy_sop(sop, sops, f"{sop.code}.yaml")
         return {"sop_dir": sops}
 
     return await _staged(pinned(base), start, any_sop, folder, keep)
+
+
+def copy_sop(sop: SopSpec, folder: FilePath, name: str) -> None:
+    """The SOP file into `folder` as `name`, with the letter templates its steps declare at the
+    same paths relative to it (`letters/` beside it, sops/README.md): the bot loads the copy,
+    and looks for them there. Written as they were read and checked when the file was loaded.
+    A template outside the file's folder is not written out (see `letters_outside`)."""
+    (folder / name).write_text(sop.source, encoding="utf-8")
+    for step, letter in _letters(sop):
+        if _outside(letter.template):
+            raise ValueError(f"{step}: letter template {letter.template!r} outside the folder")
+        target = folder / os.path.normpath(letter.template)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(letter.content)
+
+
+def letters_outside(sop: SopSpec) -> list[tuple[str, str]]:
+    """(step, template) of each letter whose template is not under the SOP file's folder (an
+    absolute path, or one up with ".."): a demo would write it outside its scratch folder."""
+    return [(step, letter.template) for step, letter in _letters(sop) if _outside(letter.template)]
+
+
+def _letters(sop: SopSpec) -> list[tuple[str, Letter]]:
+    return [(step.key, step.letter) for step in sop.steps if step.letter is not None]
+
+
+def _outside(template: str) -> bool:
+    shown = os.path.normpath(template)
+    return os.path.isabs(shown) or shown.split(os.sep)[0] == os.pardir
 
 
 Play = Callable[[World, Callable[[dict[str, str]], Tape]], Awaitable[DemoResult]]

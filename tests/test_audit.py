@@ -50,8 +50,7 @@ async def test_an_intact_chain_verifies(ctx: Context, trail: int) -> None:
 async def test_an_altered_event_is_named(ctx: Context, trail: int) -> None:
     await _tamper(ctx, "UPDATE events SET step_key = 'dipalsukan' WHERE id = 7")
     result = await _verify(ctx)
-    assert (result.ok, result.event_id) == (False, 7)
-    assert result.problem == "event 7 was altered"
+    assert (result.ok, result.problem, result.event_id, result.checked) == (False, "altered", 7, 6)
 
 
 @BOTH
@@ -67,7 +66,7 @@ async def test_the_database_refuses_to_change_events(ctx: Context, trail: int, s
 
 async def test_a_missing_head_is_a_break(ctx: Context, trail: int) -> None:
     await _tamper(ctx, "DELETE FROM audit_head")
-    assert (await _verify(ctx)).problem == "the chain head (audit_head) was removed"
+    assert (await _verify(ctx)).problem == "head_removed"
 
 
 async def test_a_forger_who_rehashes_an_event_breaks_the_next_link(
@@ -80,21 +79,20 @@ async def test_a_forger_who_rehashes_an_event_breaks_the_next_link(
         forged.step_key = "dipalsukan"
         forged.hash = audit.digest(forged)  # a consistent hash for the forged content
     result = await _verify(ctx)
-    assert result.problem == "event 5 was altered and rehashed (event 6 no longer follows)"
-    assert result.event_id == 5
+    assert (result.problem, result.event_id, result.checked) == ("rehashed", 5, 4)
 
 
 @BOTH
 async def test_a_removed_event_is_named(ctx: Context, trail: int) -> None:
     await _tamper(ctx, "DELETE FROM events WHERE id = 4")
     result = await _verify(ctx)
-    assert result.problem == "event 4 was removed"
+    assert (result.problem, result.event_id, result.checked) == ("removed", 4, 3)
 
 
 async def test_removing_the_newest_events_is_seen_by_the_head(ctx: Context, trail: int) -> None:
     await _tamper(ctx, f"DELETE FROM events WHERE id > {trail - 2}")
     result = await _verify(ctx)
-    assert not result.ok and result.event_id == trail - 1
+    assert (result.problem, result.event_id, result.head_id) == ("newest_removed", trail - 1, trail)
 
 
 async def test_cli_audit_verify(
@@ -105,7 +103,41 @@ async def test_cli_audit_verify(
     assert f"{trail} peristiwa diperiksa" in capsys.readouterr().out
     await _tamper(ctx, "UPDATE events SET payload = '{}' WHERE id = 3")
     assert await _run(main, ["audit", "verify"]) == 1
-    assert "event 3 was altered" in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert said == "Jejak audit RUSAK: peristiwa 3 telah diubah; 2 peristiwa sebelumnya utuh\n"
+
+
+@pytest.mark.parametrize(
+    ("sql", "said"),
+    [
+        (
+            "DELETE FROM events WHERE id = 4",
+            "peristiwa 4 telah dihapus; 3 peristiwa sebelumnya utuh",
+        ),
+        ("DELETE FROM events WHERE id >= {last}", "peristiwa {last}, yang terbaru, telah dihapus"),
+        (
+            "DELETE FROM events WHERE id >= {last} - 1",
+            "peristiwa {before} s.d. {last}, yang terbaru",
+        ),
+        ("UPDATE audit_head SET last_hash = '{zero}'", "peristiwa terbaru ({last}) tidak cocok"),
+        ("DELETE FROM audit_head", "kepala rantai (tabel audit_head) telah dihapus"),
+    ],
+)
+async def test_cli_audit_verify_says_each_break_in_indonesian(
+    ctx: Context,
+    trail: int,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    sql: str,
+    said: str,
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", ctx.settings.database_url)
+    numbers = {"last": trail, "before": trail - 1, "zero": "0" * 64}
+    await _tamper(ctx, sql.format(**numbers))
+    assert await _run(main, ["audit", "verify"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"Jejak audit RUSAK: {said.format(**numbers)}"), err
+    assert "event" not in err and "removed" not in err and len(err.splitlines()) == 1
 
 
 async def _run(command: object, argv: list[str]) -> int:

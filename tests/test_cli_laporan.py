@@ -50,3 +50,21 @@ def test_a_wrong_option_is_told_in_plain_words(
     assert main(["laporan", *given]) == 2
     assert said in capsys.readouterr().err
     assert not (console / "x.pdf").exists()
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full to fill")
+def test_a_write_that_fails_is_told_in_indonesian(
+    console: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (console / "penuh.pdf").symlink_to("/dev/full")  # a disk that is full
+    assert main(["laporan", "--out", "penuh.pdf"]) == 2
+    err = capsys.readouterr().err
+    assert err == "--out 'penuh.pdf': berkas tidak dapat ditulis (ruang penyimpanannya penuh)\n"
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="no /proc")
+def test_a_folder_that_takes_no_file_is_not_called_missing(
+    console: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["laporan", "--out", "/proc/laporan.pdf"]) == 2
+    assert "folder itu ada, tetapi tidak menerima berkas baru" in capsys.readouterr().err

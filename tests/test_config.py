@@ -163,6 +163,99 @@ def test_a_database_password_in_a_broken_url_is_not_echoed(
     assert "kata-sandi" not in str(refused.value)
 
 
+PASSWORD = "S3cr3tPa55"
+UNREADABLE = "URL-nya tidak terbaca; tulis postgresql://PENGGUNA:SANDI@HOST:PORT/BASISDATA"
+BAD_PORT = "port harus bilangan 1 sampai 65535"
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        (f"postgresql://admin:{PASSWORD}@127.0.0.1:notaport/x", UNREADABLE),
+        (f"postgresql://admin:{PASSWORD}@[::1", UNREADABLE),
+        (f"postgresql://admin:{PASSWORD}@127.0.0.1:/x", UNREADABLE),
+        (f"postgresql://admin:{PASSWORD}@bagian@127.0.0.1/x", UNREADABLE),  # "@" not as %40
+        (f"postgresql://admin:{PASSWORD}@127.0.0.1:99999/x", BAD_PORT),
+        (f"postgresql://admin:{PASSWORD}@127.0.0.1:0/x", BAD_PORT),
+        ("sqlite://disposisi.db", "berkas SQLite ditulis dengan tiga garis miring: sqlite:///"),
+    ],
+)
+def test_a_database_url_the_engine_cannot_use_is_refused_without_its_password(
+    monkeypatch: pytest.MonkeyPatch, url: str, reason: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", url)
+    with pytest.raises(ConfigError) as refused:
+        load_settings()
+    assert str(refused.value).startswith(f"DATABASE_URL: {reason}")
+    assert PASSWORD not in str(refused.value) and "\n" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://bot@[::1]:5432/disposisi",
+        "postgresql://bot:S3cr3t%40Pa55@db.kantor:6432/disposisi?ssl=require",
+        "sqlite:////srv/disposisi/kantor.db",
+    ],
+)
+def test_a_usable_database_url_is_taken(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert load_settings().database_url.endswith(url.partition("://")[2])
+
+
+def test_what_the_settings_take_sqlalchemy_reads_and_can_connect_to(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The settings read a database URL as SQLAlchemy does (the core does not import it)."""
+    from sqlalchemy.engine import make_url
+
+    hosts = ["h", "127.0.0.1", "[::1]", "[::1", "::1", "h1,h2", "", "b@h", "h:", "h:x", "h:0"]
+    hosts += ["h:5432", "h:65535", "h:65536", "h:-1", "h:99999", "[::1]:5432", "[::1]:x"]
+    users = ["", "u@", "u:p@", "u:p/q@", "u:p#q?@", "u:p%40q@", "u:@", ":p@", "u:p:q@"]
+    tails = ["", "/db", "/db?ssl=require", "/db/x", "?x=1"]
+    taken = 0
+    for user in users:
+        for host in hosts:
+            for tail in tails:
+                for scheme in ("postgresql", "sqlite"):
+                    url = f"{scheme}://{user}{host}{tail}"
+                    monkeypatch.setenv("DATABASE_URL", url)
+                    try:
+                        read = load_settings().database_url
+                    except ConfigError:
+                        continue
+                    parsed = make_url(read)  # no ValueError, no ArgumentError
+                    assert parsed.port is None or 0 < parsed.port < 65536, url
+                    assert "@" not in (parsed.host or ""), url
+                    if scheme == "sqlite":
+                        assert (parsed.host, parsed.port, parsed.username) == (None,) * 3, url
+                    taken += 1
+    assert taken > 300
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["rekap", "--out", "r.xlsx"],
+        ["laporan", "--out", "r.pdf"],
+        ["lembar", "0001/KS/2026", "--out", "l.pdf"],
+        ["audit", "cek", "K3DKM-M2MWS"],
+        ["audit", "verify"],
+        ["db", "upgrade"],
+        ["run"],  # the bot's start
+    ],
+)
+def test_every_command_refuses_a_broken_database_url_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://admin:{PASSWORD}@127.0.0.1:notaport/x")
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    [heading, line] = err.splitlines()
+    assert heading == "Konfigurasi salah:" and line.startswith(f"  DATABASE_URL: {UNREADABLE}")
+    assert PASSWORD not in err
+
+
 def test_the_cli_refuses_a_broken_configuration(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

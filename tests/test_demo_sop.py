@@ -4,6 +4,7 @@ fields the format calls optional, so each is proven optional by a case run to it
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from bot.tools.cli import main
 from demo.playground import start_playground
 from tests.test_demo import START, no_environment  # noqa: F401  (the fixture, autouse)
 from tests.test_intake_optional import BARE
+from tests.test_letter_templates import GOOD, _leave_sop, text_of
 from tests.test_playground import MONDAY_0800
 from tests.test_sop_words import LETTERS
 
@@ -161,3 +163,51 @@ def test_the_summary_counts_the_files_the_officials_sent(
     assert main(["demo", "--sop", str(letters), *START]) == 0
     summary = capsys.readouterr().out.splitlines()[-1]
     assert f"berkas: {len(sent)} diunggah, {result['messages']['sendDocument']} dikirim" in summary
+
+
+LETTER = "{template: surat/izin.docx, document: surat_izin}"
+
+
+async def test_an_sop_with_its_own_letter_template_is_played_and_served(
+    capsys: pytest.CaptureFixture[str], settings: Settings, tmp_path: Path
+) -> None:
+    """The template beside the file (sops/README.md, `letter`) goes with it into the demo's
+    folder: it was left behind, and the demo refused the file `sop check` had passed."""
+    file = _leave_sop(tmp_path, LETTER, GOOD)
+    result = await asyncio.to_thread(play, capsys, file)
+    assert result["outcome_key"] == "disetujui"
+    said = [s["text"] for e in result["entries"] for s in e["shown"]]
+    assert any(t.startswith("📝 Draf «Surat izin cuti»") for t in said), said
+    running = await start_playground(settings, start=MONDAY_0800, sop_file=file)
+    try:
+        [spec] = running.world.ctx.sops.latest()
+        letter = spec.step("kepegawaian_terbitkan").letter
+        assert letter is not None and "Surat izin cuti {{ case.number }}" in text_of(letter.content)
+    finally:
+        await running.stop()
+
+
+@pytest.mark.parametrize("command", ["demo", "playground"])
+def test_a_letter_template_outside_the_sop_folder_is_refused(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+) -> None:
+    (tmp_path / "sop").mkdir()
+    file = _leave_sop(tmp_path / "sop", "{template: ../surat/izin.docx, document: surat_izin}")
+    (tmp_path / "surat").mkdir()
+    (tmp_path / "surat" / "izin.docx").write_bytes(GOOD)  # found by the loader, one folder up
+    served: list[object] = []
+
+    async def serve(*args: object) -> None:  # the playground would serve until Ctrl-C
+        served.append(args)
+
+    monkeypatch.setattr("demo.playground.serve", serve)
+    assert main([command, "--sop", str(file)]) == 2
+    assert capsys.readouterr().err == (
+        f"{file}: langkah kepegawaian_terbitkan: templat surat '../surat/izin.docx' ada di luar"
+        " folder berkas SOP; demo dan playground hanya menyalin templat di dalamnya"
+        " (misalnya letters/surat.docx)\n"
+    )
+    assert served == []

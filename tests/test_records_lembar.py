@@ -12,6 +12,9 @@ import asyncio
 import io
 import shutil
 import subprocess
+import sys
+from collections.abc import AsyncGenerator, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -32,7 +35,9 @@ from bot.services.officials import add_official, assign_role
 from bot.services.proposals import register_proposal
 from bot.storage.db import read_session
 from bot.tools.cli import main
+from bot.tools.console import as_text
 from models import AuditHead, Event
+from tests.conftest import WIB
 from tests.helpers import events, open_tasks, pdf, viewer
 
 SOP = Path(__file__).parents[1] / "sops" / "surat_masuk.yaml"
@@ -319,6 +324,35 @@ async def test_cek_after_the_case_moved_on(letter: Letter) -> None:
     assert "sudah bergerak" in said and "Posisi sekarang: selesai" in said
 
 
+@contextmanager
+def generators_started() -> Iterator[list[AsyncGenerator[Any, None]]]:
+    """The async generators first iterated meanwhile on this thread (kept, so none is
+    collected): one still suspended afterwards was left open, and would be closed by the
+    garbage collector outside its task ("aclose(): asynchronous generator is already running")."""
+    first, finalizer = sys.get_asyncgen_hooks()
+    started: list[AsyncGenerator[Any, None]] = []
+
+    def track(generator: AsyncGenerator[Any, None]) -> None:
+        started.append(generator)
+        if first is not None:
+            first(generator)
+
+    sys.set_asyncgen_hooks(firstiter=track, finalizer=finalizer)
+    try:
+        yield started
+    finally:
+        sys.set_asyncgen_hooks(firstiter=first, finalizer=finalizer)
+
+
+async def test_cek_leaves_no_generator_open(letter: Letter) -> None:
+    ctx = letter.ctx
+    made = await lembar.issue(ctx, letter.number, viewer=None, by=None)
+    with generators_started() as started:
+        found = await lembar.check(ctx, made.code, viewer=None, by=None)
+    assert found.ok and found.now["step"] == 4
+    assert started and [g for g in started if g.ag_frame is not None] == []
+
+
 async def test_a_tampered_record_of_issue_is_refused(letter: Letter) -> None:
     ctx = letter.ctx
     made = await lembar.issue(ctx, letter.number, viewer=None, by=None)
@@ -359,10 +393,36 @@ async def test_cli_lembar_then_audit_cek(
     assert code in capsys.readouterr().out
     assert event.actor_id is None and "LEMBAR DISPOSISI" in _text(out.read_bytes())
     assert await _run(["audit", "cek", code]) == 0
-    said = capsys.readouterr().out
-    assert "Lembar disposisi asli" in said and console.number in said and "Undangan" in said
+    said = capsys.readouterr()
+    assert said.out.startswith(f"✅ Lembar disposisi asli · kode {code}\n{console.number} · ")
+    assert "Undangan" in said.out and "<" not in said.out and said.err == ""
     assert await _run(["audit", "cek", _altered(event.payload["code"])]) == 1
     assert "tidak sah" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full to fill")
+async def test_cli_lembar_says_why_the_sheet_was_not_written(
+    console: Letter, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "penuh.pdf").symlink_to("/dev/full")  # a disk that is full
+    assert await _run(["lembar", console.number, "--out", str(tmp_path / "penuh.pdf")]) == 2
+    said = capsys.readouterr().err
+    assert said == f"--out {tmp_path}/penuh.pdf: tidak dapat ditulis (ruang penyimpanannya penuh)\n"
+
+
+def test_the_console_shows_a_telegram_message_as_telegram_does() -> None:
+    title = "Kerja sama A & B <tahap 2>"  # as typed: escaped for Telegram, shown back as typed
+    found = lembar.Checked(
+        code="K3DKM-M2MWS",
+        number="0001/SM/2026",
+        title=title,
+        state={"outcome_title": None, "step": 2, "step_title": "Telaah"},
+    )
+    said = as_text(WIB, "cek", {"found": found})
+    assert said.splitlines()[:2] == [
+        "✅ Lembar disposisi asli · kode K3DKM-M2MWS",
+        f"0001/SM/2026 · {title}",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -370,7 +430,9 @@ async def test_cli_lembar_then_audit_cek(
     [
         (["9999/SM/2026", "--out", "{tmp}/a.pdf"], "Tidak ada pengajuan bernomor '9999/SM/2026'"),
         (["{number}", "--out", "{tmp}/a.xlsx"], "beri nama berakhiran .pdf"),
-        (["{number}", "--out", "{tmp}/tidak/ada/a.pdf"], "tidak dapat ditulis"),
+        (["{number}", "--out", "{tmp}/tidak/ada/a.pdf"], "ditulis (folder tujuannya tidak ada)"),
+        (["{number}", "--out", "{tmp}"], "beri nama berakhiran .pdf"),
+        (["{number}", "--out", "{tmp}/folder.pdf"], "ditulis (itu sebuah folder; beri nama"),
     ],
 )
 async def test_cli_lembar_refuses_in_indonesian(
@@ -380,6 +442,7 @@ async def test_cli_lembar_refuses_in_indonesian(
     argv: list[str],
     said: str,
 ) -> None:
+    (tmp_path / "folder.pdf").mkdir()
     given = [a.format(tmp=tmp_path, number=console.number) for a in argv]
     assert await _run(["lembar", *given]) == 2
     assert said in capsys.readouterr().err

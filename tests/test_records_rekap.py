@@ -293,6 +293,8 @@ def console(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) 
         (["--out", "rekap.pdf"], "--out rekap.pdf: rekap ditulis sebagai berkas Excel"),
         (["--out", "tidak/ada/rekap.xlsx"], "tidak dapat ditulis: folder tujuannya tidak ada"),
         (["--out", "folder.xlsx"], "tidak dapat ditulis: itu sebuah folder"),
+        # /proc is there, yet takes no new file: not "folder tujuannya tidak ada"
+        (["--out", "/proc/rekap.xlsx"], "tidak dapat ditulis: folder itu ada, tetapi tidak"),
     ],
 )
 def test_the_cli_refuses_what_it_cannot_do_in_one_line(

@@ -34,6 +34,16 @@ _REFUSALS = {
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 _TOKEN = re.compile(r"[0-9]+:[A-Za-z0-9_-]+")
+# A database URL as SQLAlchemy reads it (sqlalchemy/engine/url.py `_parse_url`), written here
+# because the pure core does not import the database library; tests/test_config.py checks that
+# what this takes, make_url takes too.
+_DATABASE_URL = re.compile(
+    r"""[\w+]+://
+    (?:(?P<user>[^:/]*)(?::[^@]*)?@)?
+    (?:(?:\[(?P<ipv6>[^/?]+)\]|(?P<host>[^/:?]+))?(?::(?P<port>[^/?]*))?)?
+    """,
+    re.X,
+)
 
 
 class ConfigError(Exception):
@@ -119,7 +129,9 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
-        return normalize_database_url(value)
+        url = normalize_database_url(value)
+        _usable_database_url(url)
+        return url
 
     @field_validator("sqlite_synchronous")
     @classmethod
@@ -197,6 +209,26 @@ def normalize_database_url(url: str) -> str:
     if url.startswith(("sqlite+inline://", "postgresql+asyncpg://")):
         return url
     raise ValueError(text("config", "bad_database_url"))
+
+
+def _usable_database_url(url: str) -> None:
+    """Refuse, in the operator's words, a URL the engine could not use: else each command would
+    fail at its first connection with a traceback (SQLAlchemy's ValueError on a port that is no
+    number, the socket's OverflowError on one past 65535), or, for `sqlite://FILE.db`, quietly
+    use a database in memory that is lost at exit. The reasons never quote the URL: it may hold
+    a password."""
+    parts = _DATABASE_URL.match(url)
+    if parts is None:  # not after normalize_database_url, which checked the scheme
+        raise ValueError(text("config", "database_url_unreadable"))
+    host, port = parts["host"], parts["port"]
+    # "[::1" unclosed, a port "notaport" or empty; an "@" of the password written as it is
+    # (SQLAlchemy takes the password up to the first "@", and the rest as the host).
+    if (host is not None and "@" in host) or (port is not None and not port.isdigit()):
+        raise ValueError(text("config", "database_url_unreadable"))
+    if port is not None and not 0 < int(port) < 65536:
+        raise ValueError(text("config", "database_url_port"))
+    if url.startswith("sqlite") and (parts["user"] is not None or host or parts["ipv6"] or port):
+        raise ValueError(text("config", "database_url_sqlite_host"))
 
 
 def load_settings(**overrides: object) -> Settings:

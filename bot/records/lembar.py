@@ -528,15 +528,18 @@ async def _sees(
 
 async def _standing(ctx: Context, proposal: Proposal) -> dict[str, Any]:
     """Where the case stands now, in the terms of `Sheet.state`."""
+    standing: dict[str, Any] = {}
+    # To the end (the one case), as `gather` does: a generator left at its first case is closed
+    # by the garbage collector, outside this task, its session open ("aclose(): … running").
     async for record in cases(ctx, number=proposal.number):
         current = record.current
-        return {
+        standing = {
             "status": record.status,
             "step": current.number if current else None,
             "step_title": current.title if current else None,
             "outcome_title": record.outcome_title,
         }
-    return {}
+    return standing
 
 
 async def _refuse(

@@ -64,10 +64,17 @@ async def append(session: AsyncSession, events: Sequence[Event]) -> None:
 
 @dataclass(frozen=True)
 class Verification:
-    checked: int
-    problem: str | None = None  # names the first event altered or removed
-    event_id: int | None = None
+    """The chain recomputed. `problem`, the first break, as a key the console puts in words
+    (templates/texts/cli.yaml, "audit_" + key): "altered"; "rehashed" (altered, its hash
+    recomputed: the next event no longer follows); "removed"; "newest_removed" (`event_id` up
+    to `head_id`); "newest_rehashed" (the newest event, or the head, does not match the
+    other); "head_removed"."""
+
+    checked: int  # the events found intact, before the break
+    problem: str | None = None
+    event_id: int | None = None  # the first event altered or removed
     last_hash: str = GENESIS  # worth writing down elsewhere: a later rewrite would change it
+    head_id: int | None = None  # the newest event the head names
 
     @property
     def ok(self) -> bool:
@@ -82,7 +89,7 @@ async def verify(session: AsyncSession, batch: int = 1000) -> Verification:
     """
     head = await session.get(AuditHead, HEAD_ID)
     if head is None:
-        return Verification(0, "the chain head (audit_head) was removed", None)
+        return Verification(0, "head_removed")
     expected_id, running, checked = 1, GENESIS, 0
     result = await session.stream_scalars(
         select(Event)
@@ -92,21 +99,14 @@ async def verify(session: AsyncSession, batch: int = 1000) -> Verification:
     )
     async for event in result:
         if event.id != expected_id:
-            return Verification(checked, f"event {expected_id} was removed", expected_id)
+            return Verification(checked, "removed", expected_id)
         if event.prev_hash != running:
-            previous = event.id - 1
-            return Verification(
-                checked,
-                f"event {previous} was altered and rehashed (event {event.id} no longer follows)",
-                previous,
-            )
+            return Verification(checked - 1, "rehashed", event.id - 1)
         if digest(event) != event.hash:
-            return Verification(checked, f"event {event.id} was altered", event.id)
+            return Verification(checked, "altered", event.id)
         running, expected_id, checked = event.hash, expected_id + 1, checked + 1
-    if head.last_event_id != checked or head.last_hash != running:
-        return Verification(
-            checked,
-            f"events after {checked} were removed (head names {head.last_event_id})",
-            checked + 1,
-        )
+    if head.last_event_id != checked:  # the query reads no event past the head: fewer
+        return Verification(checked, "newest_removed", checked + 1, head_id=head.last_event_id)
+    if head.last_hash != running:  # the newest event rehashed, or the head itself changed
+        return Verification(max(checked - 1, 0), "newest_rehashed", checked, head_id=checked)
     return Verification(checked, last_hash=running)

@@ -116,16 +116,23 @@ def _demo_sop(args: argparse.Namespace, settings: Settings, start: datetime | No
 
 
 def _sop_file(path: Path) -> SopSpec | None:
-    """The SOP in `path`, or None after printing its problems as `sop check` does."""
+    """The SOP in `path`, or None after printing its problems as `sop check` does, or each
+    letter template outside its folder (the demo copies the file and its templates)."""
     from bot.core.sop.loader import SopFileError, load_sop
+    from demo.run import letters_outside
 
     try:
-        return load_sop(path)
+        spec = load_sop(path)
     except SopFileError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         print(text("cli", "sop_problems", file=path, count=len(exc.problems)), file=sys.stderr)
         return None
+    outside = letters_outside(spec)
+    for step, template in outside:
+        said = text("cli", "letter_outside", file=path, step=step, template=template)
+        print(said, file=sys.stderr)
+    return None if outside else spec
 
 
 def playground(args: argparse.Namespace) -> int:

@@ -1,7 +1,7 @@
 """What the CLI says when a command fails for a reason the operator can fix: a broken setting,
-a token Telegram refuses, Telegram or the database out of reach. One or two lines from
-templates/cli_error.j2, never a traceback, never a secret. Anything else is a bug, and is left
-to show its (scrubbed) traceback."""
+a token Telegram refuses, Telegram or the database out of reach, a database not set up. One or
+two lines from templates/cli_error.j2, never a traceback, never a secret. Anything else is a
+bug, and is left to show its (scrubbed) traceback."""
 
 from __future__ import annotations
 
@@ -44,6 +44,11 @@ def explain(error: BaseException) -> Failure | None:
         return explain(error.exceptions[0])
     if isinstance(error, ConfigError):
         return Failure("config", lines=str(error).splitlines())
+    from bot.tools.database import NotSetUp
+
+    if isinstance(error, NotSetUp):
+        kind = "no_database" if error.missing else "behind" if error.behind else "not_set_up"
+        return Failure(kind, error.where)
     from telegram.error import InvalidToken, NetworkError, TelegramError
 
     if isinstance(error, InvalidToken):  # PTB's word for a 401 or 404 to getMe

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import errno
-import os
 import sys
 from pathlib import Path
 
 from bot.core.config import load_settings
 from bot.core.texts import text
+from bot.tools import console
+from bot.tools.database import ready
 from bot.tools.options import bound_day
 from bot.tools.sop_files import sop_codes
 
@@ -41,11 +41,9 @@ def laporan(args: argparse.Namespace) -> int:
     if not out.parent.is_dir():
         print(text("cli", "laporan_no_folder", folder=str(out.parent)), file=sys.stderr)
         return 2
-    blocked = errno.EISDIR if out.is_dir() else None
-    if blocked is None and not os.access(out.parent, os.W_OK):
-        blocked = errno.EACCES
-    if blocked is not None:  # asked first: a report made is recorded issued
-        why = os.strerror(blocked)
+    refused = console.blocked(out)
+    if refused is not None:  # asked first: a report made is recorded issued
+        why = console.why(refused, out)
         print(text("cli", "laporan_unwritable", file=str(out), reason=why), file=sys.stderr)
         return 2
     period = Period.of_days(start, end, settings.zone)
@@ -53,6 +51,7 @@ def laporan(args: argparse.Namespace) -> int:
     async def run() -> tuple[bytes, int]:
         ctx = build_context(settings)
         try:
+            await ready(ctx.engine)
             made = await make(ctx, form, by=None, sop_code=args.sop, period=period)
             return made.content, made.cases
         finally:
@@ -62,7 +61,7 @@ def laporan(args: argparse.Namespace) -> int:
     try:
         out.write_bytes(content)
     except OSError as exc:
-        why = exc.strerror or type(exc).__name__
+        why = console.why(exc, out)
         print(text("cli", "laporan_unwritable", file=str(out), reason=why), file=sys.stderr)
         return 2
     print(text("cli", "laporan_written", file=str(out), cases=cases))

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from pathlib import Path
 
 from bot.core.config import load_settings
 from bot.core.texts import text
+from bot.tools.console import as_text, blocked, why
+from bot.tools.database import ready
 
 
 def lembar(args: argparse.Namespace) -> int:
@@ -29,6 +30,7 @@ def lembar(args: argparse.Namespace) -> int:
     async def run() -> Issued:
         ctx = build_context(settings)
         try:
+            await ready(ctx.engine)
             return await issue(ctx, args.number, viewer=None, by=None)
         finally:
             await ctx.close()
@@ -41,7 +43,7 @@ def lembar(args: argparse.Namespace) -> int:
     try:
         out.write_bytes(made.content)
     except OSError as exc:
-        print(text("cli", "lembar_unwritable", out=out, error=exc.strerror), file=sys.stderr)
+        print(text("cli", "lembar_unwritable", out=out, error=why(exc, out)), file=sys.stderr)
         return 2
     print(text("cli", "lembar_made", number=made.number, out=out, code=shown(made.code)))
     return 0
@@ -51,15 +53,14 @@ def _unwritable(out: Path) -> str | None:
     """Why --out cannot take the sheet, asked before it is made (a sheet made is recorded)."""
     if out.suffix.lower() != ".pdf":
         return text("cli", "lembar_not_pdf", out=out)
-    folder = out.parent if str(out.parent) else Path(".")
-    if out.is_dir() or not folder.is_dir() or not os.access(folder, os.W_OK):
-        return text("cli", "lembar_unwritable", out=out, error=text("cli", "lembar_no_folder"))
+    refused = blocked(out)
+    if refused is not None:
+        return text("cli", "lembar_unwritable", out=out, error=why(refused, out))
     return None
 
 
 def check(args: argparse.Namespace) -> int:
     """What /cek says, for the operator: exit 0 for a sheet issued, 1 for a code refused."""
-    from bot.core.render import Renderer
     from bot.records.lembar import Checked
     from bot.records.lembar import check as check_code
     from bot.services.context import build_context
@@ -69,11 +70,12 @@ def check(args: argparse.Namespace) -> int:
     async def run() -> Checked:
         ctx = build_context(settings)
         try:
+            await ready(ctx.engine)
             return await check_code(ctx, args.code, viewer=None, by=None)
         finally:
             await ctx.close()
 
     found = asyncio.run(run())
-    said = Renderer(settings.zone, html=False).render("cek", {"found": found})
+    said = as_text(settings.zone, "cek", {"found": found})  # the template is Telegram's
     print(said, file=sys.stdout if found.ok else sys.stderr)
     return 0 if found.ok else 1

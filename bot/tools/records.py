@@ -12,9 +12,12 @@ from typing import TYPE_CHECKING
 
 from bot.core.config import load_settings
 from bot.core.texts import text
+from bot.tools.database import ready
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from bot.storage import audit
 
 
 def db_upgrade(_args: argparse.Namespace) -> int:
@@ -44,16 +47,26 @@ def audit_verify(_args: argparse.Namespace) -> int:
     settings = load_settings()
 
     async def run() -> audit.Verification:
-        async with _database(settings.database_url) as engine, read_session(engine) as session:
-            return await audit.verify(session)
+        async with _database(settings.database_url) as engine:
+            await ready(engine)
+            async with read_session(engine) as session:
+                return await audit.verify(session)
 
     result = asyncio.run(run())
     if not result.ok:
-        broken = text("cli", "audit_broken", problem=result.problem, checked=result.checked)
-        print(broken, file=sys.stderr)
+        print(text("cli", "audit_broken", problem=_break(result)), file=sys.stderr)
         return 1
     print(text("cli", "audit_intact", checked=result.checked, last_hash=result.last_hash))
     return 0
+
+
+def _break(result: audit.Verification) -> str:
+    """The chain's first break, in the operator's words."""
+    key = f"audit_{result.problem}"
+    if result.problem == "newest_removed" and result.event_id == result.head_id:
+        key = "audit_newest_removed_one"
+    event, checked = result.event_id or 0, result.checked
+    return text("cli", key, event=event, next=event + 1, head=result.head_id, checked=checked)
 
 
 @asynccontextmanager
@@ -79,6 +92,7 @@ def inbox(_args: argparse.Namespace) -> int:
     async def run() -> list[updates.SetAside]:
         ctx = build_context(settings)
         try:
+            await ready(ctx.engine)
             return await updates.set_aside_list(ctx)
         finally:
             await ctx.close()

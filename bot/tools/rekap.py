@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import errno
 import os
 import sys
 from pathlib import Path
@@ -18,6 +17,8 @@ from typing import TYPE_CHECKING
 from bot.core.config import load_settings
 from bot.core.texts import text
 from bot.records.cases import Period
+from bot.tools.console import why
+from bot.tools.database import ready
 from bot.tools.options import bound_day
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ def rekap(args: argparse.Namespace) -> int:
         print(text("cli", "rekap_not_xlsx", path=out), file=sys.stderr)
         return 2
     if out.is_dir():
-        said = text("cli", "rekap_unwritable", path=out, reason=text("cli", "rekap_is_folder"))
+        said = text("cli", "rekap_unwritable", path=out, reason=text("cli", "why_a_folder"))
         print(said, file=sys.stderr)
         return 2
     period = Period.of_days(start, end, settings.zone)
@@ -49,6 +50,7 @@ def rekap(args: argparse.Namespace) -> int:
     async def run() -> int:
         ctx = build_context(settings)
         try:
+            await ready(ctx.engine)
             if args.sop is not None and args.sop not in ctx.sops:
                 known = ", ".join(spec.code for spec in ctx.sops.latest())
                 said = text("cli", "rekap_unknown_sop", code=args.sop, known=known)
@@ -69,7 +71,7 @@ async def _write(ctx: Context, out: Path, sop: str | None, period: Period) -> in
     try:
         handle = partial.open("wb")
     except OSError as exc:
-        print(text("cli", "rekap_unwritable", path=out, reason=_why(exc)), file=sys.stderr)
+        print(text("cli", "rekap_unwritable", path=out, reason=why(exc, out)), file=sys.stderr)
         return 2
     try:
         with handle:
@@ -91,17 +93,3 @@ async def _write(ctx: Context, out: Path, sop: str | None, period: Period) -> in
     sheets = ", ".join(made.sheets) or "-"
     print(text("cli", "rekap_written", path=out, cases=made.cases, sheets=sheets))
     return 0
-
-
-def _why(error: OSError) -> str:
-    """Why a file cannot be written, in the operator's words where the cause is a usual one."""
-    usual = {
-        errno.ENOENT: "rekap_no_folder",
-        errno.ENOTDIR: "rekap_no_folder",
-        errno.EACCES: "rekap_no_permission",
-        errno.EPERM: "rekap_no_permission",
-        errno.EROFS: "rekap_read_only",
-        errno.EISDIR: "rekap_is_folder",
-    }
-    key = usual.get(error.errno or 0)
-    return text("cli", key) if key else (error.strerror or str(error))
