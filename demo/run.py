@@ -161,7 +161,8 @@ def copy_sop(sop: SopSpec, folder: FilePath, name: str) -> None:
     """The SOP file into `folder` as `name`, with the letter templates its steps declare at the
     same paths relative to it (`letters/` beside it, sops/README.md): the bot loads the copy,
     and looks for them there. Written as they were read and checked when the file was loaded.
-    A template outside the file's folder is not written out (see `letters_outside`)."""
+    The loader refuses a template outside the file's folder; checked again here, as this
+    writes files."""
     (folder / name).write_text(sop.source, encoding="utf-8")
     for step, letter in _letters(sop):
         if _outside(letter.template):
@@ -169,12 +170,6 @@ def copy_sop(sop: SopSpec, folder: FilePath, name: str) -> None:
         target = folder / os.path.normpath(letter.template)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(letter.content)
-
-
-def letters_outside(sop: SopSpec) -> list[tuple[str, str]]:
-    """(step, template) of each letter whose template is not under the SOP file's folder (an
-    absolute path, or one up with ".."): a demo would write it outside its scratch folder."""
-    return [(step, letter.template) for step, letter in _letters(sop) if _outside(letter.template)]
 
 
 def _letters(sop: SopSpec) -> list[tuple[str, Letter]]:

@@ -87,6 +87,20 @@ def test_a_file_that_is_no_docx_is_refused(tmp_path: Path) -> None:
     assert "harus berkas Word .docx" in _refused(path)
 
 
+@pytest.mark.parametrize(
+    "written", ["../surat/izin.docx", "surat/../../izin.docx", "/etc/izin.docx"]
+)
+def test_a_template_outside_the_sops_folder_is_refused(tmp_path: Path, written: str) -> None:
+    """A template is kept with its SOP: a path out of its folder would read any .docx on the
+    server, and a copy of the SOP (demo --sop, another SOP_DIR) would not find it."""
+    inner = tmp_path / "sops"
+    inner.mkdir()
+    (tmp_path / "surat").mkdir()
+    (tmp_path / "surat" / "izin.docx").write_bytes(GOOD)  # there, but outside
+    path = _leave_sop(inner, f"{{template: '{written}', document: surat_izin}}")
+    assert "harus di folder berkas SOP ini" in _refused(path)
+
+
 def test_a_template_naming_what_a_draft_is_not_given_is_refused(tmp_path: Path) -> None:
     typo = template("Nomor {{ kase.number }}")
     path = _leave_sop(tmp_path, "{template: surat/izin.docx, document: surat_izin}", typo)

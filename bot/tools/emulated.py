@@ -116,10 +116,8 @@ def _demo_sop(args: argparse.Namespace, settings: Settings, start: datetime | No
 
 
 def _sop_file(path: Path) -> SopSpec | None:
-    """The SOP in `path`, or None after printing its problems as `sop check` does, or each
-    letter template outside its folder (the demo copies the file and its templates)."""
+    """The SOP in `path`, or None after printing its problems as `sop check` does."""
     from bot.core.sop.loader import SopFileError, load_sop
-    from demo.run import letters_outside
 
     try:
         spec = load_sop(path)
@@ -128,11 +126,7 @@ def _sop_file(path: Path) -> SopSpec | None:
             print(problem, file=sys.stderr)
         print(text("cli", "sop_problems", file=path, count=len(exc.problems)), file=sys.stderr)
         return None
-    outside = letters_outside(spec)
-    for step, template in outside:
-        said = text("cli", "letter_outside", file=path, step=step, template=template)
-        print(said, file=sys.stderr)
-    return None if outside else spec
+    return spec
 
 
 def playground(args: argparse.Namespace) -> int:

@@ -113,6 +113,11 @@ def _template(f: Fields, written: str) -> bytes | None:
     if Path(written).suffix.lower() != ".docx":
         f.add("template", say("letter_not_docx_name", file=written))
         return None
+    if Path(written).is_absolute() or ".." in Path(written).parts:
+        # kept with the SOP: a file from elsewhere on the server is not the office's template,
+        # and a copy of the SOP (demo --sop, another SOP_DIR) would not find it
+        f.add("template", say("letter_outside_folder", file=written))
+        return None
     folders = template_folders(f.reader.file)
     path = next((p / written for p in folders if (p / written).is_file()), None)
     if path is None:
