@@ -31,6 +31,7 @@ __all__ = [
     "AGENCY",
     "Json",
     "World",
+    "answer_to",
     "close_world",
     "intake",
     "kak_to_the_end",
@@ -81,3 +82,15 @@ async def office_world(
         yield world
     finally:
         await close_world(world)
+
+
+async def answer_to(world: World, who: str, command: str, contains: str) -> Json:
+    """The bot's answer to `command` typed by `who`: the first message since containing
+    `contains` (a task message may still come in between)."""
+    before = await world.tg.messages(world.uid(who))
+    await world.say(who, command)
+    found = await world.tg.wait(
+        world.uid(who), since_message_id=before[-1]["message_id"], contains=contains, seconds=20
+    )
+    message: Json = found[0]
+    return message

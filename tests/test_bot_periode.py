@@ -16,7 +16,7 @@ from pypdf import PdfReader
 
 from bot.core.clock import ShiftedClock
 from bot.core.config import Settings
-from tests.bot_world import World, intake, office_world
+from tests.bot_world import World, answer_to, intake, office_world
 from tests.conftest import MONDAY_0800
 from tests.helpers import SOP, events
 
@@ -27,24 +27,13 @@ async def world(settings: Settings, tmp_path: Path) -> AsyncIterator[World]:
         yield w
 
 
-async def _answer(world: World, who: str, command: str, contains: str) -> dict[str, Any]:
-    """The first message after `command` containing `contains` (a task message may come first)."""
-    before = await world.tg.messages(world.uid(who))
-    await world.say(who, command)
-    found = await world.tg.wait(
-        world.uid(who), since_message_id=before[-1]["message_id"], contains=contains, seconds=20
-    )
-    message: dict[str, Any] = found[0]
-    return message
-
-
 async def _issued(world: World) -> list[dict[str, Any]]:
     return [e.payload for e in await events(world.ctx) if e.type == "record_issued"]
 
 
 async def test_rekap_of_a_month_holds_its_cases_and_says_the_month(world: World) -> None:
     number = await intake(world)
-    sent = await _answer(world, "karo", "/rekap 11/2026", "Rekap")
+    sent = await answer_to(world, "karo", "/rekap 11/2026", "Rekap")
     assert sent["document"]["file_name"] == "rekap-2026-11.xlsx"
     assert "Rekap 1 usulan, periode 1 Nov 2026 s.d. 30 Nov 2026, per" in sent["text"]
     _, content = await world.tg.file(sent["document"]["file_id"])
@@ -54,19 +43,19 @@ async def test_rekap_of_a_month_holds_its_cases_and_says_the_month(world: World)
     assert made["start"] == "2026-11-01T00:00:00+07:00"  # the office's days, not UTC's
     assert made["end"] == "2026-12-01T00:00:00+07:00" and made["cases"] == 1
 
-    empty = await _answer(world, "karo", f"/rekap {SOP} 2026-10", "Belum ada")
+    empty = await answer_to(world, "karo", f"/rekap {SOP} 2026-10", "Belum ada")
     assert "dalam periode 1 Okt 2026 s.d. 31 Okt 2026" in empty["text"]
     assert empty["document"] is None and len(await _issued(world)) == 1
 
     # The SOP's code in capitals is the same SOP.
-    year = await _answer(world, "karo", f"/rekap {SOP.upper()} 2026", "Rekap")
+    year = await answer_to(world, "karo", f"/rekap {SOP.upper()} 2026", "Rekap")
     assert year["document"]["file_name"] == "rekap-2026.xlsx"
     assert [p["sop"] for p in await _issued(world)] == [None, SOP]
 
 
 async def test_laporan_of_a_half_year_says_it_in_caption_file_and_pdf(world: World) -> None:
     await intake(world)
-    sent = await _answer(world, "karo", f"/laporan {SOP} semester II 2026", "Laporan monev SOP —")
+    sent = await answer_to(world, "karo", f"/laporan {SOP} semester II 2026", "Laporan monev SOP —")
     assert sent["document"]["file_name"] == f"laporan-monev-{SOP}-2026-S2.pdf"
     assert "periode 1 Jul 2026 s.d. 31 Des 2026: 1 kasus yang dapat Anda lihat" in sent["text"]
     _, content = await world.tg.file(sent["document"]["file_id"])
@@ -79,7 +68,7 @@ async def test_laporan_of_a_half_year_says_it_in_caption_file_and_pdf(world: Wor
     assert periods == [(SOP, "2026-07-01T00:00:00+07:00", "2027-01-01T00:00:00+07:00", 1)]
 
     # A period with no case is answered as /rekap answers it: no file, nothing on record.
-    before = await _answer(world, "karo", "/laporan 01/01/2026 2026-06-30", "Belum ada")
+    before = await answer_to(world, "karo", "/laporan 01/01/2026 2026-06-30", "Belum ada")
     assert before["document"] is None
     assert "Belum ada kasus yang dapat Anda lihat untuk dilaporkan" in before["text"]
     assert "dalam periode 1 Jan 2026 s.d. 30 Jun 2026" in before["text"]
@@ -103,7 +92,7 @@ async def test_what_cannot_be_read_is_answered_and_nothing_is_made(
 ) -> None:
     await intake(world)
     name = command.split()[0]
-    answer = await _answer(world, "karo", command, said)
+    answer = await answer_to(world, "karo", command, said)
     assert answer["document"] is None
     assert f"Tulis {name} [KODE_SOP] [PERIODE], misalnya:" in answer["text"]
     assert f"{name} {SOP} 2026-01-01 2026-06-30" in answer["text"]  # this year's, from the clock
@@ -114,6 +103,6 @@ async def test_what_cannot_be_read_is_answered_and_nothing_is_made(
 
 
 async def test_the_help_names_the_period(world: World) -> None:
-    said = await _answer(world, "karo", "/bantuan", "/laporan")
+    said = await answer_to(world, "karo", "/bantuan", "/laporan")
     assert "/laporan [KODE_SOP] [PERIODE]" in said["text"]
     assert "/rekap [KODE_SOP] [PERIODE]" in said["text"] and "semester1 2026" in said["text"]

@@ -27,7 +27,7 @@ from bot.services.context import Context
 from bot.services.officials import add_official, assign_role
 from bot.services.proposals import register_proposal
 from bot.tools.cli import main
-from tests.bot_world import World, intake, office_world
+from tests.bot_world import World, answer_to, intake, office_world
 from tests.conftest import Office
 from tests.helpers import SOP, do, events, pdf, register, viewer
 
@@ -217,15 +217,7 @@ async def world(settings: Settings, tmp_path: Path) -> AsyncIterator[World]:
 
 
 async def _rekap(world: World, who: str, contains: str, command: str = "/rekap") -> dict[str, Any]:
-    """The bot's answer to `command`, the first message since containing `contains` (a task
-    message may still come in between)."""
-    before = await world.tg.messages(world.uid(who))
-    await world.say(who, command)
-    found = await world.tg.wait(
-        world.uid(who), since_message_id=before[-1]["message_id"], contains=contains, seconds=20
-    )
-    message: dict[str, Any] = found[0]
-    return message
+    return await answer_to(world, who, command, contains)
 
 
 async def test_rekap_sends_the_officials_own_register_as_a_document(world: World) -> None:
