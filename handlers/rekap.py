@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.core.texts import text
 from bot.records import on_demand
 from bot.records.issued import Outgoing, issued_to, off_loop
 from bot.runtime.types import CallbackContext
@@ -48,7 +49,7 @@ async def rekap(update: Update, context: CallbackContext, me: Official) -> None:
         "day": day.isoformat(),
         "period": as_json(span),
     }
-    name = f"rekap-{span.label if span else day.isoformat()}.xlsx"
+    name = text("rekap", "file_name", label=span.label if span else day.isoformat())
     # Protected as a restricted case's own files are.
     to = Outgoing(chat.id, name, "rekap", caption, protect=made.restricted > 0)
     await issued_to(ctx, "rekap", made.stored, to, by=me.id, **made.payload)

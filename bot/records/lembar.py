@@ -529,8 +529,8 @@ async def _sees(
 async def _standing(ctx: Context, proposal: Proposal) -> dict[str, Any]:
     """Where the case stands now, in the terms of `Sheet.state`."""
     standing: dict[str, Any] = {}
-    # To the end (the one case), as `gather` does: a generator left at its first case is closed
-    # by the garbage collector, outside this task, its session open ("aclose(): … running").
+    # To the end (the one case), as `gather` does: a generator left at its first case keeps its
+    # read session open until the garbage collector closes it, outside this task.
     async for record in cases(ctx, number=proposal.number):
         current = record.current
         standing = {

@@ -8,9 +8,8 @@ cases is megabytes to hash and write."""
 
 from __future__ import annotations
 
-import tempfile
+import io
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from bot.records import laporan_file, lembar
@@ -37,10 +36,9 @@ async def register(
     ctx: Context, *, viewer: access.Viewer, sop_code: str | None, period: Period
 ) -> Made:
     """The register of what `viewer` may see (`rekap.write_register`)."""
-    with tempfile.TemporaryDirectory(prefix="disposisi-rekap-") as folder:
-        path = Path(folder) / "rekap.xlsx"
-        made = await write_register(ctx, str(path), viewer=viewer, sop_code=sop_code, period=period)
-        stored = ctx.archive.store(path.read_bytes()) if made.cases else None
+    written = io.BytesIO()  # archived as a whole: no file of its own to write and read back
+    made = await write_register(ctx, written, viewer=viewer, sop_code=sop_code, period=period)
+    stored = ctx.archive.store(written.getvalue()) if made.cases else None
     payload = {
         "sop": sop_code,
         # as the console's `disposisi rekap` records its period
